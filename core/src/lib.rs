@@ -1,0 +1,15 @@
+//! Panel Notes core: the domain model of the playbook interview as Automerge documents, a
+//! durable SQLite store, and the queries lists and timelines need. No FFI types here: the
+//! bindings crate wraps this one.
+
+pub mod error;
+pub mod export;
+pub mod ids;
+pub mod model;
+pub mod store;
+pub mod text;
+pub mod timeline;
+
+pub use error::{Error, Result};
+pub use ids::{DocumentId, InterviewerId};
+pub use store::{CommitPolicy, DocKind, Identity, QuarantinedDocument, Store, StoreOptions};

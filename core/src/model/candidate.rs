@@ -1,0 +1,522 @@
+//! The candidate document: one per application. Profile, the candidate-level timeline events,
+//! the logistics the candidate stated, the ids of their interviews and the decision.
+//!
+//! Single-valued facts that two interviewers may write concurrently (each logistics field, the
+//! decision) are stored as one map key each, so Automerge keeps every concurrent value and a
+//! conflict can be shown instead of one value silently winning.
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjId, ObjType, ReadDoc};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::schema::{ts, Reader, SCHEMA_VERSION};
+use crate::error::{Error, Result};
+use crate::ids::{DocumentId, InterviewerId};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCandidate {
+    pub name: String,
+    pub role: String,
+    pub source: Option<String>,
+    pub contact: Option<String>,
+    pub applied_at: DateTime<Utc>,
+}
+
+impl NewCandidate {
+    pub fn validate(&self) -> Result<()> {
+        if self.name.trim().is_empty() {
+            return Err(Error::invalid("a candidate needs a name"));
+        }
+        if self.role.trim().is_empty() {
+            return Err(Error::invalid("a candidate needs the role they applied for"));
+        }
+        Ok(())
+    }
+}
+
+/// Events recorded on the candidate document itself. Interview events (scheduled, held,
+/// feedback submitted) come from the interview documents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CandidateEventKind {
+    Applied,
+    Acknowledged,
+    DebriefBooked,
+    DebriefHeld,
+    OfferMade,
+    OfferAccepted,
+    OfferDeclined,
+    Withdrew,
+    Note,
+}
+
+impl CandidateEventKind {
+    pub const ALL: [CandidateEventKind; 9] = [
+        CandidateEventKind::Applied,
+        CandidateEventKind::Acknowledged,
+        CandidateEventKind::DebriefBooked,
+        CandidateEventKind::DebriefHeld,
+        CandidateEventKind::OfferMade,
+        CandidateEventKind::OfferAccepted,
+        CandidateEventKind::OfferDeclined,
+        CandidateEventKind::Withdrew,
+        CandidateEventKind::Note,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CandidateEventKind::Applied => "applied",
+            CandidateEventKind::Acknowledged => "acknowledged",
+            CandidateEventKind::DebriefBooked => "debrief_booked",
+            CandidateEventKind::DebriefHeld => "debrief_held",
+            CandidateEventKind::OfferMade => "offer_made",
+            CandidateEventKind::OfferAccepted => "offer_accepted",
+            CandidateEventKind::OfferDeclined => "offer_declined",
+            CandidateEventKind::Withdrew => "withdrew",
+            CandidateEventKind::Note => "note",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.replace('-', "_");
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CandidateEvent {
+    pub kind: CandidateEventKind,
+    pub at: DateTime<Utc>,
+    pub by: Option<InterviewerId>,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskTolerance {
+    /// Comfortable with an early-stage startup and a possible separation.
+    Comfortable,
+    /// Open to it, with reservations.
+    Cautious,
+    /// Needs stability; the risk is a blocker.
+    Averse,
+}
+
+impl RiskTolerance {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskTolerance::Comfortable => "comfortable",
+            RiskTolerance::Cautious => "cautious",
+            RiskTolerance::Averse => "averse",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "comfortable" => Some(RiskTolerance::Comfortable),
+            "cautious" => Some(RiskTolerance::Cautious),
+            "averse" => Some(RiskTolerance::Averse),
+            _ => None,
+        }
+    }
+}
+
+/// What the candidate said about pay: their current pay, a range they expect, or nothing.
+/// Amounts are yearly, in whole units of `currency` (an ISO 4217 code).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SalaryExpectation {
+    Current { amount: i64, currency: String },
+    Range { min: i64, max: i64, currency: String },
+    Passed,
+}
+
+impl SalaryExpectation {
+    pub fn validate(&self) -> Result<()> {
+        let currency_ok = |c: &str| c.len() == 3 && c.chars().all(|c| c.is_ascii_uppercase());
+        match self {
+            SalaryExpectation::Current { amount, currency } => {
+                if *amount <= 0 {
+                    return Err(Error::invalid("a salary must be positive"));
+                }
+                if !currency_ok(currency) {
+                    return Err(Error::invalid("a currency is a three-letter code such as EUR"));
+                }
+            }
+            SalaryExpectation::Range { min, max, currency } => {
+                if *min <= 0 || max < min {
+                    return Err(Error::invalid("a salary range needs 0 < min <= max"));
+                }
+                if !currency_ok(currency) {
+                    return Err(Error::invalid("a currency is a three-letter code such as EUR"));
+                }
+            }
+            SalaryExpectation::Passed => {}
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for SalaryExpectation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SalaryExpectation::Current { amount, currency } => {
+                write!(f, "current pay {amount} {currency}/year")
+            }
+            SalaryExpectation::Range { min, max, currency } => {
+                write!(f, "expects {min}-{max} {currency}/year")
+            }
+            SalaryExpectation::Passed => write!(f, "preferred not to say"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Logistics {
+    pub risk_tolerance: Option<RiskTolerance>,
+    pub risk_notes: Option<String>,
+    pub salary: Option<SalaryExpectation>,
+    pub start_date: Option<NaiveDate>,
+    pub notice_period_days: Option<u32>,
+}
+
+/// A partial update: only `Some` fields are written, so concurrent updates of different fields
+/// by two interviewers both survive.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogisticsUpdate {
+    pub risk_tolerance: Option<RiskTolerance>,
+    pub risk_notes: Option<String>,
+    pub salary: Option<SalaryExpectation>,
+    pub start_date: Option<NaiveDate>,
+    pub notice_period_days: Option<u32>,
+}
+
+impl LogisticsUpdate {
+    pub fn is_empty(&self) -> bool {
+        *self == LogisticsUpdate::default()
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        if let Some(s) = &self.salary {
+            s.validate()?;
+        }
+        if let Some(d) = self.notice_period_days {
+            if d > 730 {
+                return Err(Error::invalid("a notice period longer than two years is not plausible"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Hire,
+    Reject,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Hire => "hire",
+            Outcome::Reject => "reject",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "hire" => Some(Outcome::Hire),
+            "reject" => Some(Outcome::Reject),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub outcome: Outcome,
+    pub at: DateTime<Utc>,
+    pub by: Option<InterviewerId>,
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: DocumentId,
+    pub schema_version: i64,
+    pub name: String,
+    pub role: String,
+    pub source: Option<String>,
+    pub contact: Option<String>,
+    pub applied_at: DateTime<Utc>,
+    /// In the order they were recorded; the timeline query sorts by time.
+    pub events: Vec<CandidateEvent>,
+    pub logistics: Logistics,
+    pub interviews: Vec<DocumentId>,
+    pub decision: Option<Decision>,
+}
+
+pub(crate) fn create(doc: &mut AutoCommit, c: &NewCandidate, by: &InterviewerId) -> Result<()> {
+    let root = ObjId::Root;
+    doc.put(&root, "schema", SCHEMA_VERSION)?;
+    doc.put(&root, "type", "candidate")?;
+    let profile = doc.put_object(&root, "profile", ObjType::Map)?;
+    doc.put(&profile, "name", c.name.trim())?;
+    doc.put(&profile, "role", c.role.trim())?;
+    if let Some(s) = &c.source {
+        doc.put(&profile, "source", s.as_str())?;
+    }
+    if let Some(s) = &c.contact {
+        doc.put(&profile, "contact", s.as_str())?;
+    }
+    doc.put(&root, "appliedAt", ts(c.applied_at))?;
+    doc.put_object(&root, "events", ObjType::List)?;
+    doc.put_object(&root, "logistics", ObjType::Map)?;
+    doc.put_object(&root, "interviews", ObjType::List)?;
+    add_event(
+        doc,
+        &CandidateEvent {
+            kind: CandidateEventKind::Applied,
+            at: c.applied_at,
+            by: Some(by.clone()),
+            note: None,
+        },
+    )
+}
+
+fn ensure_object(doc: &mut AutoCommit, parent: &ObjId, key: &str, t: ObjType) -> Result<ObjId> {
+    match doc.get(parent, key)? {
+        Some((automerge::Value::Object(found), id)) if found == t => Ok(id),
+        // Absent, or a wrong-typed value a buggy peer wrote: replace it with the right object.
+        _ => Ok(doc.put_object(parent, key, t)?),
+    }
+}
+
+pub(crate) fn add_event(doc: &mut AutoCommit, e: &CandidateEvent) -> Result<()> {
+    let events = ensure_object(doc, &ObjId::Root, "events", ObjType::List)?;
+    let n = doc.length(&events);
+    let m = doc.insert_object(&events, n, ObjType::Map)?;
+    doc.put(&m, "kind", e.kind.as_str())?;
+    doc.put(&m, "at", ts(e.at))?;
+    if let Some(by) = &e.by {
+        doc.put(&m, "by", by.as_str())?;
+    }
+    if let Some(n) = &e.note {
+        doc.put(&m, "note", n.as_str())?;
+    }
+    Ok(())
+}
+
+pub(crate) fn add_interview(doc: &mut AutoCommit, interview: DocumentId) -> Result<()> {
+    let list = ensure_object(doc, &ObjId::Root, "interviews", ObjType::List)?;
+    let n = doc.length(&list);
+    doc.insert(&list, n, interview.to_string())?;
+    Ok(())
+}
+
+pub(crate) fn write_salary(doc: &mut AutoCommit, parent: &ObjId, s: &SalaryExpectation) -> Result<()> {
+    // A fresh map per write: two concurrent writes become two conflicting values of the key,
+    // rather than a field-by-field blend of two different figures.
+    let m = doc.put_object(parent, "salary", ObjType::Map)?;
+    match s {
+        SalaryExpectation::Current { amount, currency } => {
+            doc.put(&m, "kind", "current")?;
+            doc.put(&m, "amount", *amount)?;
+            doc.put(&m, "currency", currency.as_str())?;
+        }
+        SalaryExpectation::Range { min, max, currency } => {
+            doc.put(&m, "kind", "range")?;
+            doc.put(&m, "min", *min)?;
+            doc.put(&m, "max", *max)?;
+            doc.put(&m, "currency", currency.as_str())?;
+        }
+        SalaryExpectation::Passed => {
+            doc.put(&m, "kind", "passed")?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn read_salary(r: &Reader<'_>, m: &ObjId, path: &str) -> Result<SalaryExpectation> {
+    let kind = r.required_str(m, "kind", &format!("{path}.kind"))?;
+    let int = |k: &str| -> Result<i64> {
+        r.int(m, k, &format!("{path}.{k}"))?.ok_or(Error::InvalidField {
+            id: r.id,
+            path: format!("{path}.{k}"),
+            expected: "an integer (missing)",
+        })
+    };
+    let currency = || r.required_str(m, "currency", &format!("{path}.currency"));
+    match kind.as_str() {
+        "current" => Ok(SalaryExpectation::Current {
+            amount: int("amount")?,
+            currency: currency()?,
+        }),
+        "range" => Ok(SalaryExpectation::Range {
+            min: int("min")?,
+            max: int("max")?,
+            currency: currency()?,
+        }),
+        "passed" => Ok(SalaryExpectation::Passed),
+        _ => Err(Error::InvalidField {
+            id: r.id,
+            path: format!("{path}.kind"),
+            expected: "current, range or passed",
+        }),
+    }
+}
+
+pub(crate) fn set_logistics(doc: &mut AutoCommit, u: &LogisticsUpdate) -> Result<()> {
+    let l = ensure_object(doc, &ObjId::Root, "logistics", ObjType::Map)?;
+    if let Some(r) = u.risk_tolerance {
+        doc.put(&l, "riskTolerance", r.as_str())?;
+    }
+    if let Some(n) = &u.risk_notes {
+        doc.put(&l, "riskNotes", n.as_str())?;
+    }
+    if let Some(s) = &u.salary {
+        write_salary(doc, &l, s)?;
+    }
+    if let Some(d) = u.start_date {
+        doc.put(&l, "startDate", d.format("%Y-%m-%d").to_string())?;
+    }
+    if let Some(d) = u.notice_period_days {
+        doc.put(&l, "noticePeriodDays", d as i64)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn set_decision(doc: &mut AutoCommit, d: &Decision) -> Result<()> {
+    let m = doc.put_object(ObjId::Root, "decision", ObjType::Map)?;
+    write_decision_fields(doc, &m, d)
+}
+
+pub(crate) fn write_decision_fields(doc: &mut AutoCommit, m: &ObjId, d: &Decision) -> Result<()> {
+    doc.put(m, "outcome", d.outcome.as_str())?;
+    doc.put(m, "at", ts(d.at))?;
+    if let Some(by) = &d.by {
+        doc.put(m, "by", by.as_str())?;
+    }
+    if let Some(r) = &d.reason {
+        doc.put(m, "reason", r.as_str())?;
+    }
+    Ok(())
+}
+
+pub(crate) fn read_decision(r: &Reader<'_>, m: &ObjId) -> Result<Decision> {
+    let outcome = r.required_str(m, "outcome", "decision.outcome")?;
+    Ok(Decision {
+        outcome: Outcome::parse(&outcome).ok_or(Error::InvalidField {
+            id: r.id,
+            path: "decision.outcome".into(),
+            expected: "hire or reject",
+        })?,
+        at: r.time(m, "at", "decision.at")?.ok_or(Error::InvalidField {
+            id: r.id,
+            path: "decision.at".into(),
+            expected: "a timestamp (missing)",
+        })?,
+        by: r.interviewer(m, "by", "decision.by")?,
+        reason: r.str(m, "reason", "decision.reason")?,
+    })
+}
+
+pub(crate) fn read_logistics(r: &Reader<'_>) -> Result<Logistics> {
+    let Some(l) = r.map(&ObjId::Root, "logistics", "logistics")? else {
+        return Ok(Logistics::default());
+    };
+    let risk = r.str(&l, "riskTolerance", "logistics.riskTolerance")?;
+    let notice = r.int(&l, "noticePeriodDays", "logistics.noticePeriodDays")?;
+    Ok(Logistics {
+        risk_tolerance: match risk {
+            None => None,
+            Some(s) => Some(RiskTolerance::parse(&s).ok_or(Error::InvalidField {
+                id: r.id,
+                path: "logistics.riskTolerance".into(),
+                expected: "comfortable, cautious or averse",
+            })?),
+        },
+        risk_notes: r.str(&l, "riskNotes", "logistics.riskNotes")?,
+        salary: match r.map(&l, "salary", "logistics.salary")? {
+            None => None,
+            Some(m) => Some(read_salary(r, &m, "logistics.salary")?),
+        },
+        start_date: r.date(&l, "startDate", "logistics.startDate")?,
+        notice_period_days: match notice {
+            None => None,
+            Some(n) => Some(u32::try_from(n).map_err(|_| Error::InvalidField {
+                id: r.id,
+                path: "logistics.noticePeriodDays".into(),
+                expected: "a non-negative number of days",
+            })?),
+        },
+    })
+}
+
+pub(crate) fn read(doc: &AutoCommit, id: DocumentId) -> Result<Candidate> {
+    let r = Reader::new(doc, id);
+    r.check_kind("candidate")?;
+    let root = ObjId::Root;
+    let profile = r
+        .map(&root, "profile", "profile")?
+        .ok_or(Error::InvalidField {
+            id,
+            path: "profile".into(),
+            expected: "a map (missing)",
+        })?;
+    let mut events = Vec::new();
+    if let Some(list) = r.list(&root, "events", "events")? {
+        for (i, m) in r.list_maps(&list, "events")?.into_iter().enumerate() {
+            let path = format!("events[{i}]");
+            let kind = r.required_str(&m, "kind", &format!("{path}.kind"))?;
+            // An event kind from a newer peer is kept in the document but not shown.
+            let Some(kind) = CandidateEventKind::parse(&kind) else { continue };
+            events.push(CandidateEvent {
+                kind,
+                at: r.time(&m, "at", &format!("{path}.at"))?.ok_or(Error::InvalidField {
+                    id,
+                    path: format!("{path}.at"),
+                    expected: "a timestamp (missing)",
+                })?,
+                by: r.interviewer(&m, "by", &format!("{path}.by"))?,
+                note: r.str(&m, "note", &format!("{path}.note"))?,
+            });
+        }
+    }
+    let mut interviews = Vec::new();
+    if let Some(list) = r.list(&root, "interviews", "interviews")? {
+        for (i, s) in r.list_strings(&list, "interviews")?.into_iter().enumerate() {
+            let iid = s.parse().map_err(|_| Error::InvalidField {
+                id,
+                path: format!("interviews[{i}]"),
+                expected: "a document id",
+            })?;
+            if !interviews.contains(&iid) {
+                interviews.push(iid);
+            }
+        }
+    }
+    let decision = match r.map(&root, "decision", "decision")? {
+        None => None,
+        Some(m) => Some(read_decision(&r, &m)?),
+    };
+    Ok(Candidate {
+        id,
+        schema_version: r.schema_version()?,
+        name: r.required_str(&profile, "name", "profile.name")?,
+        role: r.str(&profile, "role", "profile.role")?.unwrap_or_default(),
+        source: r.str(&profile, "source", "profile.source")?,
+        contact: r.str(&profile, "contact", "profile.contact")?,
+        applied_at: r.time(&root, "appliedAt", "appliedAt")?.ok_or(Error::InvalidField {
+            id,
+            path: "appliedAt".into(),
+            expected: "a timestamp (missing)",
+        })?,
+        events,
+        logistics: read_logistics(&r)?,
+        interviews,
+        decision,
+    })
+}

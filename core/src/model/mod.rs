@@ -1,0 +1,19 @@
+//! Domain types and their Automerge schema: each document kind reads with validation and
+//! writes only the fields an edit touches.
+
+pub mod candidate;
+pub mod interview;
+pub mod schema;
+pub mod scorecard;
+pub mod template;
+
+pub use candidate::{
+    Candidate, CandidateEvent, CandidateEventKind, Decision, Logistics, LogisticsUpdate,
+    NewCandidate, Outcome, RiskTolerance, SalaryExpectation,
+};
+pub use interview::{
+    CandidateQuestion, Interview, InterviewClock, NewInterview, NextSteps, QuestionKind,
+    StageTiming,
+};
+pub use scorecard::{Ratings, Recommendation, Scorecard, ScorecardDraft, ScorecardView};
+pub use template::{Probe, Prompt, Stage, Template, PLAYBOOK_NAME};

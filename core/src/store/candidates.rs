@@ -1,0 +1,133 @@
+//! Candidate operations: create, record timeline events, logistics, decision, templates.
+
+use chrono::{DateTime, Utc};
+
+use super::{DocKind, Store};
+use crate::error::{Error, Result};
+use crate::ids::DocumentId;
+use crate::model::{
+    candidate, template, Candidate, CandidateEvent, CandidateEventKind, Decision, LogisticsUpdate,
+    NewCandidate, Outcome, Template,
+};
+
+impl Store {
+    pub fn create_candidate(&mut self, c: NewCandidate) -> Result<DocumentId> {
+        c.validate()?;
+        let me = self.me().clone();
+        self.create_doc(DocKind::Candidate, |doc| candidate::create(doc, &c, &me))
+    }
+
+    pub fn candidate(&mut self, id: DocumentId) -> Result<Candidate> {
+        let od = self.open_doc(id, DocKind::Candidate)?;
+        candidate::read(&od.doc, id)
+    }
+
+    /// Records a candidate-level event (acknowledged, debrief booked or held, offer...).
+    /// `note` stays in the document, out of the index tables.
+    pub fn record_event(
+        &mut self,
+        id: DocumentId,
+        kind: CandidateEventKind,
+        at: DateTime<Utc>,
+        note: Option<String>,
+    ) -> Result<()> {
+        if kind == CandidateEventKind::Applied {
+            return Err(Error::invalid(
+                "the application is recorded when the candidate is created",
+            ));
+        }
+        if kind == CandidateEventKind::Note && note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            return Err(Error::invalid("a note event needs its text"));
+        }
+        let e = CandidateEvent {
+            kind,
+            at,
+            by: Some(self.me().clone()),
+            note,
+        };
+        self.edit(id, DocKind::Candidate, |doc| candidate::add_event(doc, &e), |_| Ok(()))
+    }
+
+    pub fn set_logistics(&mut self, id: DocumentId, update: LogisticsUpdate) -> Result<()> {
+        update.validate()?;
+        if update.is_empty() {
+            return Err(Error::invalid("nothing to update"));
+        }
+        self.edit(
+            id,
+            DocKind::Candidate,
+            |doc| candidate::set_logistics(doc, &update),
+            |_| Ok(()),
+        )
+    }
+
+    pub fn decide(
+        &mut self,
+        id: DocumentId,
+        outcome: Outcome,
+        at: DateTime<Utc>,
+        reason: Option<String>,
+    ) -> Result<()> {
+        let d = Decision {
+            outcome,
+            at,
+            by: Some(self.me().clone()),
+            reason,
+        };
+        self.edit(id, DocKind::Candidate, |doc| candidate::set_decision(doc, &d), |_| Ok(()))
+    }
+
+    /// The built-in playbook first, then the team's templates by name.
+    pub fn templates(&mut self) -> Result<Vec<Template>> {
+        let ids: Vec<Vec<u8>> = {
+            let mut q = self.conn().prepare("SELECT id FROM idx_templates ORDER BY name")?;
+            let rows = q.query_map([], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut out = vec![Template::playbook()];
+        for id in ids {
+            let Ok(bytes) = <[u8; 16]>::try_from(id.as_slice()) else { continue };
+            match self.template(DocumentId::from_bytes(bytes)) {
+                Ok(t) => out.push(t),
+                // A damaged team template must not hide the others.
+                Err(Error::Corrupt { .. } | Error::Quarantined { .. } | Error::InvalidField { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn template(&mut self, id: DocumentId) -> Result<Template> {
+        let od = self.open_doc(id, DocKind::Template)?;
+        template::read_template(&od.doc, id)
+    }
+
+    /// Finds a template by id or by name (the built-in playbook has no id).
+    pub fn find_template(&mut self, name_or_id: &str) -> Result<Template> {
+        if let Ok(id) = name_or_id.parse::<DocumentId>() {
+            return self.template(id);
+        }
+        self.templates()?
+            .into_iter()
+            .find(|t| t.name.eq_ignore_ascii_case(name_or_id.trim()))
+            .ok_or_else(|| Error::NotFound {
+                kind: "template",
+                id: name_or_id.to_owned(),
+            })
+    }
+
+    pub fn create_template(&mut self, t: Template) -> Result<DocumentId> {
+        t.validate()?;
+        if self.templates()?.iter().any(|o| o.name.eq_ignore_ascii_case(t.name.trim())) {
+            return Err(Error::invalid(format!("a template named {:?} exists", t.name)));
+        }
+        self.create_doc(DocKind::Template, |doc| template::write_template(doc, &t))
+    }
+
+    /// Replaces a team template's name and stages. Interviews already scheduled keep the
+    /// stages they copied.
+    pub fn update_template(&mut self, id: DocumentId, t: Template) -> Result<()> {
+        t.validate()?;
+        self.edit(id, DocKind::Template, |doc| template::write_template(doc, &t), |_| Ok(()))
+    }
+}

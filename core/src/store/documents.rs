@@ -1,0 +1,186 @@
+//! Documents on disk: a snapshot plus incremental chunks (the automerge-repo storage model).
+//! Loading concatenates everything and calls Automerge once; compaction replaces the chunks
+//! with a new snapshot in one transaction. A document that fails to load is quarantined: its
+//! rows stay for recovery, and every other document keeps working.
+
+use std::collections::HashMap;
+
+use automerge::{AutoCommit, ChangeHash, LoadOptions, OnPartialLoad, TextEncoding};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::DocKind;
+use crate::error::{Error, Result};
+use crate::ids::DocumentId;
+
+/// A document in memory with what the store knows about its durable form.
+pub(crate) struct OpenDoc {
+    pub doc: AutoCommit,
+    pub kind: DocKind,
+    /// Heads of everything already in a chunk or the snapshot; the next chunk is
+    /// `save_after(saved_heads)`.
+    pub saved_heads: Vec<ChangeHash>,
+    pub snapshot_len: usize,
+    pub chunks_len: usize,
+    pub pending: Option<super::pending::PendingRun>,
+    /// Per stage: the notes Text object and its current content, so each keystroke is
+    /// validated without materialising the text.
+    pub notes: HashMap<String, (automerge::ObjId, String)>,
+    pub actor_registered: bool,
+}
+
+pub(crate) struct StoredDoc {
+    pub kind: DocKind,
+    pub bytes: Vec<u8>,
+    pub snapshot_len: usize,
+    pub chunks_len: usize,
+}
+
+pub(crate) fn kind_of(conn: &Connection, id: DocumentId) -> Result<Option<(DocKind, Option<String>)>> {
+    let row: Option<(String, Option<String>)> = conn
+        .query_row(
+            "SELECT kind, quarantine_reason FROM documents WHERE id = ?1",
+            [&id.as_bytes()[..]],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((k, q)) => Ok(Some((
+            DocKind::parse(&k).ok_or_else(|| Error::Corrupt {
+                id,
+                reason: format!("unknown document kind {k:?}"),
+            })?,
+            q,
+        ))),
+    }
+}
+
+pub(crate) fn read(conn: &Connection, id: DocumentId) -> Result<StoredDoc> {
+    let key = &id.as_bytes()[..];
+    let (kind, snapshot, quarantine): (String, Vec<u8>, Option<String>) = conn
+        .query_row(
+            "SELECT kind, snapshot, quarantine_reason FROM documents WHERE id = ?1",
+            [key],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound {
+            kind: "document",
+            id: id.to_string(),
+        })?;
+    if let Some(reason) = quarantine {
+        return Err(Error::Quarantined { id, reason });
+    }
+    let kind = DocKind::parse(&kind).ok_or_else(|| Error::Corrupt {
+        id,
+        reason: format!("unknown document kind {kind:?}"),
+    })?;
+    let snapshot_len = snapshot.len();
+    let mut bytes = snapshot;
+    let mut q = conn.prepare_cached("SELECT bytes FROM chunks WHERE doc_id = ?1 ORDER BY seq")?;
+    let mut rows = q.query([key])?;
+    while let Some(row) = rows.next()? {
+        let chunk = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+        bytes.extend_from_slice(chunk);
+    }
+    let chunks_len = bytes.len() - snapshot_len;
+    Ok(StoredDoc {
+        kind,
+        bytes,
+        snapshot_len,
+        chunks_len,
+    })
+}
+
+/// One Automerge call over snapshot and chunks together (one call per chunk is orders of
+/// magnitude slower). Any damage, including a change whose dependencies are missing, is
+/// reported as corruption.
+pub(crate) fn decode(id: DocumentId, bytes: &[u8]) -> Result<AutoCommit> {
+    let mut doc = AutoCommit::load_with_options(
+        bytes,
+        LoadOptions::new()
+            .on_partial_load(OnPartialLoad::Error)
+            .text_encoding(TextEncoding::Utf16CodeUnit),
+    )
+    .map_err(|e| Error::Corrupt {
+        id,
+        reason: e.to_string(),
+    })?;
+    if !doc.get_missing_deps(&[]).is_empty() {
+        return Err(Error::Corrupt {
+            id,
+            reason: "changes whose dependencies are missing".into(),
+        });
+    }
+    Ok(doc)
+}
+
+pub(crate) fn quarantine(conn: &Connection, id: DocumentId, reason: &str, now_ms: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE documents SET quarantine_reason = ?2, quarantined_at = ?3 WHERE id = ?1",
+        params![&id.as_bytes()[..], reason, now_ms],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn insert_new(conn: &Connection, id: DocumentId, kind: DocKind, snapshot: &[u8]) -> Result<()> {
+    conn.execute(
+        "INSERT INTO documents(id, kind, snapshot, chunk_bytes) VALUES (?1, ?2, ?3, 0)",
+        params![&id.as_bytes()[..], kind.as_str(), snapshot],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn append_chunk(conn: &Connection, id: DocumentId, chunk: &[u8]) -> Result<()> {
+    let key = &id.as_bytes()[..];
+    conn.prepare_cached("INSERT INTO chunks(doc_id, bytes) VALUES (?1, ?2)")?
+        .execute(params![key, chunk])?;
+    conn.prepare_cached("UPDATE documents SET chunk_bytes = chunk_bytes + ?2 WHERE id = ?1")?
+        .execute(params![key, chunk.len() as i64])?;
+    Ok(())
+}
+
+pub(crate) fn replace_with_snapshot(conn: &Connection, id: DocumentId, snapshot: &[u8]) -> Result<()> {
+    let key = &id.as_bytes()[..];
+    conn.execute(
+        "UPDATE documents SET snapshot = ?2, chunk_bytes = 0 WHERE id = ?1",
+        params![key, snapshot],
+    )?;
+    conn.execute("DELETE FROM chunks WHERE doc_id = ?1", [key])?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuarantinedDocument {
+    pub id: DocumentId,
+    pub kind: String,
+    pub reason: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+pub(crate) fn quarantined(conn: &Connection) -> Result<Vec<QuarantinedDocument>> {
+    let mut q = conn.prepare(
+        "SELECT id, kind, quarantine_reason, quarantined_at FROM documents
+         WHERE quarantine_reason IS NOT NULL ORDER BY quarantined_at",
+    )?;
+    let rows = q.query_map([], |r| {
+        Ok((
+            r.get::<_, Vec<u8>>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<i64>>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, kind, reason, at) = row?;
+        let Ok(bytes) = <[u8; 16]>::try_from(id.as_slice()) else { continue };
+        out.push(QuarantinedDocument {
+            id: DocumentId::from_bytes(bytes),
+            kind,
+            reason,
+            at: super::index::from_ms(at.unwrap_or(0)),
+        });
+    }
+    Ok(out)
+}

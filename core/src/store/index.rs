@@ -1,0 +1,220 @@
+//! Index tables, rewritten from a document in the same transaction as the chunk that changed
+//! it, so the lists and timelines always agree with what is durable.
+
+use automerge::AutoCommit;
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::DocKind;
+use crate::error::{Error, Result};
+use crate::ids::DocumentId;
+use crate::model::{candidate, interview, template};
+use crate::timeline::{derive_status, InterviewFacts, TimelineKind};
+
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// Rewrites the rows derived from one document. A document whose fields a peer wrote with
+/// the wrong types keeps its last good rows and gets its problem recorded.
+pub(crate) fn update(conn: &Connection, id: DocumentId, kind: DocKind, doc: &AutoCommit) -> Result<()> {
+    match kind {
+        DocKind::Candidate => match candidate::read(doc, id) {
+            Ok(c) => write_candidate(conn, &c),
+            Err(e @ Error::InvalidField { .. }) => record_problem(conn, id, &e),
+            Err(e) => Err(e),
+        },
+        DocKind::Interview => match interview::read(doc, id) {
+            Ok(i) => write_interview(conn, &i),
+            Err(Error::InvalidField { .. }) => Ok(()),
+            Err(e) => Err(e),
+        },
+        DocKind::Template => {
+            let t = template::read_template(doc, id)?;
+            conn.execute(
+                "INSERT INTO idx_templates(id, name) VALUES (?1, ?2)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name",
+                params![&id.as_bytes()[..], t.name],
+            )?;
+            Ok(())
+        }
+    }
+}
+
+pub(crate) fn record_problem(conn: &Connection, id: DocumentId, e: &Error) -> Result<()> {
+    conn.execute(
+        "UPDATE idx_candidates SET problem = ?2 WHERE id = ?1",
+        params![&id.as_bytes()[..], e.to_string()],
+    )?;
+    Ok(())
+}
+
+fn write_candidate(conn: &Connection, c: &candidate::Candidate) -> Result<()> {
+    let id = &c.id.as_bytes()[..];
+    conn.execute(
+        "INSERT INTO idx_candidates(id, name, role, source, applied_at, decision, decided_at,
+                                    status, next_action, waiting_since, problem)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'applied', NULL, ?5, NULL)
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
+             source = excluded.source, applied_at = excluded.applied_at,
+             decision = excluded.decision, decided_at = excluded.decided_at, problem = NULL",
+        params![
+            id,
+            c.name,
+            c.role,
+            c.source,
+            ms(c.applied_at),
+            c.decision.as_ref().map(|d| d.outcome.as_str()),
+            c.decision.as_ref().map(|d| ms(d.at)),
+        ],
+    )?;
+    conn.execute("DELETE FROM idx_events WHERE source_doc = ?1", [id])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO idx_events(candidate_id, source_doc, ord, at, kind, interview_id, actor, detail)
+         VALUES (?1, ?1, ?2, ?3, ?4, NULL, ?5, NULL)",
+    )?;
+    for (ord, e) in c.events.iter().enumerate() {
+        // Free-text notes on events stay in the document: the index holds no prose.
+        insert.execute(params![
+            id,
+            ord as i64,
+            ms(e.at),
+            TimelineKind::Candidate(e.kind).as_str(),
+            e.by.as_ref().map(|b| b.as_str()),
+        ])?;
+    }
+    if let Some(d) = &c.decision {
+        insert.execute(params![
+            id,
+            c.events.len() as i64,
+            ms(d.at),
+            TimelineKind::Decided(d.outcome).as_str(),
+            d.by.as_ref().map(|b| b.as_str()),
+        ])?;
+    }
+    refresh_status(conn, c.id)
+}
+
+fn write_interview(conn: &Connection, i: &interview::Interview) -> Result<()> {
+    let id = &i.id.as_bytes()[..];
+    let cand = &i.candidate_id.as_bytes()[..];
+    conn.execute(
+        "INSERT INTO idx_interviews(id, candidate_id, title, scheduled_start, minutes, lead, started_at, ended_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(id) DO UPDATE SET candidate_id = excluded.candidate_id, title = excluded.title,
+             scheduled_start = excluded.scheduled_start, minutes = excluded.minutes,
+             lead = excluded.lead, started_at = excluded.started_at, ended_at = excluded.ended_at",
+        params![
+            id,
+            cand,
+            i.title,
+            ms(i.scheduled_start),
+            i.minutes as i64,
+            i.lead.as_str(),
+            i.started_at().map(ms),
+            i.ended_at.map(ms),
+        ],
+    )?;
+    conn.execute("DELETE FROM idx_panelists WHERE interview_id = ?1", [id])?;
+    {
+        let mut p = conn.prepare_cached(
+            "INSERT INTO idx_panelists(interview_id, interviewer, submitted_at) VALUES (?1, ?2, ?3)",
+        )?;
+        for who in &i.panelists {
+            let at = i.submitted.iter().find(|(w, _)| w == who).map(|(_, t)| ms(*t));
+            p.execute(params![id, who.as_str(), at])?;
+        }
+    }
+    conn.execute("DELETE FROM idx_events WHERE source_doc = ?1", [id])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO idx_events(candidate_id, source_doc, ord, at, kind, interview_id, actor, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?2, ?6, ?7)",
+    )?;
+    let mut ord = 0i64;
+    let mut add = |at: DateTime<Utc>, kind: TimelineKind, actor: Option<&str>, detail: Option<String>| {
+        ord += 1;
+        insert.execute(params![cand, id, ord, ms(at), kind.as_str(), actor, detail])
+    };
+    let when = format!("for {} UTC, {} min", i.scheduled_start.format("%Y-%m-%d %H:%M"), i.minutes);
+    add(
+        i.booked_at.unwrap_or(i.scheduled_start),
+        TimelineKind::InterviewScheduled,
+        Some(i.lead.as_str()),
+        Some(when),
+    )?;
+    if let Some(t) = i.started_at() {
+        add(t, TimelineKind::InterviewStarted, None, None)?;
+    }
+    if let Some(t) = i.ended_at {
+        add(t, TimelineKind::InterviewHeld, None, None)?;
+    }
+    let mut submitted = i.submitted.clone();
+    submitted.sort_by_key(|(_, t)| *t);
+    for (who, at) in &submitted {
+        add(*at, TimelineKind::FeedbackSubmitted, Some(who.as_str()), None)?;
+    }
+    refresh_status(conn, i.candidate_id)
+}
+
+/// Recomputes a candidate's status and next action from the index rows alone.
+pub(crate) fn refresh_status(conn: &Connection, candidate: DocumentId) -> Result<()> {
+    let id = &candidate.as_bytes()[..];
+    let row: Option<(i64, Option<String>, Option<i64>)> = conn
+        .query_row(
+            "SELECT applied_at, decision, decided_at FROM idx_candidates WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    // An interview can arrive (by sync) before its candidate: the candidate's row is written
+    // when it does.
+    let Some((applied, decision, decided_at)) = row else {
+        return Ok(());
+    };
+    let mut events = Vec::new();
+    {
+        let mut q = conn.prepare_cached("SELECT kind, at FROM idx_events WHERE candidate_id = ?1")?;
+        let rows = q.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (k, at) = row?;
+            if let Some(k) = TimelineKind::parse(&k) {
+                events.push((k, from_ms(at)));
+            }
+        }
+    }
+    let mut interviews = Vec::new();
+    {
+        let mut q = conn.prepare_cached(
+            "SELECT i.scheduled_start, i.ended_at,
+                    (SELECT COUNT(*) FROM idx_panelists p WHERE p.interview_id = i.id),
+                    (SELECT COUNT(*) FROM idx_panelists p WHERE p.interview_id = i.id AND p.submitted_at IS NOT NULL)
+             FROM idx_interviews i WHERE i.candidate_id = ?1",
+        )?;
+        let rows = q.query_map([id], |r| {
+            Ok(InterviewFacts {
+                scheduled_start: from_ms(r.get(0)?),
+                ended_at: r.get::<_, Option<i64>>(1)?.map(from_ms),
+                panel_size: r.get::<_, i64>(2)? as usize,
+                submitted: r.get::<_, i64>(3)? as usize,
+            })
+        })?;
+        for row in rows {
+            interviews.push(row?);
+        }
+    }
+    let decision = decision
+        .as_deref()
+        .and_then(crate::model::Outcome::parse)
+        .zip(decided_at.map(from_ms));
+    let d = derive_status(from_ms(applied), &events, decision, &interviews);
+    conn.execute(
+        "UPDATE idx_candidates SET status = ?2, next_action = ?3, waiting_since = ?4, closed = ?5 WHERE id = ?1",
+        params![id, d.status.as_str(), d.next_action, ms(d.since), d.status.is_closed() as i64],
+    )?;
+    Ok(())
+}
+

@@ -1,0 +1,224 @@
+//! Interview operations: scheduling, stage timing, notes, questions, next steps, scorecards.
+
+use automerge::ObjId;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+
+use super::{DocKind, Store};
+use crate::error::{Error, Result};
+use crate::ids::DocumentId;
+use crate::model::{
+    candidate, interview, scorecard, CandidateQuestion, Interview, InterviewClock, NewInterview,
+    NextSteps, QuestionKind, ScorecardDraft, ScorecardView,
+};
+
+impl Store {
+    /// Schedules an interview for a candidate; the candidate document lists it in the same
+    /// call.
+    pub fn schedule_interview(&mut self, n: NewInterview) -> Result<DocumentId> {
+        n.validate()?;
+        // The candidate must exist here before an interview points at it.
+        self.candidate(n.candidate_id)?;
+        let id = self.create_doc(DocKind::Interview, |doc| interview::create(doc, &n))?;
+        self.edit(
+            n.candidate_id,
+            DocKind::Candidate,
+            |doc| candidate::add_interview(doc, id),
+            |_| Ok(()),
+        )?;
+        Ok(id)
+    }
+
+    pub fn interview(&mut self, id: DocumentId) -> Result<Interview> {
+        let od = self.open_doc(id, DocKind::Interview)?;
+        interview::read(&od.doc, id)
+    }
+
+    pub fn start_stage(&mut self, id: DocumentId, stage: &str, at: DateTime<Utc>) -> Result<()> {
+        let i = self.interview(id)?;
+        if i.stage(stage).is_none() {
+            return Err(Error::NotFound {
+                kind: "stage",
+                id: stage.to_owned(),
+            });
+        }
+        if i.ended_at.is_some() {
+            return Err(Error::invalid("the interview has ended"));
+        }
+        self.edit(id, DocKind::Interview, |doc| interview::start_stage(doc, stage, at), |_| Ok(()))
+    }
+
+    /// Starts the stage after the running one (the first stage if none has started).
+    /// Returns the started stage's key, or `None` if the last stage was running.
+    pub fn advance_stage(&mut self, id: DocumentId, at: DateTime<Utc>) -> Result<Option<String>> {
+        let i = self.interview(id)?;
+        let current = i.clock(at).current;
+        let next = match current {
+            None if i.stage_starts.is_empty() => i.stages.first(),
+            None => None,
+            Some(cur) => {
+                let pos = i.stages.iter().position(|s| s.key == cur);
+                pos.and_then(|p| i.stages.get(p + 1))
+            }
+        };
+        match next {
+            None => Ok(None),
+            Some(s) => {
+                let key = s.key.clone();
+                self.start_stage(id, &key, at)?;
+                Ok(Some(key))
+            }
+        }
+    }
+
+    pub fn end_interview(&mut self, id: DocumentId, at: DateTime<Utc>) -> Result<()> {
+        let i = self.interview(id)?;
+        if let Some(start) = i.started_at() {
+            if at < start {
+                return Err(Error::invalid("an interview cannot end before it started"));
+            }
+        }
+        self.edit(id, DocKind::Interview, |doc| interview::end(doc, at), |_| Ok(()))
+    }
+
+    pub fn clock(&mut self, id: DocumentId, now: DateTime<Utc>) -> Result<InterviewClock> {
+        Ok(self.interview(id)?.clock(now))
+    }
+
+    pub fn notes(&mut self, id: DocumentId, stage: &str) -> Result<String> {
+        let od = self.open_doc(id, DocKind::Interview)?;
+        if let Some((_, text)) = od.notes.get(stage) {
+            return Ok(text.clone());
+        }
+        if interview::read(&od.doc, id)?.stage(stage).is_none() {
+            return Err(Error::NotFound {
+                kind: "stage",
+                id: stage.to_owned(),
+            });
+        }
+        interview::notes_text(&od.doc, id, stage)
+    }
+
+    /// Replaces a stage's whole notes; Automerge diffs old and new, so concurrent edits by
+    /// others elsewhere in the text survive.
+    pub fn replace_notes(&mut self, id: DocumentId, stage: &str, text: &str) -> Result<()> {
+        if self.interview(id)?.stage(stage).is_none() {
+            return Err(Error::NotFound {
+                kind: "stage",
+                id: stage.to_owned(),
+            });
+        }
+        self.edit(
+            id,
+            DocKind::Interview,
+            |doc| {
+                let obj: ObjId = interview::ensure_notes_obj(doc, id, stage)?;
+                automerge::transaction::Transactable::update_text(doc, &obj, text)?;
+                Ok(())
+            },
+            |_| Ok(()),
+        )
+    }
+
+    pub fn add_question(
+        &mut self,
+        id: DocumentId,
+        text: &str,
+        kind: QuestionKind,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        if text.trim().is_empty() {
+            return Err(Error::invalid("a question needs its text"));
+        }
+        let q = CandidateQuestion {
+            text: text.trim().to_owned(),
+            kind,
+            asked_at: at,
+            noted_by: Some(self.me().clone()),
+        };
+        self.edit(id, DocKind::Interview, |doc| interview::add_question(doc, &q), |_| Ok(()))
+    }
+
+    pub fn set_next_steps(&mut self, id: DocumentId, n: NextSteps) -> Result<()> {
+        self.edit(id, DocKind::Interview, |doc| interview::set_next_steps(doc, &n), |_| Ok(()))
+    }
+
+    fn require_panelist(&mut self, id: DocumentId) -> Result<Interview> {
+        let i = self.interview(id)?;
+        if !i.panelists.contains(self.me()) {
+            return Err(Error::NotPermitted(format!(
+                "{} is not on this interview's panel",
+                self.me()
+            )));
+        }
+        if i.submitted.iter().any(|(w, _)| w == self.me()) {
+            return Err(Error::NotPermitted("your scorecard is already submitted".into()));
+        }
+        Ok(i)
+    }
+
+    /// Saves this panelist's draft. Drafts are local: they never enter a shared document.
+    pub fn save_scorecard_draft(&mut self, id: DocumentId, draft: ScorecardDraft) -> Result<()> {
+        draft.validate()?;
+        self.require_panelist(id)?;
+        self.conn().execute(
+            "INSERT INTO scorecard_drafts(interview_id, draft, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT(interview_id) DO UPDATE SET draft = excluded.draft, updated_at = excluded.updated_at",
+            params![
+                &id.as_bytes()[..],
+                serde_json::to_string(&draft).expect("plain struct serializes"),
+                Utc::now().timestamp_millis()
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn scorecard_draft(&mut self, id: DocumentId) -> Result<Option<ScorecardDraft>> {
+        let raw: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT draft FROM scorecard_drafts WHERE interview_id = ?1",
+                [&id.as_bytes()[..]],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match raw {
+            None => Ok(None),
+            Some(s) => serde_json::from_str(&s).map(Some).map_err(|e| Error::Corrupt {
+                id,
+                reason: format!("unreadable scorecard draft: {e}"),
+            }),
+        }
+    }
+
+    /// Submits this panelist's draft into the shared interview document; the draft is
+    /// removed in the same transaction.
+    pub fn submit_scorecard(&mut self, id: DocumentId, at: DateTime<Utc>) -> Result<()> {
+        self.require_panelist(id)?;
+        let draft = self
+            .scorecard_draft(id)?
+            .ok_or_else(|| Error::invalid("there is no draft scorecard to submit"))?;
+        draft.check_complete()?;
+        let me = self.me().clone();
+        self.edit(
+            id,
+            DocKind::Interview,
+            |doc| scorecard::write_submitted(doc, &me, &draft, at),
+            |tx| {
+                tx.execute(
+                    "DELETE FROM scorecard_drafts WHERE interview_id = ?1",
+                    [&id.as_bytes()[..]],
+                )?;
+                Ok(())
+            },
+        )
+    }
+
+    /// The submitted scorecards as this interviewer may see them (sealed until their own is in).
+    pub fn scorecards(&mut self, id: DocumentId) -> Result<ScorecardView> {
+        let i = self.interview(id)?;
+        let od = self.open_doc(id, DocKind::Interview)?;
+        let submitted = interview::submitted_scorecards(&od.doc, id)?;
+        Ok(scorecard::view_for(self.me(), &i.panelists, submitted))
+    }
+}

@@ -1,0 +1,104 @@
+//! Schema changes are numbered migrations applied in one transaction each, tracked in
+//! `PRAGMA user_version`. A store written by a newer build is refused rather than guessed at.
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+const MIGRATIONS: &[&str] = &[
+    // 1: documents as snapshot + incremental chunks, the pending-edit log, local drafts and
+    // the index tables that lists and timelines read.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+    CREATE TABLE documents (
+        id BLOB PRIMARY KEY,
+        kind TEXT NOT NULL,
+        snapshot BLOB NOT NULL,
+        chunk_bytes INTEGER NOT NULL DEFAULT 0,
+        quarantine_reason TEXT,
+        quarantined_at INTEGER
+    );
+    CREATE TABLE chunks (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id BLOB NOT NULL REFERENCES documents(id),
+        bytes BLOB NOT NULL
+    );
+    CREATE INDEX chunks_by_doc ON chunks(doc_id, seq);
+    CREATE TABLE pending_edits (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id BLOB NOT NULL,
+        edit TEXT NOT NULL
+    );
+    CREATE INDEX pending_by_doc ON pending_edits(doc_id, seq);
+    CREATE TABLE scorecard_drafts (
+        interview_id BLOB PRIMARY KEY,
+        draft TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE idx_candidates (
+        id BLOB PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        source TEXT,
+        applied_at INTEGER NOT NULL,
+        decision TEXT,
+        decided_at INTEGER,
+        status TEXT NOT NULL,
+        next_action TEXT,
+        waiting_since INTEGER NOT NULL,
+        closed INTEGER NOT NULL DEFAULT 0,
+        problem TEXT
+    );
+    CREATE INDEX candidates_by_next_action ON idx_candidates(closed, waiting_since);
+    CREATE TABLE idx_events (
+        candidate_id BLOB NOT NULL,
+        source_doc BLOB NOT NULL,
+        ord INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        interview_id BLOB,
+        actor TEXT,
+        detail TEXT
+    );
+    CREATE INDEX events_by_candidate ON idx_events(candidate_id, at);
+    CREATE INDEX events_by_source ON idx_events(source_doc);
+    CREATE TABLE idx_interviews (
+        id BLOB PRIMARY KEY,
+        candidate_id BLOB NOT NULL,
+        title TEXT,
+        scheduled_start INTEGER NOT NULL,
+        minutes INTEGER NOT NULL,
+        lead TEXT NOT NULL,
+        started_at INTEGER,
+        ended_at INTEGER
+    );
+    CREATE INDEX interviews_by_candidate ON idx_interviews(candidate_id);
+    CREATE TABLE idx_panelists (
+        interview_id BLOB NOT NULL,
+        interviewer TEXT NOT NULL,
+        submitted_at INTEGER,
+        PRIMARY KEY (interview_id, interviewer)
+    );
+    CREATE INDEX panelists_by_interviewer ON idx_panelists(interviewer, submitted_at);
+    CREATE TABLE idx_templates (id BLOB PRIMARY KEY, name TEXT NOT NULL);
+    "#,
+];
+
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > LATEST {
+        return Err(Error::StoreTooNew {
+            found: current,
+            known: LATEST,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,648 @@
+//! The local store: one SQLite file per install (WAL). Documents are snapshot + chunks,
+//! keystrokes go through the durable pending-edit log, and index tables are rewritten in the
+//! same transaction as the chunk that changes them. Every method that returns `Ok` after an
+//! edit has made that edit durable.
+
+mod candidates;
+mod documents;
+mod index;
+mod interviews;
+mod migrations;
+mod pending;
+mod queries;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use automerge::transaction::Transactable;
+use automerge::{ActorId, AutoCommit, ObjId, ObjType, ReadDoc, TextEncoding};
+use chrono::Utc;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+pub use documents::QuarantinedDocument;
+pub use pending::CommitPolicy;
+
+use crate::error::{Error, Result};
+use crate::ids::{DocumentId, InterviewerId};
+use documents::OpenDoc;
+use pending::{PendingRun, PendingSplice};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DocKind {
+    Candidate,
+    Interview,
+    Template,
+}
+
+impl DocKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Candidate => "candidate",
+            DocKind::Interview => "interview",
+            DocKind::Template => "template",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "candidate" => Some(DocKind::Candidate),
+            "interview" => Some(DocKind::Interview),
+            "template" => Some(DocKind::Template),
+            _ => None,
+        }
+    }
+}
+
+/// The interviewer using this install.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub id: InterviewerId,
+    pub display_name: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    pub policy: CommitPolicy,
+    /// Documents kept decoded in memory; the least recently used beyond this are dropped
+    /// (after their pending edits are folded).
+    pub max_open_documents: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            policy: CommitPolicy::default(),
+            max_open_documents: 64,
+        }
+    }
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    me: Identity,
+    actor: ActorId,
+    options: StoreOptions,
+    docs: HashMap<DocumentId, OpenDoc>,
+    /// Recency order for eviction, most recent last.
+    recent: Vec<DocumentId>,
+}
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path` for `identity`. The identity is remembered; the
+    /// install's Automerge actor id is created on first open and kept.
+    pub fn open(path: impl AsRef<Path>, identity: Identity) -> Result<Store> {
+        Self::open_with(path, identity, StoreOptions::default())
+    }
+
+    pub fn open_with(path: impl AsRef<Path>, identity: Identity, options: StoreOptions) -> Result<Store> {
+        if identity.display_name.trim().is_empty() {
+            return Err(Error::invalid("the interviewer needs a display name"));
+        }
+        let path = path.as_ref().to_path_buf();
+        let mut conn = Connection::open(&path)?;
+        // A file that is not a database (or is damaged at the page level) fails here, as a
+        // typed storage error, before anything is written to it.
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        // NORMAL in WAL mode: a committed transaction survives the app being killed (the
+        // common failure on phones); only an OS crash or power loss can roll back the last
+        // few, and the file stays consistent.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrations::migrate(&mut conn)?;
+        let actor = Self::install_actor(&conn)?;
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('identity', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [serde_json::json!({"id": identity.id.as_str(), "name": identity.display_name}).to_string()],
+        )?;
+        Ok(Store {
+            conn,
+            path,
+            me: identity,
+            actor,
+            options,
+            docs: HashMap::new(),
+            recent: Vec::new(),
+        })
+    }
+
+    fn install_actor(conn: &Connection) -> Result<ActorId> {
+        let existing: Option<Vec<u8>> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'actor'", [], |r| r.get(0))
+            .optional()?;
+        if let Some(bytes) = existing {
+            if bytes.len() == 16 {
+                return Ok(ActorId::from(bytes));
+            }
+        }
+        let bytes: [u8; 16] = rand::random();
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('actor', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [&bytes[..]],
+        )?;
+        Ok(ActorId::from(&bytes[..]))
+    }
+
+    /// Gives this install a fresh actor id. Call it when the store was restored from a
+    /// backup: two live copies must never write as the same actor.
+    pub fn rotate_actor(&mut self) -> Result<()> {
+        self.flush()?;
+        self.conn.execute("DELETE FROM meta WHERE key = 'actor'", [])?;
+        self.actor = Self::install_actor(&self.conn)?;
+        self.docs.clear();
+        self.recent.clear();
+        Ok(())
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.me
+    }
+
+    pub fn actor_hex(&self) -> String {
+        self.actor.to_hex_string()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn policy(&self) -> CommitPolicy {
+        self.options.policy
+    }
+
+    // ---- document lifecycle -------------------------------------------------------------
+
+    fn touch(&mut self, id: DocumentId) {
+        if let Some(i) = self.recent.iter().position(|d| *d == id) {
+            self.recent.remove(i);
+        }
+        self.recent.push(id);
+    }
+
+    fn evict_if_needed(&mut self) -> Result<()> {
+        while self.docs.len() > self.options.max_open_documents && !self.recent.is_empty() {
+            let victim = self.recent.remove(0);
+            if self.docs.get(&victim).is_some_and(|d| d.pending.is_some()) {
+                self.fold(victim)?;
+            }
+            self.docs.remove(&victim);
+        }
+        Ok(())
+    }
+
+    /// The decoded document, loading (and replaying its pending keystrokes) on first use.
+    fn open_doc(&mut self, id: DocumentId, want: DocKind) -> Result<&mut OpenDoc> {
+        if !self.docs.contains_key(&id) {
+            self.load(id)?;
+            self.evict_if_needed()?;
+        }
+        self.touch(id);
+        let od = self.docs.get_mut(&id).expect("loaded above");
+        if od.kind != want {
+            return Err(Error::NotFound {
+                kind: want.as_str(),
+                id: id.to_string(),
+            });
+        }
+        Ok(self.docs.get_mut(&id).expect("loaded above"))
+    }
+
+    fn load(&mut self, id: DocumentId) -> Result<()> {
+        let stored = documents::read(&self.conn, id)?;
+        let mut doc = match documents::decode(id, &stored.bytes) {
+            Ok(doc) => doc,
+            Err(e) => {
+                let reason = e.to_string();
+                documents::quarantine(&self.conn, id, &reason, now_ms())?;
+                if stored.kind == DocKind::Candidate {
+                    index::record_problem(&self.conn, id, &e)?;
+                }
+                return Err(e);
+            }
+        };
+        doc.set_actor(self.actor.clone());
+        let saved_heads = doc.get_heads();
+        let actor_registered = registered_author(&doc, &self.actor).is_some();
+        self.docs.insert(
+            id,
+            OpenDoc {
+                doc,
+                kind: stored.kind,
+                saved_heads,
+                snapshot_len: stored.snapshot_len,
+                chunks_len: stored.chunks_len,
+                pending: None,
+                notes: HashMap::new(),
+                actor_registered,
+            },
+        );
+        self.replay_pending(id)
+    }
+
+    /// Keystrokes that were durable but not yet folded when the app last stopped.
+    fn replay_pending(&mut self, id: DocumentId) -> Result<()> {
+        let edits: Vec<String> = {
+            let mut q = self
+                .conn
+                .prepare_cached("SELECT edit FROM pending_edits WHERE doc_id = ?1 ORDER BY seq")?;
+            let rows = q.query_map([&id.as_bytes()[..]], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if edits.is_empty() {
+            return Ok(());
+        }
+        for e in &edits {
+            let splice: PendingSplice = serde_json::from_str(e).map_err(|err| Error::Corrupt {
+                id,
+                reason: format!("unreadable pending edit: {err}"),
+            })?;
+            self.apply_splice(id, &splice)?;
+        }
+        let now = Instant::now();
+        self.docs.get_mut(&id).expect("loaded").pending = Some(PendingRun { since: now, last: now });
+        self.fold(id)
+    }
+
+    /// Creates a document: written by `init`, stored as its first snapshot, indexed, all in
+    /// one transaction.
+    pub(crate) fn create_doc(
+        &mut self,
+        kind: DocKind,
+        init: impl FnOnce(&mut AutoCommit) -> Result<()>,
+    ) -> Result<DocumentId> {
+        let id = DocumentId::random();
+        let mut doc = AutoCommit::new_with_encoding(TextEncoding::Utf16CodeUnit).with_actor(self.actor.clone());
+        init(&mut doc)?;
+        register_author(&mut doc, &self.actor, &self.me.id)?;
+        doc.commit_with(commit_options());
+        let snapshot = doc.save();
+        let tx = self.conn.unchecked_transaction()?;
+        documents::insert_new(&tx, id, kind, &snapshot)?;
+        index::update(&tx, id, kind, &doc)?;
+        tx.commit()?;
+        let saved_heads = doc.get_heads();
+        self.docs.insert(
+            id,
+            OpenDoc {
+                doc,
+                kind,
+                saved_heads,
+                snapshot_len: snapshot.len(),
+                chunks_len: 0,
+                pending: None,
+                notes: HashMap::new(),
+                actor_registered: true,
+            },
+        );
+        self.touch(id);
+        self.evict_if_needed()?;
+        Ok(id)
+    }
+
+    /// A structured edit: pending keystrokes are folded first, then `f`'s operations become
+    /// one change, durable and indexed together with `extra` when this returns.
+    pub(crate) fn edit<T>(
+        &mut self,
+        id: DocumentId,
+        kind: DocKind,
+        f: impl FnOnce(&mut AutoCommit) -> Result<T>,
+        extra: impl FnOnce(&Transaction<'_>) -> Result<()>,
+    ) -> Result<T> {
+        self.open_doc(id, kind)?;
+        self.fold(id)?;
+        let (actor, me) = (self.actor.clone(), self.me.id.clone());
+        let od = self.docs.get_mut(&id).expect("opened");
+        let out = match f(&mut od.doc).and_then(|out| {
+            if !od.actor_registered {
+                register_author(&mut od.doc, &actor, &me)?;
+            }
+            Ok(out)
+        }) {
+            Ok(out) => out,
+            Err(e) => {
+                od.doc.rollback();
+                return Err(e);
+            }
+        };
+        od.notes.clear();
+        self.persist(id, true, extra)?;
+        self.docs.get_mut(&id).expect("opened").actor_registered = true;
+        Ok(out)
+    }
+
+    /// Commits the open transaction as one change and makes it durable: the chunk, the
+    /// deletion of the folded keystroke rows, the index rows and `extra` in one transaction.
+    /// On failure the in-memory copy is dropped, so memory never runs ahead of the disk.
+    fn persist(
+        &mut self,
+        id: DocumentId,
+        reindex: bool,
+        extra: impl FnOnce(&Transaction<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let od = self.docs.get_mut(&id).expect("persist on an open document");
+        od.doc.commit_with(commit_options());
+        let chunk = od.doc.save_after(&od.saved_heads);
+        let had_pending = od.pending.is_some();
+        let result = (|| -> Result<()> {
+            let tx = self.conn.unchecked_transaction()?;
+            if !chunk.is_empty() {
+                documents::append_chunk(&tx, id, &chunk)?;
+            }
+            if had_pending {
+                tx.prepare_cached("DELETE FROM pending_edits WHERE doc_id = ?1")?
+                    .execute([&id.as_bytes()[..]])?;
+            }
+            if reindex {
+                index::update(&tx, id, od.kind, &od.doc)?;
+            }
+            extra(&tx)?;
+            tx.commit()?;
+            Ok(())
+        })();
+        match result {
+            Ok(()) => {
+                od.saved_heads = od.doc.get_heads();
+                od.chunks_len += chunk.len();
+                od.pending = None;
+                Ok(())
+            }
+            Err(e) => {
+                self.forget(id);
+                Err(e)
+            }
+        }
+    }
+
+    fn forget(&mut self, id: DocumentId) {
+        self.docs.remove(&id);
+        self.recent.retain(|d| *d != id);
+    }
+
+    /// Turns a document's pending keystrokes into one durable change.
+    pub(crate) fn fold(&mut self, id: DocumentId) -> Result<()> {
+        match self.docs.get(&id) {
+            Some(od) if od.pending.is_some() => self.persist(id, false, |_| Ok(())),
+            _ => Ok(()),
+        }
+    }
+
+    /// Replaces the chunks by a fresh snapshot when they outweigh it.
+    fn compact_if_due(&mut self, id: DocumentId) -> Result<()> {
+        let Some(od) = self.docs.get_mut(&id) else { return Ok(()) };
+        if od.pending.is_some() || od.chunks_len <= od.snapshot_len.max(4096) {
+            return Ok(());
+        }
+        let snapshot = od.doc.save();
+        let tx = self.conn.unchecked_transaction()?;
+        documents::replace_with_snapshot(&tx, id, &snapshot)?;
+        tx.commit()?;
+        od.snapshot_len = snapshot.len();
+        od.chunks_len = 0;
+        od.saved_heads = od.doc.get_heads();
+        Ok(())
+    }
+
+    /// Periodic upkeep, for the app's timer (about once a second): folds the keystrokes of
+    /// documents that went idle and compacts documents whose chunks outweigh their snapshot.
+    pub fn tick(&mut self) -> Result<()> {
+        let now = Instant::now();
+        let policy = self.options.policy;
+        let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
+        for id in ids {
+            if self.docs[&id].pending.is_some_and(|p| p.idle(&policy, now)) {
+                self.fold(id)?;
+            }
+            self.compact_if_due(id)?;
+        }
+        Ok(())
+    }
+
+    /// Folds every pending keystroke and compacts where due; the store is then fully
+    /// checkpointed into Automerge changes.
+    pub fn flush(&mut self) -> Result<()> {
+        let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
+        for id in ids {
+            self.fold(id)?;
+            self.compact_if_due(id)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes and closes; `Drop` does the same but can only ignore errors.
+    pub fn close(mut self) -> Result<()> {
+        self.flush()?;
+        self.docs.clear();
+        Ok(())
+    }
+
+    pub fn quarantined(&self) -> Result<Vec<QuarantinedDocument>> {
+        documents::quarantined(&self.conn)
+    }
+
+    /// Loads every document once, quarantining the ones that fail. Returns how many failed.
+    pub fn verify(&mut self) -> Result<usize> {
+        let ids: Vec<(Vec<u8>, String)> = {
+            let mut q = self
+                .conn
+                .prepare("SELECT id, kind FROM documents WHERE quarantine_reason IS NULL")?;
+            let rows = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut failed = 0;
+        for (id, kind) in ids {
+            let (Ok(bytes), Some(kind)) = (<[u8; 16]>::try_from(id.as_slice()), DocKind::parse(&kind)) else {
+                continue;
+            };
+            let id = DocumentId::from_bytes(bytes);
+            if self.docs.contains_key(&id) {
+                continue;
+            }
+            match self.open_doc(id, kind) {
+                Ok(_) => {}
+                Err(Error::Corrupt { .. }) => failed += 1,
+                Err(e) => return Err(e),
+            }
+            self.forget(id);
+        }
+        Ok(failed)
+    }
+
+    // ---- keystrokes ---------------------------------------------------------------------
+
+    /// Applies a splice to the in-memory document and its notes cache, after checking its
+    /// UTF-16 range against the current text.
+    fn apply_splice(&mut self, id: DocumentId, s: &PendingSplice) -> Result<()> {
+        let od = self.docs.get_mut(&id).expect("open");
+        if !od.notes.contains_key(&s.stage) {
+            let interview = crate::model::interview::read(&od.doc, id)?;
+            if interview.stage(&s.stage).is_none() {
+                return Err(Error::NotFound {
+                    kind: "stage",
+                    id: s.stage.clone(),
+                });
+            }
+            let Some(obj) = crate::model::interview::notes_obj(&od.doc, id, &s.stage)? else {
+                return Err(Error::NotFound {
+                    kind: "stage notes",
+                    id: s.stage.clone(),
+                });
+            };
+            let text = od.doc.text(&obj)?;
+            od.notes.insert(s.stage.clone(), (obj, text));
+        }
+        let (obj, text) = od.notes.get_mut(&s.stage).expect("cached above");
+        let range = crate::text::splice_range(text, s.pos, s.delete)?;
+        od.doc
+            .splice_text(&*obj, s.pos as usize, s.delete as isize, &s.text)?;
+        text.replace_range(range, &s.text);
+        Ok(())
+    }
+
+    /// Splices a stage's notes at a UTF-16 position. Durable when it returns.
+    pub fn splice_notes(
+        &mut self,
+        interview: DocumentId,
+        stage: &str,
+        position: u64,
+        delete: u64,
+        insert: &str,
+    ) -> Result<()> {
+        if insert.len() > 1 << 20 {
+            return Err(Error::invalid("a single insertion is limited to 1 MiB"));
+        }
+        if delete == 0 && insert.is_empty() {
+            return Ok(());
+        }
+        let od = self.open_doc(interview, DocKind::Interview)?;
+        // Creating the stage's Text (for a document from a peer that lacks it) or recording
+        // who this actor is are structured edits: do them as their own change first.
+        let needs_setup = !od.actor_registered
+            || (!od.notes.contains_key(stage)
+                && crate::model::interview::notes_obj(&od.doc, interview, stage)?.is_none());
+        if needs_setup {
+            let exists = crate::model::interview::read(&od.doc, interview)?.stage(stage).is_some();
+            if !exists {
+                return Err(Error::NotFound {
+                    kind: "stage",
+                    id: stage.to_owned(),
+                });
+            }
+            self.edit(
+                interview,
+                DocKind::Interview,
+                |doc| crate::model::interview::ensure_notes_obj(doc, interview, stage).map(|_| ()),
+                |_| Ok(()),
+            )?;
+        }
+        let splice = PendingSplice {
+            stage: stage.to_owned(),
+            pos: position,
+            delete,
+            text: insert.to_owned(),
+        };
+        self.apply_splice(interview, &splice)?;
+        let logged = self
+            .conn
+            .prepare_cached("INSERT INTO pending_edits(doc_id, edit) VALUES (?1, ?2)")
+            .and_then(|mut q| {
+                q.execute(params![
+                    &interview.as_bytes()[..],
+                    serde_json::to_string(&splice).expect("plain struct serializes")
+                ])
+            });
+        if let Err(e) = logged {
+            // Not durable, so not acknowledged: drop the in-memory copy (it holds the splice)
+            // and let the next access rebuild it from disk.
+            self.forget(interview);
+            return Err(e.into());
+        }
+        let now = Instant::now();
+        let policy = self.options.policy;
+        let od = self.docs.get_mut(&interview).expect("open");
+        let run = od.pending.get_or_insert(PendingRun { since: now, last: now });
+        run.last = now;
+        if run.fold_now(&policy, now, insert) {
+            self.fold(interview)?;
+        }
+        Ok(())
+    }
+
+    /// The document's raw bytes (snapshot of its current state), for export to a peer.
+    pub fn document_bytes(&mut self, id: DocumentId) -> Result<Vec<u8>> {
+        let kind = match documents::kind_of(&self.conn, id)? {
+            None => {
+                return Err(Error::NotFound {
+                    kind: "document",
+                    id: id.to_string(),
+                })
+            }
+            Some((_, Some(reason))) => return Err(Error::Quarantined { id, reason }),
+            Some((k, None)) => k,
+        };
+        self.open_doc(id, kind)?;
+        self.fold(id)?;
+        Ok(self.docs.get_mut(&id).expect("open").doc.save())
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn me(&self) -> &InterviewerId {
+        &self.me.id
+    }
+
+    /// Which interviewer wrote as `actor_hex` in a document, from its `actors` map.
+    pub fn author_of(&mut self, id: DocumentId, actor_hex: &str) -> Result<Option<InterviewerId>> {
+        let kind = documents::kind_of(&self.conn, id)?
+            .ok_or_else(|| Error::NotFound {
+                kind: "document",
+                id: id.to_string(),
+            })?
+            .0;
+        let od = self.open_doc(id, kind)?;
+        let r = crate::model::schema::Reader::new(&od.doc, id);
+        let Some(m) = r.map(&ObjId::Root, "actors", "actors")? else {
+            return Ok(None);
+        };
+        r.interviewer(&m, actor_hex, &format!("actors.{actor_hex}"))
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // Pending keystrokes are durable already; folding here only saves the next open a
+        // replay. Errors cannot be reported from drop.
+        let _ = self.flush();
+    }
+}
+
+fn commit_options() -> automerge::transaction::CommitOptions {
+    automerge::transaction::CommitOptions::default().with_time(Utc::now().timestamp())
+}
+
+/// Documents record which interviewer each actor is, so a conflict can name who wrote what.
+fn register_author(doc: &mut AutoCommit, actor: &ActorId, who: &InterviewerId) -> Result<()> {
+    let actors = match doc.get(ObjId::Root, "actors")? {
+        Some((automerge::Value::Object(ObjType::Map), id)) => id,
+        _ => doc.put_object(ObjId::Root, "actors", ObjType::Map)?,
+    };
+    doc.put(&actors, actor.to_hex_string(), who.as_str())?;
+    Ok(())
+}
+
+fn registered_author(doc: &AutoCommit, actor: &ActorId) -> Option<String> {
+    let (_, actors) = doc.get(ObjId::Root, "actors").ok().flatten()?;
+    match doc.get(&actors, actor.to_hex_string()).ok().flatten()? {
+        (automerge::Value::Scalar(s), _) => s.as_str().map(str::to_owned),
+        _ => None,
+    }
+}

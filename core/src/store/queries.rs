@@ -1,0 +1,202 @@
+//! Reads for lists and timelines, answered from the index tables alone.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::index::from_ms;
+use super::Store;
+use crate::error::{Error, Result};
+use crate::ids::{DocumentId, InterviewerId};
+use crate::timeline::{
+    CandidateStatus, CandidateSummary, InterviewSummary, PanelistFeedback, PendingFeedback,
+    SpeedMetrics, Timeline, TimelineEntry, TimelineKind,
+};
+
+fn doc_id(bytes: Vec<u8>) -> rusqlite::Result<DocumentId> {
+    <[u8; 16]>::try_from(bytes.as_slice())
+        .map(DocumentId::from_bytes)
+        .map_err(|_| rusqlite::Error::InvalidColumnType(0, "id".into(), rusqlite::types::Type::Blob))
+}
+
+fn interviewer(s: String) -> rusqlite::Result<InterviewerId> {
+    InterviewerId::new(s)
+        .map_err(|_| rusqlite::Error::InvalidColumnType(0, "interviewer".into(), rusqlite::types::Type::Text))
+}
+
+const SUMMARY_COLUMNS: &str = "c.id, c.name, c.role, c.source, c.applied_at, c.status, c.next_action,
+     c.waiting_since, (SELECT COUNT(*) FROM idx_interviews i WHERE i.candidate_id = c.id),
+     COALESCE(d.quarantine_reason, c.problem)";
+
+fn summary(r: &Row<'_>) -> rusqlite::Result<CandidateSummary> {
+    let status: String = r.get(5)?;
+    Ok(CandidateSummary {
+        id: doc_id(r.get(0)?)?,
+        name: r.get(1)?,
+        role: r.get(2)?,
+        source: r.get(3)?,
+        applied_at: from_ms(r.get(4)?),
+        status: CandidateStatus::parse(&status).unwrap_or(CandidateStatus::Applied),
+        next_action: r.get(6)?,
+        waiting_since: from_ms(r.get(7)?),
+        interviews: r.get::<_, i64>(8)? as u32,
+        problem: r.get(9)?,
+    })
+}
+
+impl Store {
+    /// Every candidate with status and next action: open ones first, longest waiting first.
+    pub fn candidates(&self) -> Result<Vec<CandidateSummary>> {
+        let mut q = self.conn().prepare_cached(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM idx_candidates c LEFT JOIN documents d ON d.id = c.id
+             ORDER BY c.closed, c.waiting_since, c.id"
+        ))?;
+        let rows = q.query_map([], summary)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn candidate_summary(&self, id: DocumentId) -> Result<CandidateSummary> {
+        let mut q = self.conn().prepare_cached(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM idx_candidates c LEFT JOIN documents d ON d.id = c.id
+             WHERE c.id = ?1"
+        ))?;
+        q.query_row([&id.as_bytes()[..]], summary)
+            .optional()?
+            .ok_or_else(|| Error::NotFound {
+                kind: "candidate",
+                id: id.to_string(),
+            })
+    }
+
+    /// Resolves a full id or a unique prefix of one (what a person types in the CLI).
+    pub fn resolve_id(&self, text: &str) -> Result<DocumentId> {
+        if let Ok(id) = text.parse::<DocumentId>() {
+            return Ok(id);
+        }
+        let text = text.trim();
+        if text.len() < 4 || !text.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(Error::NotFound {
+                kind: "document",
+                id: text.to_owned(),
+            });
+        }
+        let mut q = self.conn().prepare_cached("SELECT id FROM documents")?;
+        let ids = q.query_map([], |r| doc_id(r.get(0)?))?;
+        let mut found = None;
+        for id in ids {
+            let id = id?;
+            if id.to_string().starts_with(text) {
+                if found.is_some() {
+                    return Err(Error::invalid(format!("{text:?} matches several documents")));
+                }
+                found = Some(id);
+            }
+        }
+        found.ok_or_else(|| Error::NotFound {
+            kind: "document",
+            id: text.to_owned(),
+        })
+    }
+
+    fn interview_summaries(&self, candidate: DocumentId) -> Result<Vec<InterviewSummary>> {
+        let mut q = self.conn().prepare_cached(
+            "SELECT id, title, scheduled_start, minutes, lead, started_at, ended_at
+             FROM idx_interviews WHERE candidate_id = ?1 ORDER BY scheduled_start, id",
+        )?;
+        let rows = q.query_map([&candidate.as_bytes()[..]], |r| {
+            Ok(InterviewSummary {
+                id: doc_id(r.get(0)?)?,
+                candidate_id: candidate,
+                title: r.get(1)?,
+                scheduled_start: from_ms(r.get(2)?),
+                minutes: r.get::<_, i64>(3)? as u32,
+                lead: interviewer(r.get(4)?)?,
+                started_at: r.get::<_, Option<i64>>(5)?.map(from_ms),
+                ended_at: r.get::<_, Option<i64>>(6)?.map(from_ms),
+                panel: Vec::new(),
+            })
+        })?;
+        let mut out: Vec<InterviewSummary> = rows.collect::<rusqlite::Result<_>>()?;
+        let mut p = self.conn().prepare_cached(
+            "SELECT interviewer, submitted_at FROM idx_panelists WHERE interview_id = ?1 ORDER BY interviewer",
+        )?;
+        for i in &mut out {
+            let rows = p.query_map([&i.id.as_bytes()[..]], |r| {
+                Ok(PanelistFeedback {
+                    interviewer: interviewer(r.get(0)?)?,
+                    submitted_at: r.get::<_, Option<i64>>(1)?.map(from_ms),
+                })
+            })?;
+            i.panel = rows.collect::<rusqlite::Result<_>>()?;
+        }
+        Ok(out)
+    }
+
+    /// A candidate's whole process: events from the candidate and its interviews, oldest
+    /// first, with the interviews, who submitted feedback, and the speed metrics.
+    pub fn timeline(&self, candidate: DocumentId) -> Result<Timeline> {
+        let summary = self.candidate_summary(candidate)?;
+        let mut q = self.conn().prepare_cached(
+            "SELECT at, kind, interview_id, actor, detail FROM idx_events
+             WHERE candidate_id = ?1 ORDER BY at, (source_doc = candidate_id) DESC, ord",
+        )?;
+        let rows = q.query_map([&candidate.as_bytes()[..]], |r| {
+            let kind: String = r.get(1)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                kind,
+                r.get::<_, Option<Vec<u8>>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })?;
+        let mut entries = Vec::new();
+        for row in rows {
+            let (at, kind, interview, actor, detail) = row?;
+            // Kinds this build doesn't know (written by a newer one) are skipped.
+            let Some(kind) = TimelineKind::parse(&kind) else { continue };
+            entries.push(TimelineEntry {
+                at: from_ms(at),
+                kind,
+                interview_id: interview.map(doc_id).transpose()?,
+                actor: actor.map(interviewer).transpose()?,
+                detail,
+            });
+        }
+        let interviews = self.interview_summaries(candidate)?;
+        let speed = SpeedMetrics::compute(summary.applied_at, &entries, &interviews);
+        Ok(Timeline {
+            candidate: summary,
+            entries,
+            interviews,
+            speed,
+        })
+    }
+
+    pub fn speed_metrics(&self, candidate: DocumentId) -> Result<SpeedMetrics> {
+        Ok(self.timeline(candidate)?.speed)
+    }
+
+    /// Interviews this interviewer sat on that have ended without their scorecard, oldest
+    /// first.
+    pub fn pending_feedback(&self, now: DateTime<Utc>) -> Result<Vec<PendingFeedback>> {
+        let mut q = self.conn().prepare_cached(
+            "SELECT i.id, i.candidate_id, COALESCE(c.name, ''), i.ended_at
+             FROM idx_panelists p
+             JOIN idx_interviews i ON i.id = p.interview_id
+             LEFT JOIN idx_candidates c ON c.id = i.candidate_id
+             WHERE p.interviewer = ?1 AND p.submitted_at IS NULL AND i.ended_at IS NOT NULL
+             ORDER BY i.ended_at",
+        )?;
+        let rows = q.query_map(params![self.me().as_str()], |r| {
+            let ended = from_ms(r.get(3)?);
+            Ok(PendingFeedback {
+                interview_id: doc_id(r.get(0)?)?,
+                candidate_id: doc_id(r.get(1)?)?,
+                candidate_name: r.get(2)?,
+                ended_at: ended,
+                waiting: (now - ended).max(chrono::Duration::zero()),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
