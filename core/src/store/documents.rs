@@ -115,6 +115,16 @@ pub(crate) fn decode(id: DocumentId, bytes: &[u8]) -> Result<AutoCommit> {
     Ok(doc)
 }
 
+/// Parses bytes from outside (a peer) without requiring their dependencies to be present.
+pub(crate) fn decode_strict(bytes: &[u8]) -> std::result::Result<AutoCommit, automerge::AutomergeError> {
+    AutoCommit::load_with_options(
+        bytes,
+        LoadOptions::new()
+            .on_partial_load(OnPartialLoad::Error)
+            .text_encoding(TextEncoding::Utf16CodeUnit),
+    )
+}
+
 pub(crate) fn quarantine(conn: &Connection, id: DocumentId, reason: &str, now_ms: i64) -> Result<()> {
     conn.execute(
         "UPDATE documents SET quarantine_reason = ?2, quarantined_at = ?3 WHERE id = ?1",

@@ -592,6 +592,53 @@ impl Store {
         Ok(self.docs.get_mut(&id).expect("open").doc.save())
     }
 
+    /// Takes in a document or changes from a peer (whole-document bytes or change chunks).
+    /// Bytes that do not decode are rejected with a typed error and change nothing; a new
+    /// document is stored under `id` if its root says what kind it is.
+    pub fn apply_remote(&mut self, id: DocumentId, bytes: &[u8]) -> Result<()> {
+        let malformed = |e: &dyn std::fmt::Display| Error::invalid(format!("malformed document bytes: {e}"));
+        match documents::kind_of(&self.conn, id)? {
+            Some((_, Some(reason))) => Err(Error::Quarantined { id, reason }),
+            Some((kind, None)) => {
+                // Automerge's incremental load silently skips what it cannot parse; decode
+                // strictly first so damaged bytes are an error, not a partial merge.
+                documents::decode_strict(bytes).map_err(|e| malformed(&e))?;
+                self.open_doc(id, kind)?;
+                self.fold(id)?;
+                let od = self.docs.get_mut(&id).expect("opened");
+                let before = od.doc.get_heads();
+                if let Err(e) = od.doc.load_incremental(bytes) {
+                    // Nothing decoded is kept: reload from disk on next use.
+                    self.forget(id);
+                    return Err(malformed(&e));
+                }
+                if !od.doc.get_missing_deps(&[]).is_empty() {
+                    self.forget(id);
+                    return Err(Error::invalid("changes whose dependencies are missing"));
+                }
+                if od.doc.get_heads() == before {
+                    return Ok(());
+                }
+                od.notes.clear();
+                self.persist(id, true, |_| Ok(()))
+            }
+            None => {
+                let mut doc = documents::decode(id, bytes).map_err(|e| malformed(&e))?;
+                let kind = match doc.get(ObjId::Root, "type")? {
+                    Some((automerge::Value::Scalar(s), _)) => s.as_str().and_then(DocKind::parse),
+                    _ => None,
+                }
+                .ok_or_else(|| Error::invalid("the document does not say what kind it is"))?;
+                let snapshot = doc.save();
+                let tx = self.conn.unchecked_transaction()?;
+                documents::insert_new(&tx, id, kind, &snapshot)?;
+                index::update(&tx, id, kind, &doc)?;
+                tx.commit()?;
+                Ok(())
+            }
+        }
+    }
+
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
