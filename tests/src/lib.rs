@@ -1,1 +1,100 @@
+//! Shared pieces of the cross-crate tests: the deterministic edit script the crash test's
+//! child process runs, and the model the parent checks the store against.
 
+use panelnotes_core::model::{LogisticsUpdate, QuestionKind};
+use panelnotes_core::{DocumentId, Result, Store};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+
+/// One edit of the script. Positions are UTF-16 code units, as the apps send them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Edit {
+    Splice { pos: u64, delete: u64, text: String },
+    Question(String),
+    Notice(u32),
+}
+
+const PIECES: &[&str] = &["a", "e", " ", "s", "t", ".", "🚀", "中", "文", "é", "👩🏽‍💻", "n", "o"];
+
+/// What the store must contain after a prefix of the script.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Model {
+    pub notes: String,
+    pub questions: Vec<String>,
+    pub notice: Option<u32>,
+}
+
+fn utf16_offset(s: &str, char_index: usize) -> u64 {
+    s.chars().take(char_index).map(|c| c.len_utf16() as u64).sum()
+}
+
+impl Model {
+    /// Edit number `n` of the script seeded by `seed`, given the state before it.
+    pub fn next_edit(&self, seed: u64, n: u64) -> Edit {
+        let mut rng = StdRng::seed_from_u64(seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let chars = self.notes.chars().count();
+        let roll = rng.random_range(0..100);
+        if roll < 5 {
+            Edit::Question(format!("question {n}"))
+        } else if roll < 10 {
+            Edit::Notice((n % 700) as u32)
+        } else if roll < 22 && chars > 0 {
+            let at = rng.random_range(0..chars);
+            let len = rng.random_range(1..=3).min(chars - at);
+            let pos = utf16_offset(&self.notes, at);
+            let end = utf16_offset(&self.notes, at + len);
+            Edit::Splice { pos, delete: end - pos, text: String::new() }
+        } else {
+            let at = rng.random_range(0..=chars);
+            let mut text = String::new();
+            for _ in 0..rng.random_range(1..=2) {
+                text.push_str(PIECES[rng.random_range(0..PIECES.len())]);
+            }
+            Edit::Splice { pos: utf16_offset(&self.notes, at), delete: 0, text }
+        }
+    }
+
+    pub fn apply(&mut self, e: &Edit) {
+        match e {
+            Edit::Splice { pos, delete, text } => {
+                let start = panelnotes_core::text::byte_offset(&self.notes, *pos).unwrap();
+                let end = start + panelnotes_core::text::byte_offset(&self.notes[start..], *delete).unwrap();
+                self.notes.replace_range(start..end, text);
+            }
+            Edit::Question(q) => self.questions.push(q.clone()),
+            Edit::Notice(d) => self.notice = Some(*d),
+        }
+    }
+
+    /// The model after the first `n` edits of the script.
+    pub fn after(seed: u64, n: u64) -> Model {
+        let mut m = Model::default();
+        for i in 0..n {
+            let e = m.next_edit(seed, i);
+            m.apply(&e);
+        }
+        m
+    }
+
+    /// Reads the same facts back from a store.
+    pub fn read(store: &mut Store, candidate: DocumentId, interview: DocumentId) -> Result<Model> {
+        Ok(Model {
+            notes: store.notes(interview, "learn")?,
+            questions: store.interview(interview)?.questions.into_iter().map(|q| q.text).collect(),
+            notice: store.candidate(candidate)?.logistics.notice_period_days,
+        })
+    }
+}
+
+pub fn perform(store: &mut Store, candidate: DocumentId, interview: DocumentId, e: &Edit) -> Result<()> {
+    match e {
+        Edit::Splice { pos, delete, text } => store.splice_notes(interview, "learn", *pos, *delete, text),
+        Edit::Question(q) => store.add_question(interview, q, QuestionKind::Specific, chrono::Utc::now()),
+        Edit::Notice(d) => store.set_logistics(
+            candidate,
+            LogisticsUpdate {
+                notice_period_days: Some(*d),
+                ..Default::default()
+            },
+        ),
+    }
+}
