@@ -1,1 +1,345 @@
-fn main(){}
+//! The store benchmark: a realistic store (500 candidates, 2,000 interviews) and a 45-minute
+//! playbook interview typed keystroke by keystroke by a panel of four, each on their own
+//! store, syncing every few seconds. Reports keystroke-to-durable latency, reopening the
+//! interview, the candidate list and one timeline (medians over repeated runs).
+//!
+//! cargo bench -p panelnotes-core --bench store      (BENCH_CHARS=N to change the typing)
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use panelnotes_core::model::{
+    CandidateEventKind, NewCandidate, NewInterview, Ratings, Recommendation, ScorecardDraft,
+    Template,
+};
+use panelnotes_core::{DocumentId, Identity, InterviewerId, ManualClock, Store, StoreOptions};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+
+fn who(s: &str) -> InterviewerId {
+    InterviewerId::new(s).unwrap()
+}
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn median<T>(n: usize, mut f: impl FnMut() -> T) -> Duration {
+    let mut times: Vec<Duration> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(f());
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}
+
+const PANEL: [&str; 4] = ["ana@acme", "ben@acme", "cy@acme", "dee@acme"];
+const WORDS: &[&str] = &[
+    "spark", "cluster", "shuffle", "latency", "she", "explained", "why", "the", "pipeline", "was",
+    "rebuilt", "for", "cost", "and", "reliability", "business", "impact", "clear", "probed",
+    "sampling", "vs", "distributed", "training", "good", "answer", "on", "trade-offs", "🚀",
+    "分布式", "team", "of", "five", "owned", "on-call", "metrics", "weak", "strong",
+];
+
+struct Typist {
+    store: Store,
+    rng: StdRng,
+    next_at: Duration,
+    typed: usize,
+    word: Vec<char>,
+    sent_heads: Vec<Vec<String>>,
+}
+
+fn main() {
+    let chars_each: usize = std::env::var("BENCH_CHARS").ok().and_then(|v| v.parse().ok()).unwrap_or(15_000);
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::default();
+    // BENCH_POLICY=word_after,idle,cap in seconds, to compare commit policies.
+    let policy = std::env::var("BENCH_POLICY").ok().map(|p| {
+        let v: Vec<f64> = p.split(',').map(|x| x.parse().unwrap()).collect();
+        panelnotes_core::CommitPolicy {
+            word_after: Duration::from_secs_f64(v[0]),
+            idle: Duration::from_secs_f64(v[1]),
+            cap: Duration::from_secs_f64(v[2]),
+        }
+    });
+    let options = || StoreOptions {
+        clock: std::sync::Arc::new(clock.clone()),
+        policy: policy.unwrap_or_default(),
+        ..Default::default()
+    };
+    let open = |i: usize| {
+        Store::open_with(
+            dir.path().join(format!("{i}.sqlite3")),
+            Identity { id: who(PANEL[i]), display_name: PANEL[i].into() },
+            options(),
+        )
+        .unwrap()
+    };
+
+    // ---- a realistic store: 500 candidates, 2,000 interviews -------------------------------
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    let mut ana = open(0);
+    let build = Instant::now();
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut candidates = Vec::new();
+    let mut draft = ScorecardDraft {
+        ratings: Ratings {
+            technical_depth: Some(3),
+            reaction_to_challenge: Some(3),
+            business_understanding: Some(2),
+            question_quality: Some(4),
+        },
+        recommendation: Some(Recommendation::Yes),
+        comments: "ok".into(),
+    };
+    for n in 0..500 {
+        let applied = t0 + chrono::Duration::hours(n * 3);
+        let c = ana
+            .create_candidate(NewCandidate {
+                name: format!("Candidate {n}"),
+                role: "Engineer".into(),
+                source: Some("careers page".into()),
+                contact: None,
+                applied_at: applied,
+            })
+            .unwrap();
+        ana.record_event(c, CandidateEventKind::Acknowledged, applied + chrono::Duration::hours(4), None).unwrap();
+        for k in 0..4 {
+            let start = applied + chrono::Duration::days(2 + k);
+            let i = ana
+                .schedule_interview(NewInterview {
+                    candidate_id: c,
+                    title: None,
+                    template: Template::playbook(),
+                    booked_at: applied + chrono::Duration::hours(5),
+                    scheduled_start: start,
+                    minutes: None,
+                    panelists: PANEL.iter().take(3).map(|p| who(p)).collect(),
+                    lead: who("ana@acme"),
+                })
+                .unwrap();
+            if rng.random_bool(0.6) {
+                ana.advance_stage(i, start).unwrap();
+                ana.end_interview(i, start + chrono::Duration::minutes(47)).unwrap();
+                draft.ratings.technical_depth = Some(rng.random_range(1..=4));
+                ana.save_scorecard_draft(i, draft.clone()).unwrap();
+                ana.submit_scorecard(i, start + chrono::Duration::minutes(rng.random_range(50..600))).unwrap();
+            }
+        }
+        candidates.push(c);
+    }
+    ana.flush().unwrap();
+    println!("built 500 candidates and 2,000 interviews in {:.1} s", build.elapsed().as_secs_f64());
+
+    // ---- the 45-minute panel, typed keystroke by keystroke ---------------------------------
+    let candidate = ana
+        .create_candidate(NewCandidate {
+            name: "Panel candidate".into(),
+            role: "Data engineer".into(),
+            source: None,
+            contact: None,
+            applied_at: t0,
+        })
+        .unwrap();
+    let start = Utc::now();
+    let interview = ana
+        .schedule_interview(NewInterview {
+            candidate_id: candidate,
+            title: Some("Panel".into()),
+            template: Template::playbook(),
+            booked_at: start,
+            scheduled_start: start,
+            minutes: None,
+            panelists: PANEL.iter().map(|p| who(p)).collect(),
+            lead: who("ana@acme"),
+        })
+        .unwrap();
+    ana.advance_stage(interview, start).unwrap();
+    let base = ana.document_bytes(interview).unwrap();
+    let mut typists: Vec<Typist> = Vec::new();
+    let mut ana = Some(ana);
+    for i in 0..4 {
+        let mut store = if i == 0 { ana.take().unwrap() } else { open(i) };
+        if i > 0 {
+            store.apply_remote(interview, &base).unwrap();
+        }
+        typists.push(Typist {
+            store,
+            rng: StdRng::seed_from_u64(100 + i as u64),
+            next_at: Duration::from_millis(300 * i as u64),
+            typed: 0,
+            word: Vec::new(),
+            sent_heads: vec![Vec::new(); 4],
+        });
+    }
+
+    let stages = Template::playbook().stages;
+    let stage_at = |elapsed: Duration| {
+        let mut acc = 0;
+        for s in &stages {
+            acc += s.minutes as u64 * 60;
+            if elapsed.as_secs() < acc {
+                return s.key.clone();
+            }
+        }
+        stages.last().unwrap().key.clone()
+    };
+    let mut now = Duration::ZERO;
+    let mut next_tick = Duration::from_secs(1);
+    let mut next_sync = Duration::from_secs(5);
+    let mut current_stage = stages[0].key.clone();
+    let mut latencies = Vec::with_capacity(chars_each * 4);
+    let mut sync_rounds = 0;
+    let typing = Instant::now();
+    loop {
+        let Some(who_next) = (0..4).filter(|&i| typists[i].typed < chars_each).min_by_key(|&i| typists[i].next_at) else {
+            break;
+        };
+        let at = typists[who_next].next_at;
+        while next_tick <= at || next_sync <= at {
+            if next_tick <= next_sync {
+                clock.advance(next_tick - now);
+                now = next_tick;
+                for t in typists.iter_mut() {
+                    t.store.tick().unwrap();
+                }
+                next_tick += Duration::from_millis(500);
+            } else {
+                clock.advance(next_sync - now);
+                now = next_sync;
+                for from in 0..4 {
+                    for to in 0..4 {
+                        if from == to {
+                            continue;
+                        }
+                        let have = typists[from].sent_heads[to].clone();
+                        let bytes = typists[from].store.changes_since(interview, &have).unwrap();
+                        if !bytes.is_empty() {
+                            typists[to].store.apply_remote(interview, &bytes).unwrap();
+                        }
+                        typists[from].sent_heads[to] = typists[from].store.heads(interview).unwrap();
+                    }
+                }
+                sync_rounds += 1;
+                next_sync += Duration::from_secs(5);
+            }
+        }
+        clock.advance(at - now);
+        now = at;
+        let stage = stage_at(now);
+        if stage != current_stage {
+            typists[0].store.start_stage(interview, &stage, start + chrono::Duration::from_std(now).unwrap()).unwrap();
+            current_stage = stage.clone();
+        }
+        let t = &mut typists[who_next];
+        if t.word.is_empty() {
+            let w = WORDS[t.rng.random_range(0..WORDS.len())];
+            t.word = format!("{w} ").chars().rev().collect();
+        }
+        let backspace = t.rng.random_bool(0.03);
+        let len = t.store.notes(interview, &stage).unwrap().encode_utf16().count() as u64;
+        let (pos, del, ins) = if backspace && len > 0 {
+            let text = t.store.notes(interview, &stage).unwrap();
+            let last = text.chars().last().unwrap().len_utf16() as u64;
+            (len - last, last, String::new())
+        } else {
+            let c = t.word.pop().unwrap();
+            t.typed += 1;
+            (len, 0, c.to_string())
+        };
+        let k = Instant::now();
+        t.store.splice_notes(interview, &stage, pos, del, &ins).unwrap();
+        latencies.push(k.elapsed());
+        let gap = if ins == " " && t.rng.random_bool(0.1) {
+            t.rng.random_range(800..3_000)
+        } else {
+            t.rng.random_range(90..260)
+        };
+        t.next_at = now + Duration::from_millis(gap);
+    }
+    // A final sync so every store holds the whole interview.
+    for from in 0..4 {
+        for to in 0..4 {
+            if from != to {
+                let bytes = typists[from].store.changes_since(interview, &[]).unwrap();
+                typists[to].store.apply_remote(interview, &bytes).unwrap();
+            }
+        }
+    }
+    let typing = typing.elapsed();
+    latencies.sort();
+    let total_keys = latencies.len();
+    println!(
+        "typed {total_keys} keystrokes (4 panelists x {chars_each} characters, {} simulated minutes, {sync_rounds} sync rounds) in {:.1} s",
+        now.as_secs() / 60,
+        typing.as_secs_f64()
+    );
+    println!(
+        "keystroke-to-durable: p50 {}  p90 {}  p99 {}  p99.9 {}  max {}",
+        ms(pct(&latencies, 0.5)),
+        ms(pct(&latencies, 0.9)),
+        ms(pct(&latencies, 0.99)),
+        ms(pct(&latencies, 0.999)),
+        ms(*latencies.last().unwrap())
+    );
+    let mut typists = typists;
+    let bytes = typists[0].store.document_bytes(interview).unwrap();
+    let mut doc = automerge::AutoCommit::load(&bytes).unwrap();
+    let chars: usize = stages
+        .iter()
+        .map(|s| typists[0].store.notes(interview, &s.key).unwrap().chars().count())
+        .sum();
+    println!(
+        "interview document: {} characters of notes, {} Automerge changes, {} KB saved",
+        chars,
+        doc.get_changes(&[]).len(),
+        bytes.len() / 1024
+    );
+    {
+        use automerge::{AutoCommit, LoadOptions, VerificationMode};
+        let check = median(9, || AutoCommit::load(&bytes).unwrap());
+        let nocheck = median(9, || {
+            AutoCommit::load_with_options(&bytes, LoadOptions::new().verification_mode(VerificationMode::DontCheck)).unwrap()
+        });
+        let unverified = median(9, || AutoCommit::load_unverified_heads(&bytes).unwrap());
+        println!("load variants: check {} dontcheck {} unverified_heads {}", ms(check), ms(nocheck), ms(unverified));
+        let save = median(9, || doc.save());
+        println!("save {}", ms(save));
+    }
+    for t in typists.drain(..) {
+        t.store.close().unwrap();
+    }
+
+    // ---- reopen, list, timeline ------------------------------------------------------------
+    let path = dir.path().join("0.sqlite3");
+    let me = || Identity { id: who("ana@acme"), display_name: "Ana".into() };
+    let open_store = median(15, || Store::open(&path, me()).unwrap());
+    let mut store = Store::open(&path, me()).unwrap();
+    let reopen = median(15, || {
+        store.rotate_actor().unwrap(); // drops every decoded document
+        store.notes(interview, "learn").unwrap()
+    });
+    println!("open the store: median {}", ms(open_store));
+    println!("reopen the interview document (load + read notes): median {}", ms(reopen));
+    let list = median(50, || store.candidates().unwrap());
+    println!("candidate list ({} candidates): median {}", store.candidates().unwrap().len(), ms(list));
+    let timeline = median(200, || store.timeline(candidates[250]).unwrap());
+    let tl = store.timeline(candidates[250]).unwrap();
+    println!(
+        "one timeline ({} events, {} interviews): median {}",
+        tl.entries.len(),
+        tl.interviews.len(),
+        ms(timeline)
+    );
+    let pending = median(50, || store.pending_feedback(Utc::now()).unwrap());
+    println!("pending feedback: median {}", ms(pending));
+    let _: DocumentId = candidate;
+}

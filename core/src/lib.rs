@@ -12,4 +12,7 @@ pub mod timeline;
 
 pub use error::{Error, Result};
 pub use ids::{DocumentId, InterviewerId};
-pub use store::{CommitPolicy, DocKind, Identity, QuarantinedDocument, Store, StoreOptions};
+pub use store::{
+    Clock, CommitPolicy, DocKind, Identity, ManualClock, QuarantinedDocument, Store, StoreOptions,
+    SystemClock,
+};

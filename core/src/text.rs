@@ -10,6 +10,29 @@ pub fn utf16_len(s: &str) -> u64 {
 
 /// The byte offset in `s` of UTF-16 position `pos`.
 pub fn byte_offset(s: &str, pos: u64) -> Result<usize> {
+    // Notes are mostly typed at the end: a position near the end is found from there.
+    if pos as usize > s.len() / 2 {
+        let total = utf16_len(s);
+        if pos > total {
+            return Err(Error::OutOfRange {
+                position: pos,
+                length: total,
+            });
+        }
+        let mut units = total;
+        let mut byte = s.len();
+        for c in s.chars().rev() {
+            if units == pos {
+                return Ok(byte);
+            }
+            units -= c.len_utf16() as u64;
+            byte -= c.len_utf8();
+            if units < pos {
+                return Err(Error::SplitCharacter { position: pos });
+            }
+        }
+        return Ok(byte);
+    }
     let mut units = 0u64;
     for (byte, c) in s.char_indices() {
         if units == pos {
@@ -66,6 +89,28 @@ mod tests {
             byte_offset(s, 6),
             Err(Error::OutOfRange { position: 6, length: 5 })
         ));
+    }
+
+    #[test]
+    fn positions_agree_when_found_from_either_end() {
+        let s = "ab😀中👩🏽‍💻é x";
+        let mut units = 0u64;
+        let mut expected = vec![(0u64, Ok(0usize))];
+        for (b, c) in s.char_indices() {
+            if c.len_utf16() == 2 {
+                expected.push((units + 1, Err(())));
+            }
+            units += c.len_utf16() as u64;
+            expected.push((units, Ok(b + c.len_utf8())));
+        }
+        for (pos, want) in expected {
+            match (byte_offset(s, pos), want) {
+                (Ok(got), Ok(w)) => assert_eq!(got, w, "position {pos}"),
+                (Err(Error::SplitCharacter { .. }), Err(())) => {}
+                (got, w) => panic!("position {pos}: {got:?} vs {w:?}"),
+            }
+        }
+        assert!(matches!(byte_offset(s, units + 1), Err(Error::OutOfRange { .. })));
     }
 
     #[test]

@@ -115,14 +115,52 @@ pub(crate) fn decode(id: DocumentId, bytes: &[u8]) -> Result<AutoCommit> {
     Ok(doc)
 }
 
-/// Parses bytes from outside (a peer) without requiring their dependencies to be present.
-pub(crate) fn decode_strict(bytes: &[u8]) -> std::result::Result<AutoCommit, automerge::AutomergeError> {
-    AutoCommit::load_with_options(
-        bytes,
-        LoadOptions::new()
-            .on_partial_load(OnPartialLoad::Error)
-            .text_encoding(TextEncoding::Utf16CodeUnit),
-    )
+const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+
+/// Checks bytes from outside (a peer) chunk by chunk: every chunk must be a whole, checksummed
+/// document or change. Automerge's incremental load would silently skip a damaged tail, and
+/// a change chunk cannot be loaded on its own when its dependencies live elsewhere.
+pub(crate) fn validate_incoming(bytes: &[u8]) -> std::result::Result<usize, String> {
+    let mut rest = bytes;
+    let mut chunks = 0;
+    while !rest.is_empty() {
+        if rest.len() < 10 || rest[..4] != MAGIC {
+            return Err("not an Automerge chunk".into());
+        }
+        // Header: magic, checksum (4), type (1), body length as unsigned LEB128.
+        let (mut len, mut shift, mut i) = (0u64, 0u32, 9usize);
+        loop {
+            let b = *rest.get(i).ok_or("truncated chunk header")?;
+            if shift > 56 {
+                return Err("chunk length overflows".into());
+            }
+            len |= u64::from(b & 0x7f) << shift;
+            shift += 7;
+            i += 1;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        let end = usize::try_from(len)
+            .ok()
+            .and_then(|l| l.checked_add(i))
+            .filter(|end| *end <= rest.len())
+            .ok_or("truncated chunk")?;
+        let chunk = &rest[..end];
+        match rest[8] {
+            0 => {
+                AutoCommit::load_with_options(chunk, LoadOptions::new().on_partial_load(OnPartialLoad::Error))
+                    .map_err(|e| e.to_string())?;
+            }
+            1 | 2 => {
+                automerge::Change::try_from(chunk).map_err(|e| e.to_string())?;
+            }
+            t => return Err(format!("unknown chunk type {t}")),
+        }
+        chunks += 1;
+        rest = &rest[end..];
+    }
+    Ok(chunks)
 }
 
 pub(crate) fn quarantine(conn: &Connection, id: DocumentId, reason: &str, now_ms: i64) -> Result<()> {

@@ -13,7 +13,6 @@ mod queries;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ObjId, ObjType, ReadDoc, TextEncoding};
@@ -21,12 +20,13 @@ use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 pub use documents::QuarantinedDocument;
-pub use pending::CommitPolicy;
+pub use pending::{Clock, CommitPolicy, ManualClock, SystemClock};
 
 use crate::error::{Error, Result};
 use crate::ids::{DocumentId, InterviewerId};
 use documents::OpenDoc;
 use pending::{PendingRun, PendingSplice};
+use automerge::ChangeHash;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DocKind {
@@ -61,12 +61,13 @@ pub struct Identity {
     pub display_name: String,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct StoreOptions {
     pub policy: CommitPolicy,
     /// Documents kept decoded in memory; the least recently used beyond this are dropped
     /// (after their pending edits are folded).
     pub max_open_documents: usize,
+    pub clock: std::sync::Arc<dyn Clock>,
 }
 
 impl Default for StoreOptions {
@@ -74,6 +75,7 @@ impl Default for StoreOptions {
         StoreOptions {
             policy: CommitPolicy::default(),
             max_open_documents: 64,
+            clock: std::sync::Arc::new(SystemClock),
         }
     }
 }
@@ -87,6 +89,8 @@ pub struct Store {
     docs: HashMap<DocumentId, OpenDoc>,
     /// Recency order for eviction, most recent last.
     recent: Vec<DocumentId>,
+    /// Commits since the last WAL checkpoint.
+    unchecked_commits: u32,
 }
 
 fn now_ms() -> i64 {
@@ -114,6 +118,9 @@ impl Store {
         // few, and the file stays consistent.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Checkpoints run from `tick` (the app's timer), not inside a keystroke's commit;
+        // `persist` still checkpoints inline if the timer never runs.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrations::migrate(&mut conn)?;
         let actor = Self::install_actor(&conn)?;
@@ -130,6 +137,7 @@ impl Store {
             options,
             docs: HashMap::new(),
             recent: Vec::new(),
+            unchecked_commits: 0,
         })
     }
 
@@ -266,8 +274,8 @@ impl Store {
             })?;
             self.apply_splice(id, &splice)?;
         }
-        let now = Instant::now();
-        self.docs.get_mut(&id).expect("loaded").pending = Some(PendingRun { since: now, last: now });
+        let now = self.options.clock.now();
+        self.docs.get_mut(&id).expect("loaded").pending = Some(PendingRun::new(now));
         self.fold(id)
     }
 
@@ -332,9 +340,10 @@ impl Store {
                 return Err(e);
             }
         };
-        od.notes.clear();
         self.persist(id, true, extra)?;
-        self.docs.get_mut(&id).expect("opened").actor_registered = true;
+        let od = self.docs.get_mut(&id).expect("opened");
+        od.actor_registered = true;
+        refresh_notes_cache(od)?;
         Ok(out)
     }
 
@@ -349,7 +358,14 @@ impl Store {
     ) -> Result<()> {
         let od = self.docs.get_mut(&id).expect("persist on an open document");
         od.doc.commit_with(commit_options());
-        let chunk = od.doc.save_after(&od.saved_heads);
+        // The common case, folding our own keystrokes, adds exactly one change on top of
+        // what is saved: take its bytes directly instead of walking the change graph.
+        let chunk = match od.doc.get_last_local_change() {
+            Some(c) if c.deps() == od.saved_heads.as_slice() && od.doc.get_heads() == [c.hash()] => {
+                c.raw_bytes().to_vec()
+            }
+            _ => od.doc.save_after(&od.saved_heads),
+        };
         let had_pending = od.pending.is_some();
         let result = (|| -> Result<()> {
             let tx = self.conn.unchecked_transaction()?;
@@ -372,6 +388,10 @@ impl Store {
                 od.saved_heads = od.doc.get_heads();
                 od.chunks_len += chunk.len();
                 od.pending = None;
+                self.unchecked_commits += 1;
+                if self.unchecked_commits > 20_000 {
+                    self.checkpoint()?;
+                }
                 Ok(())
             }
             Err(e) => {
@@ -410,17 +430,28 @@ impl Store {
         Ok(())
     }
 
+    fn checkpoint(&mut self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        self.unchecked_commits = 0;
+        Ok(())
+    }
+
     /// Periodic upkeep, for the app's timer (about once a second): folds the keystrokes of
-    /// documents that went idle and compacts documents whose chunks outweigh their snapshot.
+    /// documents that went idle, compacts documents whose chunks outweigh their snapshot and
+    /// checkpoints the WAL, all off the keystroke path.
     pub fn tick(&mut self) -> Result<()> {
-        let now = Instant::now();
+        let now = self.options.clock.now();
         let policy = self.options.policy;
         let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
         for id in ids {
-            if self.docs[&id].pending.is_some_and(|p| p.idle(&policy, now)) {
+            if self.docs[&id].pending.is_some_and(|p| p.due(&policy, now)) {
                 self.fold(id)?;
             }
             self.compact_if_due(id)?;
+        }
+        if self.unchecked_commits > 200 {
+            self.checkpoint()?;
         }
         Ok(())
     }
@@ -433,7 +464,7 @@ impl Store {
             self.fold(id)?;
             self.compact_if_due(id)?;
         }
-        Ok(())
+        self.checkpoint()
     }
 
     /// Flushes and closes; `Drop` does the same but can only ignore errors.
@@ -564,12 +595,12 @@ impl Store {
             self.forget(interview);
             return Err(e.into());
         }
-        let now = Instant::now();
+        let now = self.options.clock.now();
         let policy = self.options.policy;
         let od = self.docs.get_mut(&interview).expect("open");
-        let run = od.pending.get_or_insert(PendingRun { since: now, last: now });
-        run.last = now;
-        if run.fold_now(&policy, now, insert) {
+        let run = od.pending.get_or_insert(PendingRun::new(now));
+        run.record(now, insert);
+        if run.overdue(&policy, now) || policy.cap.is_zero() {
             self.fold(interview)?;
         }
         Ok(())
@@ -602,7 +633,7 @@ impl Store {
             Some((kind, None)) => {
                 // Automerge's incremental load silently skips what it cannot parse; decode
                 // strictly first so damaged bytes are an error, not a partial merge.
-                documents::decode_strict(bytes).map_err(|e| malformed(&e))?;
+                documents::validate_incoming(bytes).map_err(|e| malformed(&e))?;
                 self.open_doc(id, kind)?;
                 self.fold(id)?;
                 let od = self.docs.get_mut(&id).expect("opened");
@@ -619,8 +650,10 @@ impl Store {
                 if od.doc.get_heads() == before {
                     return Ok(());
                 }
-                od.notes.clear();
-                self.persist(id, true, |_| Ok(()))
+                self.persist(id, true, |_| Ok(()))?;
+                // Re-read the cached notes here, on the sync path, so the next keystroke does
+                // not pay for materialising the merged text.
+                refresh_notes_cache(self.docs.get_mut(&id).expect("opened"))
             }
             None => {
                 let mut doc = documents::decode(id, bytes).map_err(|e| malformed(&e))?;
@@ -636,6 +669,38 @@ impl Store {
                 tx.commit()?;
                 Ok(())
             }
+        }
+    }
+
+    /// The document's heads (hex change hashes) as of its last durable change.
+    pub fn heads(&mut self, id: DocumentId) -> Result<Vec<String>> {
+        let kind = self.kind_or_not_found(id)?;
+        self.open_doc(id, kind)?;
+        self.fold(id)?;
+        Ok(self.docs[&id].saved_heads.iter().map(|h| h.to_string()).collect())
+    }
+
+    /// The changes a peer that has `heads` lacks, as bytes for `apply_remote` (empty when it
+    /// has everything). Unknown or malformed heads mean "send everything".
+    pub fn changes_since(&mut self, id: DocumentId, heads: &[String]) -> Result<Vec<u8>> {
+        let kind = self.kind_or_not_found(id)?;
+        self.open_doc(id, kind)?;
+        self.fold(id)?;
+        let od = self.docs.get_mut(&id).expect("opened");
+        let parsed: Vec<ChangeHash> = heads.iter().filter_map(|h| h.parse().ok()).collect();
+        let known = parsed.len() == heads.len()
+            && parsed.iter().all(|h| od.doc.get_change_by_hash(h).is_some());
+        Ok(od.doc.save_after(if known { &parsed } else { &[] }))
+    }
+
+    fn kind_or_not_found(&self, id: DocumentId) -> Result<DocKind> {
+        match documents::kind_of(&self.conn, id)? {
+            None => Err(Error::NotFound {
+                kind: "document",
+                id: id.to_string(),
+            }),
+            Some((_, Some(reason))) => Err(Error::Quarantined { id, reason }),
+            Some((k, None)) => Ok(k),
         }
     }
 
@@ -670,6 +735,13 @@ impl Drop for Store {
         // replay. Errors cannot be reported from drop.
         let _ = self.flush();
     }
+}
+
+fn refresh_notes_cache(od: &mut OpenDoc) -> Result<()> {
+    for (obj, text) in od.notes.values_mut() {
+        *text = od.doc.text(&*obj)?;
+    }
+    Ok(())
 }
 
 fn commit_options() -> automerge::transaction::CommitOptions {

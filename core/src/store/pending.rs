@@ -8,6 +8,43 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+/// The commit policy's sense of time. The system clock in the apps; a manual one in
+/// benchmarks and tests that replay 45 minutes of typing in a second.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Instant;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+}
+
+/// A clock that moves only when told to.
+#[derive(Clone)]
+pub struct ManualClock(std::sync::Arc<std::sync::Mutex<Instant>>);
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        ManualClock(std::sync::Arc::new(std::sync::Mutex::new(Instant::now())))
+    }
+}
+
+impl ManualClock {
+    pub fn advance(&self, by: Duration) {
+        let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *t += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Instant {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// When the pending keystrokes of a document become one Automerge change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CommitPolicy {
@@ -46,20 +83,39 @@ impl CommitPolicy {
 pub(crate) struct PendingRun {
     pub since: Instant,
     pub last: Instant,
+    /// Whether the last keystroke ended a word (space or punctuation).
+    pub at_boundary: bool,
 }
 
 impl PendingRun {
-    pub fn fold_now(&self, policy: &CommitPolicy, now: Instant, inserted: &str) -> bool {
-        let age = now.duration_since(self.since);
-        let at_boundary = inserted
+    pub fn new(now: Instant) -> Self {
+        PendingRun {
+            since: now,
+            last: now,
+            at_boundary: false,
+        }
+    }
+
+    pub fn record(&mut self, now: Instant, inserted: &str) {
+        self.last = now;
+        self.at_boundary = inserted
             .chars()
             .last()
             .is_some_and(|c| c.is_whitespace() || c.is_ascii_punctuation());
-        age >= policy.cap || (at_boundary && age >= policy.word_after)
     }
 
-    pub fn idle(&self, policy: &CommitPolicy, now: Instant) -> bool {
-        now.duration_since(self.last) >= policy.idle
+    /// The policy, as the timer applies it.
+    pub fn due(&self, policy: &CommitPolicy, now: Instant) -> bool {
+        let age = now.duration_since(self.since);
+        age >= policy.cap
+            || (self.at_boundary && age >= policy.word_after)
+            || now.duration_since(self.last) >= policy.idle
+    }
+
+    /// The keystroke path folds only when the timer has evidently not run (twice the cap):
+    /// a fold is a SQLite transaction, and keystrokes should cost one row insert.
+    pub fn overdue(&self, policy: &CommitPolicy, now: Instant) -> bool {
+        now.duration_since(self.since) >= policy.cap * 2
     }
 }
 
@@ -81,16 +137,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn folds_at_a_word_boundary_after_the_delay_or_at_the_cap() {
+    fn folds_at_a_word_boundary_after_the_delay_when_idle_or_at_the_cap() {
         let p = CommitPolicy::default();
         let t0 = Instant::now();
-        let run = PendingRun { since: t0, last: t0 };
-        assert!(!run.fold_now(&p, t0 + Duration::from_millis(500), " "));
-        assert!(!run.fold_now(&p, t0 + Duration::from_secs(3), "a"));
-        assert!(run.fold_now(&p, t0 + Duration::from_secs(3), " "));
-        assert!(run.fold_now(&p, t0 + Duration::from_secs(3), "."));
-        assert!(run.fold_now(&p, t0 + Duration::from_secs(5), "a"));
-        assert!(!run.idle(&p, t0 + Duration::from_millis(900)));
-        assert!(run.idle(&p, t0 + Duration::from_secs(1)));
+        let ms = |n| t0 + Duration::from_millis(n);
+        let mut run = PendingRun::new(t0);
+        // Typing steadily mid-word: not due until the cap.
+        for n in (0..5000).step_by(200) {
+            run.record(ms(n), "a");
+            assert!(!run.due(&p, ms(n + 100)), "at {n} ms");
+        }
+        run.record(ms(5000), "a");
+        assert!(run.due(&p, ms(5100)));
+        // A word boundary after 2 s.
+        let mut run = PendingRun::new(t0);
+        run.record(ms(1000), " ");
+        assert!(!run.due(&p, ms(1100)));
+        run.record(ms(2100), ".");
+        assert!(run.due(&p, ms(2150)));
+        // A pause.
+        let mut run = PendingRun::new(t0);
+        run.record(ms(100), "a");
+        assert!(!run.due(&p, ms(1000)));
+        assert!(run.due(&p, ms(1100)));
+        assert!(!run.overdue(&p, ms(9000)));
+        assert!(run.overdue(&p, ms(10_000)));
     }
 }
