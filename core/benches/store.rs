@@ -62,7 +62,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::default();
     // BENCH_POLICY=word_after,idle,cap in seconds, to compare commit policies.
-    let policy = std::env::var("BENCH_POLICY").ok().map(|p| {
+    let policy = std::env::var("BENCH_POLICY").ok().filter(|p| !p.is_empty()).map(|p| {
         let v: Vec<f64> = p.split(',').map(|x| x.parse().unwrap()).collect();
         panelnotes_core::CommitPolicy {
             word_after: Duration::from_secs_f64(v[0]),

@@ -141,6 +141,30 @@ impl Store {
         })
     }
 
+    /// The identity the store at `path` was last opened with, without opening it for writing.
+    pub fn stored_identity(path: impl AsRef<Path>) -> Result<Option<Identity>> {
+        if !path.as_ref().exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let raw: Option<String> = match conn.query_row("SELECT value FROM meta WHERE key = 'identity'", [], |r| r.get(0)) {
+            Ok(v) => Some(v),
+            Err(rusqlite::Error::QueryReturnedNoRows) => None,
+            // A store created before it had a meta table has no identity to offer.
+            Err(rusqlite::Error::SqliteFailure(_, Some(m))) if m.contains("no such table") => None,
+            Err(e) => return Err(e.into()),
+        };
+        let Some(raw) = raw else { return Ok(None) };
+        let v: serde_json::Value = serde_json::from_str(&raw).map_err(|e| Error::invalid(format!("stored identity: {e}")))?;
+        let (Some(id), Some(name)) = (v["id"].as_str(), v["name"].as_str()) else {
+            return Ok(None);
+        };
+        Ok(Some(Identity {
+            id: InterviewerId::new(id)?,
+            display_name: name.to_owned(),
+        }))
+    }
+
     fn install_actor(conn: &Connection) -> Result<ActorId> {
         let existing: Option<Vec<u8>> = conn
             .query_row("SELECT value FROM meta WHERE key = 'actor'", [], |r| r.get(0))
