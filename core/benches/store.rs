@@ -303,6 +303,9 @@ fn main() {
         doc.get_changes(&[]).len(),
         bytes.len() / 1024
     );
+    if let Ok(p) = std::env::var("BENCH_SAVE_DOC") {
+        std::fs::write(p, &bytes).unwrap();
+    }
     {
         use automerge::{AutoCommit, LoadOptions, VerificationMode};
         let check = median(9, || AutoCommit::load(&bytes).unwrap());
