@@ -57,6 +57,12 @@ enum Command {
         /// Print the notes instead of writing them.
         #[arg(long, conflicts_with_all = ["append", "editor"])]
         print: bool,
+        /// Splice stdin in at this position (UTF-16 code units, as the apps count).
+        #[arg(long, conflicts_with_all = ["append", "editor", "print"])]
+        insert_at: Option<u64>,
+        /// With --insert-at: first delete this many UTF-16 code units.
+        #[arg(long, requires = "insert_at", default_value_t = 0)]
+        delete: u64,
     },
     /// Your scorecard: draft (kept on this device), submit, and see the panel's once yours is in.
     #[command(subcommand)]
@@ -458,7 +464,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let i = id(&store, &interview)?;
             store.set_next_steps(i, NextSteps { meet_next: meet, owner: owner.map(InterviewerId::new).transpose()?, note })?;
         }
-        Command::Notes { interview, stage, append, editor, print } => {
+        Command::Notes { interview, stage, append, editor, print, insert_at, delete } => {
             let i = id(&store, &interview)?;
             let current = store.notes(i, &stage)?;
             if print {
@@ -474,7 +480,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     .map_err(|e| Failure::msg(format!("reading stdin: {e}")))?;
                 input
             };
-            if append {
+            if let Some(pos) = insert_at {
+                store.splice_notes(i, &stage, pos, delete, &text)?;
+            } else if append {
                 let end = panelnotes_core::text::utf16_len(&current);
                 let sep = if current.is_empty() || current.ends_with('\n') { "" } else { "\n" };
                 store.splice_notes(i, &stage, end, 0, &format!("{sep}{text}"))?;

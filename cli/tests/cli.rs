@@ -1,0 +1,153 @@
+//! The CLI as a person runs it: real processes on a temporary store.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+struct Cli {
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new() -> Self {
+        Cli { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn run_as(&self, who: &str, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_panelnotes"))
+            .arg("--store")
+            .arg(self.dir.path().join("s.sqlite3"))
+            .args(["--as", who])
+            .args(args)
+            .env_remove("PANELNOTES_STORE")
+            .env_remove("PANELNOTES_AS")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+        drop(input);
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, who: &str, args: &[&str]) -> String {
+        self.ok_in(who, args, None)
+    }
+
+    fn ok_in(&self, who: &str, args: &[&str], stdin: Option<&str>) -> String {
+        let out = self.run_as(who, args, stdin);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn fails(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let out = self.run_as("ana@acme", args, stdin);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stderr).unwrap()
+    }
+}
+
+#[test]
+fn a_whole_process_through_the_cli() {
+    let cli = Cli::new();
+    let c = cli
+        .ok("ana@acme", &["--name", "Ana", "candidate", "add", "--name", "Dana", "--role", "Data engineer", "--applied-at", "2026-03-02 09:00"])
+        .trim()
+        .to_owned();
+    let short = &c[..6];
+    assert!(cli.ok("ana@acme", &["candidates"]).contains("Acknowledge the application"));
+    cli.ok("ana@acme", &["candidate", "event", short, "acknowledged", "--at", "2026-03-02 10:00"]);
+    let i = cli
+        .ok("ana@acme", &["interview", "schedule", short, "--at", "2026-03-04 09:00", "--panel", "ana@acme,ben@acme"])
+        .trim()
+        .to_owned();
+    assert_eq!(cli.ok("ana@acme", &["interview", "stage", &i, "--at", "2026-03-04 09:00"]).trim(), "started pitch");
+    assert_eq!(cli.ok("ana@acme", &["interview", "stage", &i, "--at", "2026-03-04 09:07"]).trim(), "started learn");
+    cli.ok_in("ana@acme", &["notes", &i, "learn", "--append"], Some("Ran Spark 🚀 on 200 nodes"));
+    cli.ok_in("ben@acme", &["notes", &i, "learn", "--append"], Some("分布式 answer was good"));
+    // "Ran Spark " is 10 UTF-16 units, the rocket 2 more.
+    cli.ok_in("ana@acme", &["notes", &i, "learn", "--insert-at", "10", "--delete", "2"], Some("🔥"));
+    assert_eq!(
+        cli.ok("ana@acme", &["notes", &i, "learn", "--print"]).trim_end(),
+        "Ran Spark 🔥 on 200 nodes\n分布式 answer was good"
+    );
+    cli.ok("ana@acme", &["interview", "question", &i, "How is the culture?", "--generic"]);
+    cli.ok("ana@acme", &["candidate", "logistics", short, "--salary-range", "95000-110000", "--notice-days", "60", "--risk", "comfortable"]);
+    let show = cli.ok("ana@acme", &["interview", "show", &i, "--now", "2026-03-04 09:30"]);
+    assert!(show.contains("▶ learn"), "{show}");
+    assert!(show.contains("pitch        Company and role pitch       7m of 5m, 2m over"), "{show}");
+    cli.ok("ana@acme", &["interview", "end", &i, "--at", "2026-03-04 09:50"]);
+    assert!(cli.ok("ben@acme", &["pending"]).contains("Dana"));
+    cli.ok("ana@acme", &["scorecard", "draft", &i, "--technical", "4", "--challenge", "3", "--business", "3", "--questions", "2", "--recommend", "strong-yes"]);
+    cli.ok("ana@acme", &["scorecard", "submit", &i, "--at", "2026-03-04 10:00"]);
+    assert!(cli.ok("ben@acme", &["scorecard", "show", &i]).contains("Sealed: 1 of 2 submitted"));
+    cli.ok("ben@acme", &["scorecard", "draft", &i, "--technical", "3", "--challenge", "3", "--business", "2", "--questions", "3", "--recommend", "no"]);
+    let revealed = cli.ok("ben@acme", &["scorecard", "submit", &i, "--at", "2026-03-04 11:00"]);
+    assert!(revealed.contains("ana@acme — Strong yes"), "{revealed}");
+    cli.ok("ana@acme", &["candidate", "event", short, "debrief-booked", "--at", "2026-03-04 11:05"]);
+    cli.ok("ana@acme", &["candidate", "decide", short, "hire", "--at", "2026-03-05 09:00"]);
+    let tl = cli.ok("ana@acme", &["candidate", "show", short]);
+    assert!(tl.contains("application → acknowledgement:   1h 0m"), "{tl}");
+    assert!(tl.contains("last interview → debrief booked: 1h 15m"), "{tl}");
+    assert!(tl.contains("Status: hired — next: Make an offer"), "{tl}");
+    let md_path = cli.dir.path().join("dana.md");
+    cli.ok("ana@acme", &["export", short, "-o", md_path.to_str().unwrap()]);
+    let md = std::fs::read_to_string(md_path).unwrap();
+    assert!(md.starts_with("# Dana — Data engineer"));
+    assert!(md.contains("Ran Spark 🔥 on 200 nodes"));
+    assert!(md.contains("- Salary: expects 95000-110000 EUR/year"));
+    assert!(cli.ok("ana@acme", &["verify"]).contains("All documents load."));
+    // The identity is remembered by the store.
+    let who = Command::new(env!("CARGO_BIN_EXE_panelnotes"))
+        .arg("--store")
+        .arg(cli.dir.path().join("s.sqlite3"))
+        .arg("whoami")
+        .env_remove("PANELNOTES_AS")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&who.stdout).contains("(ana@acme)"));
+}
+
+#[test]
+fn bad_input_is_a_clear_error_and_a_failing_exit_code() {
+    let cli = Cli::new();
+    let c = cli.ok("ana@acme", &["candidate", "add", "--name", "Dana", "--role", "SRE"]).trim().to_owned();
+    let i = cli
+        .ok("ana@acme", &["interview", "schedule", &c, "--at", "2026-03-04 09:00", "--panel", "ana@acme"])
+        .trim()
+        .to_owned();
+    assert!(cli.fails(&["candidate", "show", "zzzzzzzz"], None).contains("no document with id"));
+    assert!(cli.fails(&["candidate", "show", "3sSRdrfmjH6Efo5ZnLVyKkwD2wJH"], None).contains("no candidate"));
+    assert!(cli.fails(&["interview", "show", &c], None).contains("no interview with id"));
+    let e = cli.fails(&["candidate", "event", &c, "acknowledged", "--at", "next tuesday"], None);
+    assert!(e.contains("invalid date or time \"next tuesday\""), "{e}");
+    let e = cli.fails(&["notes", &i, "learn", "--insert-at", "99"], Some("x"));
+    assert!(e.contains("position 99 is out of range: the text has 0 UTF-16 code units"), "{e}");
+    let e = cli.fails(&["notes", &i, "nope", "--append"], Some("x"));
+    assert!(e.contains("no stage with id nope"), "{e}");
+    let e = cli.fails(&["candidate", "event", &c, "hired"], None);
+    assert!(e.contains("unknown event"), "{e}");
+    let e = cli.fails(&["scorecard", "draft", &i, "--technical", "7"], None);
+    assert!(e.contains("rated 1 to 4"), "{e}");
+    let e = cli.fails(&["scorecard", "draft", &i, "--recommend", "maybe"], None);
+    assert!(e.contains("no neutral"), "{e}");
+    let e = cli.fails(&["candidate", "logistics", &c, "--salary-range", "lots"], None);
+    assert!(e.contains("MIN-MAX"), "{e}");
+}
+
+#[test]
+fn the_demo_runs() {
+    let out = Command::new(env!("CARGO_BIN_EXE_panelnotes")).arg("demo").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Sealed: 1 of 3 submitted (ana@acme.test)"));
+    assert!(text.contains("ben@acme.test — Yes"));
+    assert!(text.contains("application → acknowledgement:   2h 30m"));
+    assert!(text.contains("# Dana Example — Senior data engineer"));
+}
