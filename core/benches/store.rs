@@ -28,8 +28,10 @@ fn median<T>(n: usize, mut f: impl FnMut() -> T) -> Duration {
     let mut times: Vec<Duration> = (0..n)
         .map(|_| {
             let t = Instant::now();
-            black_box(f());
-            t.elapsed()
+            let v = black_box(f());
+            let e = t.elapsed();
+            drop(v); // outside the measurement
+            e
         })
         .collect();
     times.sort();
@@ -303,20 +305,7 @@ fn main() {
         doc.get_changes(&[]).len(),
         bytes.len() / 1024
     );
-    if let Ok(p) = std::env::var("BENCH_SAVE_DOC") {
-        std::fs::write(p, &bytes).unwrap();
-    }
-    {
-        use automerge::{AutoCommit, LoadOptions, VerificationMode};
-        let check = median(9, || AutoCommit::load(&bytes).unwrap());
-        let nocheck = median(9, || {
-            AutoCommit::load_with_options(&bytes, LoadOptions::new().verification_mode(VerificationMode::DontCheck)).unwrap()
-        });
-        let unverified = median(9, || AutoCommit::load_unverified_heads(&bytes).unwrap());
-        println!("load variants: check {} dontcheck {} unverified_heads {}", ms(check), ms(nocheck), ms(unverified));
-        let save = median(9, || doc.save());
-        println!("save {}", ms(save));
-    }
+    let load = median(9, || automerge::AutoCommit::load(&bytes).unwrap());
     for t in typists.drain(..) {
         t.store.close().unwrap();
     }
@@ -325,13 +314,23 @@ fn main() {
     let path = dir.path().join("0.sqlite3");
     let me = || Identity { id: who("ana@acme"), display_name: "Ana".into() };
     let open_store = median(15, || Store::open(&path, me()).unwrap());
-    let mut store = Store::open(&path, me()).unwrap();
     let reopen = median(15, || {
-        store.rotate_actor().unwrap(); // drops every decoded document
-        store.notes(interview, "learn").unwrap()
+        let mut s = Store::open(&path, me()).unwrap();
+        let view = s.interview_view(interview).unwrap();
+        (s, view)
+    });
+    let mut store = Store::open(&path, me()).unwrap();
+    let decode = median(15, || {
+        store.unload(interview).unwrap();
+        store.preload(interview).unwrap();
     });
     println!("open the store: median {}", ms(open_store));
-    println!("reopen the interview document (load + read notes): median {}", ms(reopen));
+    println!("reopen the interview (open the store, show stages and all notes): median {}", ms(reopen));
+    println!(
+        "decode the interview document for editing (preload, off the UI thread): median {} (Automerge load alone {})",
+        ms(decode),
+        ms(load)
+    );
     let list = median(50, || store.candidates().unwrap());
     println!("candidate list ({} candidates): median {}", store.candidates().unwrap().len(), ms(list));
     let timeline = median(200, || store.timeline(candidates[250]).unwrap());

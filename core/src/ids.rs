@@ -7,8 +7,22 @@ use std::str::FromStr;
 
 use crate::error::Error;
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct DocumentId([u8; 16]);
+
+impl TryFrom<String> for DocumentId {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self, Error> {
+        s.parse()
+    }
+}
+
+impl From<DocumentId> for String {
+    fn from(id: DocumentId) -> String {
+        id.to_string()
+    }
+}
 
 impl DocumentId {
     pub fn random() -> Self {
@@ -59,8 +73,22 @@ impl FromStr for DocumentId {
 }
 
 /// Who an interviewer is across devices: a stable, non-empty handle such as an email address.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct InterviewerId(String);
+
+impl TryFrom<String> for InterviewerId {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self, Error> {
+        InterviewerId::new(s)
+    }
+}
+
+impl From<InterviewerId> for String {
+    fn from(id: InterviewerId) -> String {
+        id.0
+    }
+}
 
 impl InterviewerId {
     pub fn new(id: impl Into<String>) -> Result<Self, Error> {

@@ -489,3 +489,37 @@ fn bad_arguments_get_typed_errors() {
     ));
     assert!(matches!(s.timeline(unknown), Err(Error::NotFound { .. })));
 }
+
+#[test]
+fn reopening_shows_the_interview_from_the_index_including_unfolded_keystrokes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(&dir, "ana@acme");
+    let c = s.create_candidate(new_candidate("Dana", 0)).unwrap();
+    let i = s.schedule_interview(panel_interview(c, 600)).unwrap();
+    s.advance_stage(i, t(600)).unwrap();
+    s.splice_notes(i, "pitch", 0, 0, "Pitch done 🚀").unwrap();
+    s.flush().unwrap();
+    s.add_question(i, "Why Postgres?", QuestionKind::Specific, t(630)).unwrap();
+    // Typed after the last fold: only in the pending-edit log when the app dies.
+    s.splice_notes(i, "learn", 0, 0, "中文 notes").unwrap();
+    s.splice_notes(i, "pitch", 6, 5, "").unwrap();
+    let exact = (s.interview(i).unwrap(), s.notes(i, "pitch").unwrap(), s.notes(i, "learn").unwrap());
+    assert_eq!(exact.1, "Pitch 🚀");
+    crash(s);
+
+    let mut s = open(&dir, "ana@acme");
+    let view = s.interview_view(i).unwrap();
+    assert_eq!(view.interview, exact.0);
+    let notes: std::collections::HashMap<_, _> = view.notes.iter().cloned().collect();
+    assert_eq!(notes["pitch"], exact.1);
+    assert_eq!(notes["learn"], exact.2);
+    assert_eq!(notes["questions"], "");
+    assert_eq!(view.notes.len(), 5);
+    // The same once decoded.
+    s.preload(i).unwrap();
+    assert_eq!(s.interview_view(i).unwrap(), view);
+    s.close().unwrap();
+    let mut s = open(&dir, "ana@acme");
+    assert_eq!(s.interview_view(i).unwrap(), view);
+    assert!(matches!(s.interview_view(c), Err(Error::NotFound { .. })));
+}

@@ -81,7 +81,7 @@ impl QuestionKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CandidateQuestion {
     pub text: String,
     pub kind: QuestionKind,
@@ -89,7 +89,7 @@ pub struct CandidateQuestion {
     pub noted_by: Option<InterviewerId>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NextSteps {
     /// Whom the candidate meets next (people or roles).
     pub meet_next: Vec<String>,
@@ -98,7 +98,7 @@ pub struct NextSteps {
     pub note: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interview {
     pub id: DocumentId,
     pub schema_version: i64,
@@ -416,6 +416,14 @@ pub(crate) fn read(doc: &AutoCommit, id: DocumentId) -> Result<Interview> {
         next_steps,
         submitted,
     })
+}
+
+/// Every stage's notes, in stage order.
+pub(crate) fn all_notes(doc: &AutoCommit, id: DocumentId, stages: &[Stage]) -> Result<Vec<(String, String)>> {
+    stages
+        .iter()
+        .map(|s| Ok((s.key.clone(), notes_text(doc, id, &s.key)?)))
+        .collect()
 }
 
 pub(crate) fn submitted_scorecards(doc: &AutoCommit, id: DocumentId) -> Result<Vec<Scorecard>> {

@@ -25,6 +25,8 @@ pub(crate) struct OpenDoc {
     /// Per stage: the notes Text object and its current content, so each keystroke is
     /// validated without materialising the text.
     pub notes: HashMap<String, (automerge::ObjId, String)>,
+    /// Stages typed in since the last fold, whose indexed notes need rewriting.
+    pub dirty_notes: std::collections::BTreeSet<String>,
     pub actor_registered: bool,
 }
 

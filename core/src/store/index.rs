@@ -29,7 +29,11 @@ pub(crate) fn update(conn: &Connection, id: DocumentId, kind: DocKind, doc: &Aut
             Err(e) => Err(e),
         },
         DocKind::Interview => match interview::read(doc, id) {
-            Ok(i) => write_interview(conn, &i),
+            Ok(i) => {
+                write_interview(conn, &i)?;
+                let notes = interview::all_notes(doc, id, &i.stages)?;
+                write_notes(conn, id, notes.iter().map(|(k, t)| (k.as_str(), t.as_str())))
+            }
             Err(Error::InvalidField { .. }) => Ok(()),
             Err(e) => Err(e),
         },
@@ -103,11 +107,12 @@ fn write_interview(conn: &Connection, i: &interview::Interview) -> Result<()> {
     let id = &i.id.as_bytes()[..];
     let cand = &i.candidate_id.as_bytes()[..];
     conn.execute(
-        "INSERT INTO idx_interviews(id, candidate_id, title, scheduled_start, minutes, lead, started_at, ended_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO idx_interviews(id, candidate_id, title, scheduled_start, minutes, lead, started_at, ended_at, view)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT(id) DO UPDATE SET candidate_id = excluded.candidate_id, title = excluded.title,
              scheduled_start = excluded.scheduled_start, minutes = excluded.minutes,
-             lead = excluded.lead, started_at = excluded.started_at, ended_at = excluded.ended_at",
+             lead = excluded.lead, started_at = excluded.started_at, ended_at = excluded.ended_at,
+             view = excluded.view",
         params![
             id,
             cand,
@@ -117,6 +122,7 @@ fn write_interview(conn: &Connection, i: &interview::Interview) -> Result<()> {
             i.lead.as_str(),
             i.started_at().map(ms),
             i.ended_at.map(ms),
+            serde_json::to_string(i).expect("plain data serializes"),
         ],
     )?;
     conn.execute("DELETE FROM idx_panelists WHERE interview_id = ?1", [id])?;
@@ -158,6 +164,21 @@ fn write_interview(conn: &Connection, i: &interview::Interview) -> Result<()> {
         add(*at, TimelineKind::FeedbackSubmitted, Some(who.as_str()), None)?;
     }
     refresh_status(conn, i.candidate_id)
+}
+
+pub(crate) fn write_notes<'a>(
+    conn: &Connection,
+    interview: DocumentId,
+    notes: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<()> {
+    let mut q = conn.prepare_cached(
+        "INSERT INTO idx_notes(interview_id, stage, text) VALUES (?1, ?2, ?3)
+         ON CONFLICT(interview_id, stage) DO UPDATE SET text = excluded.text",
+    )?;
+    for (stage, text) in notes {
+        q.execute(params![&interview.as_bytes()[..], stage, text])?;
+    }
+    Ok(())
 }
 
 /// Recomputes a candidate's status and next action from the index rows alone.

@@ -70,7 +70,16 @@ const MIGRATIONS: &[&str] = &[
         minutes INTEGER NOT NULL,
         lead TEXT NOT NULL,
         started_at INTEGER,
-        ended_at INTEGER
+        ended_at INTEGER,
+        -- The interview's read model (JSON), so reopening it shows at once.
+        view TEXT
+    );
+    -- Each stage's notes as of the last durable change, for the same reason.
+    CREATE TABLE idx_notes (
+        interview_id BLOB NOT NULL,
+        stage TEXT NOT NULL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (interview_id, stage)
     );
     CREATE INDEX interviews_by_candidate ON idx_interviews(candidate_id);
     CREATE TABLE idx_panelists (

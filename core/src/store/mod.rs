@@ -20,6 +20,7 @@ use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 pub use documents::QuarantinedDocument;
+pub use queries::InterviewView;
 pub use pending::{Clock, CommitPolicy, ManualClock, SystemClock};
 
 use crate::error::{Error, Result};
@@ -273,30 +274,36 @@ impl Store {
                 chunks_len: stored.chunks_len,
                 pending: None,
                 notes: HashMap::new(),
+                dirty_notes: Default::default(),
                 actor_registered,
             },
         );
         self.replay_pending(id)
     }
 
+    pub(crate) fn pending_splices(&self, id: DocumentId) -> Result<Vec<PendingSplice>> {
+        let mut q = self
+            .conn
+            .prepare_cached("SELECT edit FROM pending_edits WHERE doc_id = ?1 ORDER BY seq")?;
+        let rows = q.query_map([&id.as_bytes()[..]], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(serde_json::from_str(&row?).map_err(|err| Error::Corrupt {
+                id,
+                reason: format!("unreadable pending edit: {err}"),
+            })?);
+        }
+        Ok(out)
+    }
+
     /// Keystrokes that were durable but not yet folded when the app last stopped.
     fn replay_pending(&mut self, id: DocumentId) -> Result<()> {
-        let edits: Vec<String> = {
-            let mut q = self
-                .conn
-                .prepare_cached("SELECT edit FROM pending_edits WHERE doc_id = ?1 ORDER BY seq")?;
-            let rows = q.query_map([&id.as_bytes()[..]], |r| r.get(0))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
+        let edits = self.pending_splices(id)?;
         if edits.is_empty() {
             return Ok(());
         }
-        for e in &edits {
-            let splice: PendingSplice = serde_json::from_str(e).map_err(|err| Error::Corrupt {
-                id,
-                reason: format!("unreadable pending edit: {err}"),
-            })?;
-            self.apply_splice(id, &splice)?;
+        for splice in &edits {
+            self.apply_splice(id, splice)?;
         }
         let now = self.options.clock.now();
         self.docs.get_mut(&id).expect("loaded").pending = Some(PendingRun::new(now));
@@ -331,6 +338,7 @@ impl Store {
                 chunks_len: 0,
                 pending: None,
                 notes: HashMap::new(),
+                dirty_notes: Default::default(),
                 actor_registered: true,
             },
         );
@@ -402,6 +410,15 @@ impl Store {
             }
             if reindex {
                 index::update(&tx, id, od.kind, &od.doc)?;
+            } else if !od.dirty_notes.is_empty() {
+                let notes = &od.notes;
+                index::write_notes(
+                    &tx,
+                    id,
+                    od.dirty_notes
+                        .iter()
+                        .filter_map(|k| notes.get(k).map(|(_, t)| (k.as_str(), t.as_str()))),
+                )?;
             }
             extra(&tx)?;
             tx.commit()?;
@@ -412,6 +429,7 @@ impl Store {
                 od.saved_heads = od.doc.get_heads();
                 od.chunks_len += chunk.len();
                 od.pending = None;
+                od.dirty_notes.clear();
                 self.unchecked_commits += 1;
                 if self.unchecked_commits > 20_000 {
                     self.checkpoint()?;
@@ -558,6 +576,9 @@ impl Store {
         od.doc
             .splice_text(&*obj, s.pos as usize, s.delete as isize, &s.text)?;
         text.replace_range(range, &s.text);
+        if !od.dirty_notes.contains(&s.stage) {
+            od.dirty_notes.insert(s.stage.clone());
+        }
         Ok(())
     }
 
@@ -628,6 +649,24 @@ impl Store {
             self.fold(interview)?;
         }
         Ok(())
+    }
+
+    /// Decodes a document into memory ahead of its first edit, so that edit is not the one
+    /// that waits for the load.
+    pub fn preload(&mut self, id: DocumentId) -> Result<()> {
+        let kind = self.kind_or_not_found(id)?;
+        self.open_doc(id, kind).map(|_| ())
+    }
+
+    /// Drops a document's decoded form (after folding its keystrokes), for memory pressure.
+    pub fn unload(&mut self, id: DocumentId) -> Result<()> {
+        self.fold(id)?;
+        self.forget(id);
+        Ok(())
+    }
+
+    pub(crate) fn is_open(&self, id: DocumentId) -> bool {
+        self.docs.contains_key(&id)
     }
 
     /// The document's raw bytes (snapshot of its current state), for export to a peer.

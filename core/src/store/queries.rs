@@ -5,6 +5,7 @@ use rusqlite::{params, OptionalExtension, Row};
 
 use super::index::from_ms;
 use super::Store;
+
 use crate::error::{Error, Result};
 use crate::ids::{DocumentId, InterviewerId};
 use crate::timeline::{
@@ -198,5 +199,64 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// An interview as it reopens: its read model and every stage's notes, from the index tables
+/// and the pending-edit log, without decoding the Automerge document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InterviewView {
+    pub interview: crate::model::Interview,
+    /// (stage key, notes), in stage order.
+    pub notes: Vec<(String, String)>,
+}
+
+impl Store {
+    /// The interview as it stands, fast: decoding a long interview's Automerge document takes
+    /// tens of milliseconds (FACTS.md), so reopening shows this view at once while
+    /// `preload` decodes the document for editing (the bindings run it off the UI thread).
+    /// A quarantined interview still shows its last good state here, read-only.
+    pub fn interview_view(&mut self, id: DocumentId) -> Result<InterviewView> {
+        if self.is_open(id) {
+            let interview = self.interview(id)?;
+            let mut notes = Vec::new();
+            for s in &interview.stages {
+                notes.push((s.key.clone(), self.notes(id, &s.key)?));
+            }
+            return Ok(InterviewView { interview, notes });
+        }
+        let key = &id.as_bytes()[..];
+        let view: Option<Option<String>> = self
+            .conn()
+            .query_row("SELECT view FROM idx_interviews WHERE id = ?1", [key], |r| r.get(0))
+            .optional()?;
+        let Some(Some(view)) = view else {
+            // Not indexed (or indexed before views existed): decode the document.
+            self.preload(id)?;
+            return self.interview_view(id);
+        };
+        let interview: crate::model::Interview = serde_json::from_str(&view).map_err(|e| Error::Corrupt {
+            id,
+            reason: format!("unreadable interview view: {e}"),
+        })?;
+        let mut stored: std::collections::HashMap<String, String> = {
+            let mut q = self
+                .conn()
+                .prepare_cached("SELECT stage, text FROM idx_notes WHERE interview_id = ?1")?;
+            let rows = q.query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        // Keystrokes not yet folded into a change are in the pending-edit log.
+        for splice in self.pending_splices(id)? {
+            let text = stored.entry(splice.stage.clone()).or_default();
+            let range = crate::text::splice_range(text, splice.pos, splice.delete)?;
+            text.replace_range(range, &splice.text);
+        }
+        let notes = interview
+            .stages
+            .iter()
+            .map(|s| (s.key.clone(), stored.remove(&s.key).unwrap_or_default()))
+            .collect();
+        Ok(InterviewView { interview, notes })
     }
 }
