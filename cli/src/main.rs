@@ -548,7 +548,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Template(TemplateCmd::List) => {
             for t in store.templates()? {
-                let id = t.id.map(|i| output::short(i)).unwrap_or_else(|| "built-in".into());
+                let id = t.id.map(output::short).unwrap_or_else(|| "built-in".into());
                 println!("{id:<9} {} ({} min, {} stages)", t.name, t.total_minutes(), t.stages.len());
             }
         }

@@ -201,10 +201,7 @@ fn main() {
     let mut latencies = Vec::with_capacity(chars_each * 4);
     let mut sync_rounds = 0;
     let typing = Instant::now();
-    loop {
-        let Some(who_next) = (0..4).filter(|&i| typists[i].typed < chars_each).min_by_key(|&i| typists[i].next_at) else {
-            break;
-        };
+    while let Some(who_next) = (0..4).filter(|&i| typists[i].typed < chars_each).min_by_key(|&i| typists[i].next_at) {
         let at = typists[who_next].next_at;
         while next_tick <= at || next_sync <= at {
             if next_tick <= next_sync {

@@ -158,7 +158,8 @@ fn wrong_typed_fields_from_a_peer_are_reported_not_crashed_on() {
     assert_eq!(s.candidate(id).unwrap().logistics.notice_period_days, Some(14));
 
     // Other shapes of damage, each a typed error naming the field.
-    let cases: Vec<(Box<dyn FnOnce(&mut AutoCommit)>, &str)> = vec![
+    type Damage = Box<dyn FnOnce(&mut AutoCommit)>;
+    let cases: Vec<(Damage, &str)> = vec![
         (Box::new(|d| { d.put(ObjId::Root, "events", 5i64).unwrap(); }), "events"),
         (Box::new(|d| { d.put(ObjId::Root, "appliedAt", "yesterday").unwrap(); }), "appliedAt"),
         (
@@ -226,4 +227,35 @@ fn garbage_document_bytes_change_nothing() {
     }
     assert_eq!(s.document_bytes(c).unwrap(), before);
     assert_eq!(s.candidates().unwrap().len(), 1);
+}
+
+#[test]
+fn chunks_are_compacted_into_a_snapshot_without_losing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.sqlite3");
+    let every_edit = panelnotes_core::StoreOptions {
+        policy: panelnotes_core::CommitPolicy::every_edit(),
+        ..Default::default()
+    };
+    let mut s = open_with(&dir, "ana@acme", every_edit.clone());
+    let c = s.create_candidate(new_candidate("Dana", 0)).unwrap();
+    let i = s.schedule_interview(panel_interview(c, 600)).unwrap();
+    let text = "Explains the shuffle: 分布式 joins, skew, 🚀 spill to disk. ".repeat(20);
+    for (n, ch) in text.chars().enumerate() {
+        let pos = text.chars().take(n).map(|c| c.len_utf16() as u64).sum();
+        s.splice_notes(i, "learn", pos, 0, &ch.to_string()).unwrap();
+    }
+    let count = |p: &std::path::Path| -> i64 {
+        let conn = rusqlite::Connection::open(p).unwrap();
+        conn.query_row("SELECT COUNT(*) FROM chunks", [], |r| r.get(0)).unwrap()
+    };
+    let before = count(&path);
+    assert!(before > 1000, "one chunk per keystroke under the every-edit policy: {before}");
+    s.tick().unwrap();
+    let after = count(&path);
+    assert!(after < 10, "the chunks outweighed the snapshot and were compacted: {after} left");
+    crash(s);
+    let mut s = open_with(&dir, "ana@acme", every_edit);
+    assert_eq!(s.notes(i, "learn").unwrap(), text);
+    assert_eq!(s.candidate(c).unwrap().interviews, vec![i]);
 }

@@ -148,10 +148,7 @@ impl<'a> Reader<'a> {
         let mut out = Vec::new();
         for (i, item) in self.doc.list_range(list, ..).enumerate() {
             match item.value {
-                ValueRef::Scalar(s) => match s {
-                    ScalarValueRef::Str(s) => out.push(s.to_string()),
-                    _ => return Err(self.invalid(&format!("{path}[{i}]"), "a string")),
-                },
+                ValueRef::Scalar(ScalarValueRef::Str(s)) => out.push(s.to_string()),
                 _ => return Err(self.invalid(&format!("{path}[{i}]"), "a string")),
             }
         }
