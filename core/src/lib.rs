@@ -7,12 +7,13 @@ pub mod export;
 pub mod ids;
 pub mod model;
 pub mod store;
+pub mod sync;
 pub mod text;
 pub mod timeline;
 
 pub use error::{Error, Result};
 pub use ids::{DocumentId, InterviewerId};
 pub use store::{
-    Clock, CommitPolicy, DocKind, Identity, ManualClock, QuarantinedDocument, Store, StoreOptions,
-    SystemClock,
+    Clock, CommitPolicy, Conflict, ConflictValue, DocKind, DocumentState, Identity, InterviewView,
+    ManualClock, Origin, QuarantinedDocument, Store, StoreOptions, Subscription, SystemClock,
 };

@@ -2,6 +2,7 @@
 //! writes only the fields an edit touches.
 
 pub mod candidate;
+pub mod conflict;
 pub mod interview;
 pub mod schema;
 pub mod scorecard;

@@ -22,6 +22,7 @@ pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
 /// Rewrites the rows derived from one document. A document whose fields a peer wrote with
 /// the wrong types keeps its last good rows and gets its problem recorded.
 pub(crate) fn update(conn: &Connection, id: DocumentId, kind: DocKind, doc: &AutoCommit) -> Result<()> {
+    super::conflicts::index_conflicts(conn, id, kind, doc)?;
     match kind {
         DocKind::Candidate => match candidate::read(doc, id) {
             Ok(c) => write_candidate(conn, &c),

@@ -90,6 +90,21 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX panelists_by_interviewer ON idx_panelists(interviewer, submitted_at);
     CREATE TABLE idx_templates (id BLOB PRIMARY KEY, name TEXT NOT NULL);
+    -- Sync state per (document, peer storage id): the heads both sides are known to share,
+    -- so a reconnect resumes instead of starting over.
+    CREATE TABLE sync_states (
+        doc_id BLOB NOT NULL,
+        peer TEXT NOT NULL,
+        state BLOB NOT NULL,
+        PRIMARY KEY (doc_id, peer)
+    );
+    -- Fields that hold several concurrent values, per document, for the conflicts list.
+    CREATE TABLE idx_conflicts (
+        doc_id BLOB NOT NULL,
+        field TEXT NOT NULL,
+        values_count INTEGER NOT NULL,
+        PRIMARY KEY (doc_id, field)
+    );
     "#,
 ];
 

@@ -4,12 +4,15 @@
 //! edit has made that edit durable.
 
 mod candidates;
+mod conflicts;
 mod documents;
 mod index;
 mod interviews;
 mod migrations;
+mod observe;
 mod pending;
 mod queries;
+mod sync;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -19,7 +22,9 @@ use automerge::{ActorId, AutoCommit, ObjId, ObjType, ReadDoc, TextEncoding};
 use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
+pub use conflicts::{Conflict, ConflictValue};
 pub use documents::QuarantinedDocument;
+pub use observe::{DocumentState, Subscription};
 pub use queries::InterviewView;
 pub use pending::{Clock, CommitPolicy, ManualClock, SystemClock};
 
@@ -53,6 +58,13 @@ impl DocKind {
             _ => None,
         }
     }
+}
+
+/// Where a change came from, for observers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Local,
+    Remote,
 }
 
 /// The interviewer using this install.
@@ -92,6 +104,7 @@ pub struct Store {
     recent: Vec<DocumentId>,
     /// Commits since the last WAL checkpoint.
     unchecked_commits: u32,
+    observers: std::sync::Arc<std::sync::Mutex<observe::Registry>>,
 }
 
 fn now_ms() -> i64 {
@@ -139,6 +152,7 @@ impl Store {
             docs: HashMap::new(),
             recent: Vec::new(),
             unchecked_commits: 0,
+            observers: Default::default(),
         })
     }
 
@@ -327,24 +341,32 @@ impl Store {
         documents::insert_new(&tx, id, kind, &snapshot)?;
         index::update(&tx, id, kind, &doc)?;
         tx.commit()?;
+        self.adopt(id, kind, doc, snapshot.len());
+        self.evict_if_needed()?;
+        self.notify(id, Origin::Local);
+        Ok(id)
+    }
+
+    /// Keeps a document that was just stored from a snapshot as an open document.
+    pub(crate) fn adopt(&mut self, id: DocumentId, kind: DocKind, mut doc: AutoCommit, snapshot_len: usize) {
+        doc.set_actor(self.actor.clone());
         let saved_heads = doc.get_heads();
+        let actor_registered = registered_author(&doc, &self.actor).is_some();
         self.docs.insert(
             id,
             OpenDoc {
                 doc,
                 kind,
                 saved_heads,
-                snapshot_len: snapshot.len(),
+                snapshot_len,
                 chunks_len: 0,
                 pending: None,
                 notes: HashMap::new(),
                 dirty_notes: Default::default(),
-                actor_registered: true,
+                actor_registered,
             },
         );
         self.touch(id);
-        self.evict_if_needed()?;
-        Ok(id)
     }
 
     /// A structured edit: pending keystrokes are folded first, then `f`'s operations become
@@ -376,6 +398,7 @@ impl Store {
         let od = self.docs.get_mut(&id).expect("opened");
         od.actor_registered = true;
         refresh_notes_cache(od)?;
+        self.notify(id, Origin::Local);
         Ok(out)
     }
 
@@ -716,7 +739,9 @@ impl Store {
                 self.persist(id, true, |_| Ok(()))?;
                 // Re-read the cached notes here, on the sync path, so the next keystroke does
                 // not pay for materialising the merged text.
-                refresh_notes_cache(self.docs.get_mut(&id).expect("opened"))
+                refresh_notes_cache(self.docs.get_mut(&id).expect("opened"))?;
+                self.notify(id, Origin::Remote);
+                Ok(())
             }
             None => {
                 let mut doc = documents::decode(id, bytes).map_err(|e| malformed(&e))?;
@@ -730,6 +755,9 @@ impl Store {
                 documents::insert_new(&tx, id, kind, &snapshot)?;
                 index::update(&tx, id, kind, &doc)?;
                 tx.commit()?;
+                self.adopt(id, kind, doc, snapshot.len());
+                self.evict_if_needed()?;
+                self.notify(id, Origin::Remote);
                 Ok(())
             }
         }
@@ -819,6 +847,15 @@ fn register_author(doc: &mut AutoCommit, actor: &ActorId, who: &InterviewerId) -
     };
     doc.put(&actors, actor.to_hex_string(), who.as_str())?;
     Ok(())
+}
+
+/// The interviewer a document says wrote as `actor_hex`.
+pub(crate) fn author_in(doc: &AutoCommit, actor_hex: &str) -> Option<InterviewerId> {
+    let (_, actors) = doc.get(ObjId::Root, "actors").ok().flatten()?;
+    match doc.get(&actors, actor_hex).ok().flatten()? {
+        (automerge::Value::Scalar(s), _) => s.as_str().and_then(|s| InterviewerId::new(s).ok()),
+        _ => None,
+    }
 }
 
 fn registered_author(doc: &AutoCommit, actor: &ActorId) -> Option<String> {

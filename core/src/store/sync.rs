@@ -1,0 +1,129 @@
+//! What the sync engine needs from the store: the install's storage id, per-(document, peer)
+//! sync state kept across connections, and sync messages generated from and applied to the
+//! durable documents, with the index tables updated in the same transaction.
+
+use automerge::sync::{Message, State, SyncDoc};
+use automerge::{AutoCommit, ObjId, ReadDoc, TextEncoding};
+use rusqlite::{params, OptionalExtension};
+
+use super::{documents, index, DocKind, Store};
+use crate::error::{Error, Result};
+use crate::ids::DocumentId;
+
+impl Store {
+    /// Stable for this install: peers key the sync state they keep with us by it.
+    pub fn storage_id(&self) -> Result<String> {
+        let existing: Option<String> = self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = 'storage_id'", [], |r| r.get(0))
+            .optional()?;
+        if let Some(s) = existing {
+            return Ok(s);
+        }
+        let id: [u8; 16] = rand::random();
+        let s = id.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        self.conn()
+            .execute("INSERT INTO meta(key, value) VALUES ('storage_id', ?1)", [&s])?;
+        Ok(s)
+    }
+
+    /// The sync state last agreed with `peer` (a storage id) for `doc`, rebuilt from its
+    /// encoded form as automerge requires after a reconnect; fresh if none or unreadable.
+    pub(crate) fn sync_state(&self, doc: DocumentId, peer: &str) -> Result<State> {
+        let raw: Option<Vec<u8>> = self
+            .conn()
+            .prepare_cached("SELECT state FROM sync_states WHERE doc_id = ?1 AND peer = ?2")?
+            .query_row(params![&doc.as_bytes()[..], peer], |r| r.get(0))
+            .optional()?;
+        Ok(raw.and_then(|b| State::decode(&b).ok()).unwrap_or_default())
+    }
+
+    pub(crate) fn save_sync_state(&self, doc: DocumentId, peer: &str, state: &State) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO sync_states(doc_id, peer, state) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(doc_id, peer) DO UPDATE SET state = excluded.state",
+            )?
+            .execute(params![&doc.as_bytes()[..], peer, state.encode()])?;
+        Ok(())
+    }
+
+    /// Whether the document is here and usable.
+    pub fn has_document(&self, id: DocumentId) -> Result<bool> {
+        Ok(matches!(documents::kind_of(self.conn(), id)?, Some((_, None))))
+    }
+
+    /// The next sync message for a peer in `state`, or `None` when it has everything we know
+    /// it needs. For a document we lack, the message asks for it.
+    pub(crate) fn generate_sync_message(&mut self, id: DocumentId, state: &mut State) -> Result<Option<Vec<u8>>> {
+        match documents::kind_of(self.conn(), id)? {
+            Some((_, Some(reason))) => Err(Error::Quarantined { id, reason }),
+            Some((kind, None)) => {
+                self.open_doc(id, kind)?;
+                self.fold(id)?;
+                let od = self.docs.get_mut(&id).expect("opened");
+                Ok(od.doc.sync().generate_sync_message(state).map(Message::encode))
+            }
+            None => Ok(AutoCommit::new().sync().generate_sync_message(state).map(Message::encode)),
+        }
+    }
+
+    /// Applies a peer's sync message. Returns whether the document changed. New changes are
+    /// durable and indexed before this returns; a document we did not have is created when
+    /// the message brings its content.
+    pub(crate) fn receive_sync_message(
+        &mut self,
+        id: DocumentId,
+        state: &mut State,
+        message: Message,
+    ) -> Result<bool> {
+        match documents::kind_of(self.conn(), id)? {
+            Some((_, Some(reason))) => Err(Error::Quarantined { id, reason }),
+            Some((kind, None)) => {
+                self.open_doc(id, kind)?;
+                self.fold(id)?;
+                let od = self.docs.get_mut(&id).expect("opened");
+                let before = od.doc.get_heads();
+                let received = od.doc.sync().receive_sync_message(state, message);
+                if let Err(e) = received {
+                    self.forget(id);
+                    return Err(Error::invalid(format!("sync message rejected: {e}")));
+                }
+                if !od.doc.get_missing_deps(&[]).is_empty() {
+                    // Changes wait for their dependencies in Automerge's queue; nothing of
+                    // them is visible or saved until those arrive.
+                    return Ok(false);
+                }
+                if od.doc.get_heads() == before {
+                    return Ok(false);
+                }
+                self.persist(id, true, |_| Ok(()))?;
+                super::refresh_notes_cache(self.docs.get_mut(&id).expect("opened"))?;
+                self.notify(id, super::Origin::Remote);
+                Ok(true)
+            }
+            None => {
+                let mut doc = AutoCommit::new_with_encoding(TextEncoding::Utf16CodeUnit).with_actor(self.actor.clone());
+                doc.sync()
+                    .receive_sync_message(state, message)
+                    .map_err(|e| Error::invalid(format!("sync message rejected: {e}")))?;
+                if doc.get_heads().is_empty() || !doc.get_missing_deps(&[]).is_empty() {
+                    return Ok(false);
+                }
+                let kind = match doc.get(ObjId::Root, "type")? {
+                    Some((automerge::Value::Scalar(s), _)) => s.as_str().and_then(DocKind::parse),
+                    _ => None,
+                }
+                .ok_or_else(|| Error::invalid("a shared document that does not say what kind it is"))?;
+                let snapshot = doc.save();
+                let tx = self.conn().unchecked_transaction()?;
+                documents::insert_new(&tx, id, kind, &snapshot)?;
+                index::update(&tx, id, kind, &doc)?;
+                tx.commit()?;
+                self.adopt(id, kind, doc, snapshot.len());
+                self.notify(id, super::Origin::Remote);
+                Ok(true)
+            }
+        }
+    }
+}
