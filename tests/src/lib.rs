@@ -1,6 +1,8 @@
 //! Shared pieces of the cross-crate tests: the deterministic edit script the crash test's
 //! child process runs, and the model the parent checks the store against.
 
+pub mod net;
+
 use panelnotes_core::model::{LogisticsUpdate, QuestionKind};
 use panelnotes_core::{DocumentId, Result, Store};
 use rand::{rngs::StdRng, Rng, SeedableRng};

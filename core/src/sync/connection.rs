@@ -207,12 +207,12 @@ impl Connection {
             (_, WireMessage::Leave { .. }) => {
                 self.close(store)?;
             }
+            (_, WireMessage::Join { .. }) => return Err(self.fail(SyncError::Unexpected("join"))),
+            (_, WireMessage::Peer { .. }) => return Err(self.fail(SyncError::Unexpected("peer"))),
             (Phase::Ready { remote, .. }, msg) => {
                 let remote = remote.clone();
                 self.handle(store, &remote, msg, &mut events)?;
             }
-            (_, WireMessage::Join { .. }) => return Err(self.fail(SyncError::Unexpected("join"))),
-            (_, WireMessage::Peer { .. }) => return Err(self.fail(SyncError::Unexpected("peer"))),
             (_, WireMessage::Other { .. }) => {}
             (_, _) => return Err(self.fail(SyncError::Unexpected("document"))),
         }
