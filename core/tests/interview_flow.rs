@@ -141,6 +141,7 @@ fn keystrokes_fold_into_few_changes() {
         "ana@acme",
         panelnotes_core::StoreOptions {
             policy: panelnotes_core::CommitPolicy::every_edit(),
+            offline_policy: panelnotes_core::CommitPolicy::every_edit(),
             ..Default::default()
         },
     );
@@ -522,4 +523,62 @@ fn reopening_shows_the_interview_from_the_index_including_unfolded_keystrokes() 
     let mut s = open(&dir, "ana@acme");
     assert_eq!(s.interview_view(i).unwrap(), view);
     assert!(matches!(s.interview_view(c), Err(Error::NotFound { .. })));
+}
+
+#[test]
+fn offline_keystrokes_fold_rarely_and_live_ones_often() {
+    use panelnotes_core::sync::{Connection, Grant, Role};
+    use std::time::Duration as StdDuration;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = panelnotes_core::ManualClock::default();
+    let mut s = open_with(
+        &dir,
+        "ana@acme",
+        panelnotes_core::StoreOptions { clock: std::sync::Arc::new(clock.clone()), ..Default::default() },
+    );
+    let c = s.create_candidate(new_candidate("Dana", 0)).unwrap();
+    let i = s.schedule_interview(panel_interview(c, 600)).unwrap();
+    let changes = |s: &mut panelnotes_core::Store| {
+        let mut d = automerge::AutoCommit::load(&s.document_bytes(i).unwrap()).unwrap();
+        d.get_changes(&[]).len()
+    };
+    let type_for = |s: &mut panelnotes_core::Store, seconds: u64| {
+        // Five characters a second with a space every fifth: a steady typist.
+        for n in 0..seconds * 5 {
+            let end = panelnotes_core::text::utf16_len(&s.notes(i, "learn").unwrap());
+            s.splice_notes(i, "learn", end, 0, if n % 5 == 4 { " " } else { "a" }).unwrap();
+            clock.advance(StdDuration::from_millis(200));
+            if n % 5 == 0 {
+                s.tick().unwrap();
+            }
+        }
+    };
+    let base = changes(&mut s);
+    type_for(&mut s, 120);
+    let offline = changes(&mut s) - base;
+    assert!((2..=5).contains(&offline), "two minutes offline made {offline} changes");
+
+    // A connected peer makes the document live: changes every couple of seconds.
+    let mut conn = Connection::new(&s, Role::Initiator, Grant::documents([i])).unwrap();
+    let peer_dir = tempfile::tempdir().unwrap();
+    let mut peer = panelnotes_core::Store::open(peer_dir.path().join("p.sqlite3"), identity("ben@acme")).unwrap();
+    let mut other = Connection::new(&peer, Role::Responder, Grant::documents([i])).unwrap();
+    for _ in 0..4 {
+        for f in conn.poll(&mut s).unwrap() {
+            other.receive(&mut peer, &f).unwrap();
+        }
+        for f in other.poll(&mut peer).unwrap() {
+            conn.receive(&mut s, &f).unwrap();
+        }
+    }
+    assert!(conn.is_ready());
+    let base = changes(&mut s);
+    type_for(&mut s, 120);
+    let live = changes(&mut s) - base;
+    assert!(live >= 30, "two live minutes made only {live} changes");
+    // Dropping the connection takes the document offline again.
+    drop(conn);
+    let base = changes(&mut s);
+    type_for(&mut s, 120);
+    assert!(changes(&mut s) - base <= 5);
 }

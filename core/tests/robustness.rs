@@ -235,6 +235,7 @@ fn chunks_are_compacted_into_a_snapshot_without_losing_anything() {
     let path = dir.path().join("store.sqlite3");
     let every_edit = panelnotes_core::StoreOptions {
         policy: panelnotes_core::CommitPolicy::every_edit(),
+        offline_policy: panelnotes_core::CommitPolicy::every_edit(),
         ..Default::default()
     };
     let mut s = open_with(&dir, "ana@acme", every_edit.clone());

@@ -24,29 +24,27 @@ impl Link {
         }
     }
 
-    /// Delivers queued frames both ways once. Returns the bytes moved.
+    /// Lets both sides generate what they owe, then delivers it. Returns the bytes moved.
     pub fn step(&mut self, stores: &mut [Store]) -> Result<u64, SyncError> {
+        let out_a = self.ca.poll(&mut stores[self.a])?;
+        let out_b = self.cb.poll(&mut stores[self.b])?;
+        self.deliver(stores, out_a, out_b)
+    }
+
+    /// Delivers the given frames (a to b, b to a) without generating anything new.
+    pub fn deliver(&mut self, stores: &mut [Store], out_a: Vec<Vec<u8>>, out_b: Vec<Vec<u8>>) -> Result<u64, SyncError> {
         let mut moved = 0;
-        for f in self.ca.take_outgoing() {
+        for f in out_a {
             moved += f.len() as u64;
             let ev = self.cb.receive(&mut stores[self.b], &f)?;
             self.events.extend(ev.into_iter().map(|e| (self.b, e)));
         }
-        for f in self.cb.take_outgoing() {
+        for f in out_b {
             moved += f.len() as u64;
             let ev = self.ca.receive(&mut stores[self.a], &f)?;
             self.events.extend(ev.into_iter().map(|e| (self.a, e)));
         }
         Ok(moved)
-    }
-
-    /// Offers local changes both ways.
-    pub fn offer(&mut self, stores: &mut [Store]) -> Result<(), SyncError> {
-        let ev = self.ca.sync(&mut stores[self.a])?;
-        self.events.extend(ev.into_iter().map(|e| (self.a, e)));
-        let ev = self.cb.sync(&mut stores[self.b])?;
-        self.events.extend(ev.into_iter().map(|e| (self.b, e)));
-        Ok(())
     }
 
     pub fn close(&mut self, stores: &mut [Store]) {
@@ -55,18 +53,19 @@ impl Link {
     }
 }
 
-/// Offers every store's changes on every link and delivers until nothing moves. Returns
-/// (rounds, bytes on the wire).
+/// Every side generates what it owes, then all of it is delivered, round after round until
+/// nothing moves. Returns (rounds, bytes on the wire).
 pub fn settle(stores: &mut [Store], links: &mut [Link]) -> (usize, u64) {
     let mut rounds = 0;
     let mut bytes = 0;
     loop {
-        for l in links.iter_mut() {
-            l.offer(stores).unwrap();
-        }
+        let outs: Vec<(Vec<Vec<u8>>, Vec<Vec<u8>>)> = links
+            .iter_mut()
+            .map(|l| (l.ca.poll(&mut stores[l.a]).unwrap(), l.cb.poll(&mut stores[l.b]).unwrap()))
+            .collect();
         let mut moved = 0;
-        for l in links.iter_mut() {
-            moved += l.step(stores).unwrap();
+        for (l, (a, b)) in links.iter_mut().zip(outs) {
+            moved += l.deliver(stores, a, b).unwrap();
         }
         if moved == 0 {
             return (rounds, bytes);

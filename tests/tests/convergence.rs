@@ -162,13 +162,13 @@ impl World {
         let (a, b) = (self.wires[l].a, self.wires[l].b);
         let w = &mut self.wires[l];
         if let Some(ca) = w.ca.as_mut() {
-            if ca.sync(&mut self.stores[a]).is_ok() {
-                w.forward.extend(ca.take_outgoing());
+            if let Ok(out) = ca.poll(&mut self.stores[a]) {
+                w.forward.extend(out);
             }
         }
         if let Some(cb) = w.cb.as_mut() {
-            if cb.sync(&mut self.stores[b]).is_ok() {
-                w.back.extend(cb.take_outgoing());
+            if let Ok(out) = cb.poll(&mut self.stores[b]) {
+                w.back.extend(out);
             }
         }
     }

@@ -135,10 +135,10 @@ fn bad_sync_payloads_and_unknown_ids_change_nothing() {
     let mut a = Connection::new(&f.ana, Role::Initiator, f.grant.clone()).unwrap();
     let mut b = Connection::new(&f.ben, Role::Responder, f.grant.clone()).unwrap();
     for _ in 0..10 {
-        for fr in a.take_outgoing() {
+        for fr in a.poll(&mut f.ana).unwrap() {
             b.receive(&mut f.ben, &fr).unwrap();
         }
-        for fr in b.take_outgoing() {
+        for fr in b.poll(&mut f.ben).unwrap() {
             a.receive(&mut f.ana, &fr).unwrap();
         }
     }
@@ -155,7 +155,7 @@ fn bad_sync_payloads_and_unknown_ids_change_nothing() {
         let mut b = Connection::new(&f.ben, Role::Responder, f.grant.clone()).unwrap();
         let mut carrying = None;
         for _ in 0..10 {
-            for fr in a.take_outgoing() {
+            for fr in a.poll(&mut f.ana).unwrap() {
                 if let Ok(WireMessage::Sync { document, data, .. }) = WireMessage::decode(&fr) {
                     if document == f.i && data.len() > 60 {
                         carrying = Some(data);
@@ -166,7 +166,7 @@ fn bad_sync_payloads_and_unknown_ids_change_nothing() {
                     b.receive(&mut f.ben, &fr).unwrap();
                 }
             }
-            for fr in b.take_outgoing() {
+            for fr in b.poll(&mut f.ben).unwrap() {
                 a.receive(&mut f.ana, &fr).unwrap();
             }
             if carrying.is_some() {

@@ -76,7 +76,13 @@ pub struct Identity {
 
 #[derive(Clone)]
 pub struct StoreOptions {
+    /// When keystrokes become changes while a peer is connected for the document: often,
+    /// so co-panelists see each other's notes within seconds.
     pub policy: CommitPolicy,
+    /// ... and while nobody is: rarely, since no one is waiting for them. Every keystroke is
+    /// durable either way; fewer changes mean faster loads and far fewer bytes when the panel
+    /// finally syncs.
+    pub offline_policy: CommitPolicy,
     /// Documents kept decoded in memory; the least recently used beyond this are dropped
     /// (after their pending edits are folded).
     pub max_open_documents: usize,
@@ -87,6 +93,7 @@ impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
             policy: CommitPolicy::default(),
+            offline_policy: CommitPolicy::offline(),
             max_open_documents: 64,
             clock: std::sync::Arc::new(SystemClock),
         }
@@ -105,6 +112,8 @@ pub struct Store {
     /// Commits since the last WAL checkpoint.
     unchecked_commits: u32,
     observers: std::sync::Arc<std::sync::Mutex<observe::Registry>>,
+    /// Documents shared with a connected peer, each held by its connections' tokens.
+    live: HashMap<DocumentId, Vec<std::sync::Weak<()>>>,
 }
 
 fn now_ms() -> i64 {
@@ -153,6 +162,7 @@ impl Store {
             recent: Vec::new(),
             unchecked_commits: 0,
             observers: Default::default(),
+            live: HashMap::new(),
         })
     }
 
@@ -221,8 +231,30 @@ impl Store {
         &self.path
     }
 
-    pub fn policy(&self) -> CommitPolicy {
-        self.options.policy
+    /// The commit policy in force for a document: live while a sync connection shares it.
+    pub fn policy_for(&mut self, id: DocumentId) -> CommitPolicy {
+        if self.is_live(id) {
+            self.options.policy
+        } else {
+            self.options.offline_policy
+        }
+    }
+
+    /// Marks a document as shared with a connected peer for as long as `token` lives.
+    pub(crate) fn mark_live(&mut self, id: DocumentId, token: &std::sync::Arc<()>) {
+        let tokens = self.live.entry(id).or_default();
+        tokens.retain(|t| t.strong_count() > 0);
+        tokens.push(std::sync::Arc::downgrade(token));
+    }
+
+    fn is_live(&mut self, id: DocumentId) -> bool {
+        match self.live.get_mut(&id) {
+            None => false,
+            Some(tokens) => {
+                tokens.retain(|t| t.strong_count() > 0);
+                !tokens.is_empty()
+            }
+        }
     }
 
     // ---- document lifecycle -------------------------------------------------------------
@@ -507,9 +539,9 @@ impl Store {
     /// checkpoints the WAL, all off the keystroke path.
     pub fn tick(&mut self) -> Result<()> {
         let now = self.options.clock.now();
-        let policy = self.options.policy;
         let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
         for id in ids {
+            let policy = self.policy_for(id);
             if self.docs[&id].pending.is_some_and(|p| p.due(&policy, now)) {
                 self.fold(id)?;
             }
@@ -664,7 +696,7 @@ impl Store {
             return Err(e.into());
         }
         let now = self.options.clock.now();
-        let policy = self.options.policy;
+        let policy = self.policy_for(interview);
         let od = self.docs.get_mut(&interview).expect("open");
         let run = od.pending.get_or_insert(PendingRun::new(now));
         run.record(now, insert);

@@ -69,6 +69,16 @@ impl Default for CommitPolicy {
 }
 
 impl CommitPolicy {
+    /// While no peer is connected: at a word boundary after 30 s, after 15 s of quiet, or at
+    /// 60 s. A 45-minute offline interview then makes a few hundred changes, not thousands.
+    pub fn offline() -> Self {
+        CommitPolicy {
+            word_after: Duration::from_secs(30),
+            idle: Duration::from_secs(15),
+            cap: Duration::from_secs(60),
+        }
+    }
+
     /// Every keystroke its own change (for tests and comparisons).
     pub fn every_edit() -> Self {
         CommitPolicy {
@@ -83,8 +93,8 @@ impl CommitPolicy {
 pub(crate) struct PendingRun {
     pub since: Instant,
     pub last: Instant,
-    /// Whether the last keystroke ended a word (space or punctuation).
-    pub at_boundary: bool,
+    /// When the latest keystroke that ended a word (space or punctuation) was typed.
+    pub last_boundary: Option<Instant>,
 }
 
 impl PendingRun {
@@ -92,23 +102,28 @@ impl PendingRun {
         PendingRun {
             since: now,
             last: now,
-            at_boundary: false,
+            last_boundary: None,
         }
     }
 
     pub fn record(&mut self, now: Instant, inserted: &str) {
         self.last = now;
-        self.at_boundary = inserted
+        if inserted
             .chars()
             .last()
-            .is_some_and(|c| c.is_whitespace() || c.is_ascii_punctuation());
+            .is_some_and(|c| c.is_whitespace() || c.is_ascii_punctuation())
+        {
+            self.last_boundary = Some(now);
+        }
     }
 
-    /// The policy, as the timer applies it.
+    /// The policy, as the timer applies it: a word ended once `word_after` had passed, the
+    /// typist paused for `idle`, or the oldest keystroke reached `cap`.
     pub fn due(&self, policy: &CommitPolicy, now: Instant) -> bool {
-        let age = now.duration_since(self.since);
-        age >= policy.cap
-            || (self.at_boundary && age >= policy.word_after)
+        now.duration_since(self.since) >= policy.cap
+            || self
+                .last_boundary
+                .is_some_and(|b| b.duration_since(self.since) >= policy.word_after)
             || now.duration_since(self.last) >= policy.idle
     }
 
@@ -149,12 +164,13 @@ mod tests {
         }
         run.record(ms(5000), "a");
         assert!(run.due(&p, ms(5100)));
-        // A word boundary after 2 s.
+        // A word boundary after 2 s, even if the timer only sees it a keystroke later.
         let mut run = PendingRun::new(t0);
         run.record(ms(1000), " ");
         assert!(!run.due(&p, ms(1100)));
         run.record(ms(2100), ".");
-        assert!(run.due(&p, ms(2150)));
+        run.record(ms(2300), "a");
+        assert!(run.due(&p, ms(2350)));
         // A pause.
         let mut run = PendingRun::new(t0);
         run.record(ms(100), "a");

@@ -17,12 +17,14 @@ fn main() {
     let (candidate, interview) = (candidate.parse().unwrap(), interview.parse().unwrap());
     let (seed, start): (u64, u64) = (seed.parse().unwrap(), start.parse().unwrap());
     // Short policy windows so folds and compactions happen often enough to be killed mid-way.
+    let short = CommitPolicy {
+        word_after: Duration::from_millis(3),
+        idle: Duration::from_millis(2),
+        cap: Duration::from_millis(8),
+    };
     let options = StoreOptions {
-        policy: CommitPolicy {
-            word_after: Duration::from_millis(3),
-            idle: Duration::from_millis(2),
-            cap: Duration::from_millis(8),
-        },
+        policy: short,
+        offline_policy: short,
         ..Default::default()
     };
     let me = Identity {
