@@ -81,6 +81,11 @@ enum Command {
     },
     /// Load every document and report the ones that are damaged (quarantined).
     Verify,
+    /// Fields that hold several concurrent values (two salary figures, two start dates...),
+    /// with who wrote each and when. Without an id: every document.
+    Conflicts { document: Option<String> },
+    /// Keep one value of a conflicting field: `panelnotes resolve DOC FIELD N`, N as listed.
+    Resolve { document: String, field: String, pick: usize },
     /// Play the playbook interview with a panel of three, from application to decision.
     Demo {
         /// Keep the demo's store here instead of a temporary directory.
@@ -581,6 +586,31 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 Some(p) => std::fs::write(&p, md).map_err(|e| Failure::msg(format!("writing {}: {e}", p.display())))?,
                 None => print!("{md}"),
             }
+        }
+        Command::Conflicts { document } => {
+            let list = match document {
+                Some(d) => {
+                    let id = id(&store, &d)?;
+                    store.conflicts(id)?
+                }
+                None => store.all_conflicts()?,
+            };
+            if list.is_empty() {
+                println!("No conflicts.");
+            }
+            for c in &list {
+                println!("{} {} [{}] {}", c.kind.as_str(), output::short(c.document), c.document, c.field);
+                for (n, v) in c.values.iter().enumerate() {
+                    let by = v.author.as_ref().map(|a| a.to_string()).unwrap_or_else(|| "unknown".into());
+                    let at = v.at.map(output::when).unwrap_or_else(|| "unknown time".into());
+                    println!("  {n}: {}  — {by}, {at}", v.value);
+                }
+            }
+        }
+        Command::Resolve { document, field, pick } => {
+            let id = id(&store, &document)?;
+            store.resolve_conflict(id, &field, pick)?;
+            println!("kept value {pick} of {field}");
         }
         Command::Verify => {
             let failed = store.verify()?;

@@ -151,3 +151,40 @@ fn the_demo_runs() {
     assert!(text.contains("application → acknowledgement:   2h 30m"));
     assert!(text.contains("# Dana Example — Senior data engineer"));
 }
+
+#[test]
+fn conflicts_are_listed_and_resolved() {
+    use panelnotes_core::model::{LogisticsUpdate, NewCandidate, SalaryExpectation};
+    use panelnotes_core::{Identity, InterviewerId, Store};
+    let cli = Cli::new();
+    let path = cli.dir.path().join("s.sqlite3");
+    let other = cli.dir.path().join("other.sqlite3");
+    let me = |w: &str| Identity { id: InterviewerId::new(w).unwrap(), display_name: w.into() };
+    // Two devices write different salary figures for the same candidate, then exchange.
+    let mut a = Store::open(&path, me("ana@acme")).unwrap();
+    let c = a
+        .create_candidate(NewCandidate { name: "Dana".into(), role: "SRE".into(), source: None, contact: None, applied_at: chrono::Utc::now() })
+        .unwrap();
+    let mut b = Store::open(&other, me("ben@acme")).unwrap();
+    b.apply_remote(c, &a.document_bytes(c).unwrap()).unwrap();
+    let salary = |min| LogisticsUpdate { salary: Some(SalaryExpectation::Current { amount: min, currency: "EUR".into() }), ..Default::default() };
+    a.set_logistics(c, salary(80_000)).unwrap();
+    b.set_logistics(c, salary(90_000)).unwrap();
+    a.apply_remote(c, &b.document_bytes(c).unwrap()).unwrap();
+    a.close().unwrap();
+    drop(b);
+
+    let listed = cli.ok("ana@acme", &["conflicts"]);
+    assert!(listed.contains("logistics.salary"), "{listed}");
+    assert!(listed.contains("current pay 80000 EUR/year  — ana@acme"), "{listed}");
+    assert!(listed.contains("current pay 90000 EUR/year  — ben@acme"), "{listed}");
+    let pick = listed.lines().find(|l| l.contains("90000")).unwrap().trim().split(':').next().unwrap().to_string();
+    let c = c.to_string();
+    let e = cli.fails(&["resolve", &c, "logistics.salary", "7"], None);
+    assert!(e.contains("pick a value from 0 to 1"), "{e}");
+    assert!(cli.fails(&["resolve", &c, "logistics.startDate", "0"], None).contains("no conflict"));
+    cli.ok("ana@acme", &["resolve", &c, "logistics.salary", &pick]);
+    assert_eq!(cli.ok("ana@acme", &["conflicts", &c]).trim(), "No conflicts.");
+    let md = cli.ok("ana@acme", &["export", &c]);
+    assert!(md.contains("- Salary: current pay 90000 EUR/year"), "{md}");
+}
