@@ -13,6 +13,7 @@ use panelnotes_core::model::{
     CandidateEventKind, NewCandidate, NewInterview, Ratings, Recommendation, ScorecardDraft,
     Template,
 };
+use panelnotes_core::sync::{Connection, Grant, Role};
 use panelnotes_core::{DocumentId, Identity, InterviewerId, ManualClock, Store, StoreOptions};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
@@ -56,7 +57,32 @@ struct Typist {
     next_at: Duration,
     typed: usize,
     word: Vec<char>,
-    sent_heads: Vec<Vec<String>>,
+}
+
+/// A live sync connection between two of the panel's phones.
+struct Link {
+    a: usize,
+    b: usize,
+    ca: Connection,
+    cb: Connection,
+}
+
+impl Link {
+    fn pump(&mut self, typists: &mut [Typist]) {
+        loop {
+            let out_a = self.ca.poll(&mut typists[self.a].store).unwrap();
+            let out_b = self.cb.poll(&mut typists[self.b].store).unwrap();
+            if out_a.is_empty() && out_b.is_empty() {
+                return;
+            }
+            for f in out_a {
+                self.cb.receive(&mut typists[self.b].store, &f).unwrap();
+            }
+            for f in out_b {
+                self.ca.receive(&mut typists[self.a].store, &f).unwrap();
+            }
+        }
+    }
 }
 
 fn main() {
@@ -165,22 +191,30 @@ fn main() {
         })
         .unwrap();
     ana.advance_stage(interview, start).unwrap();
-    let base = ana.document_bytes(interview).unwrap();
     let mut typists: Vec<Typist> = Vec::new();
     let mut ana = Some(ana);
     for i in 0..4 {
-        let mut store = if i == 0 { ana.take().unwrap() } else { open(i) };
-        if i > 0 {
-            store.apply_remote(interview, &base).unwrap();
-        }
+        let store = if i == 0 { ana.take().unwrap() } else { open(i) };
         typists.push(Typist {
             store,
             rng: StdRng::seed_from_u64(100 + i as u64),
             next_at: Duration::from_millis(300 * i as u64),
             typed: 0,
             word: Vec::new(),
-            sent_heads: vec![Vec::new(); 4],
         });
+    }
+    // The phones in the room stay connected (a mesh) and sync every 5 s: the documents are
+    // live, so the store folds keystrokes under its live policy.
+    let grant = Grant::documents([interview, candidate]);
+    let mut links = Vec::new();
+    for a in 0..4 {
+        for b in a + 1..4 {
+            let ca = Connection::new(&typists[a].store, Role::Initiator, grant.clone()).unwrap();
+            let cb = Connection::new(&typists[b].store, Role::Responder, grant.clone()).unwrap();
+            let mut link = Link { a, b, ca, cb };
+            link.pump(&mut typists);
+            links.push(link);
+        }
     }
 
     let stages = Template::playbook().stages;
@@ -214,18 +248,8 @@ fn main() {
             } else {
                 clock.advance(next_sync - now);
                 now = next_sync;
-                for from in 0..4 {
-                    for to in 0..4 {
-                        if from == to {
-                            continue;
-                        }
-                        let have = typists[from].sent_heads[to].clone();
-                        let bytes = typists[from].store.changes_since(interview, &have).unwrap();
-                        if !bytes.is_empty() {
-                            typists[to].store.apply_remote(interview, &bytes).unwrap();
-                        }
-                        typists[from].sent_heads[to] = typists[from].store.heads(interview).unwrap();
-                    }
+                for link in links.iter_mut() {
+                    link.pump(&mut typists);
                 }
                 sync_rounds += 1;
                 next_sync += Duration::from_secs(5);
@@ -265,14 +289,10 @@ fn main() {
         t.next_at = now + Duration::from_millis(gap);
     }
     // A final sync so every store holds the whole interview.
-    for from in 0..4 {
-        for to in 0..4 {
-            if from != to {
-                let bytes = typists[from].store.changes_since(interview, &[]).unwrap();
-                typists[to].store.apply_remote(interview, &bytes).unwrap();
-            }
-        }
+    for link in links.iter_mut() {
+        link.pump(&mut typists);
     }
+    drop(links);
     let typing = typing.elapsed();
     latencies.sort();
     let total_keys = latencies.len();
