@@ -9,6 +9,7 @@ pub mod model;
 pub mod store;
 pub mod sync;
 pub mod text;
+pub mod transport;
 pub mod timeline;
 
 pub use error::{Error, Result};

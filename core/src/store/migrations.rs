@@ -98,6 +98,15 @@ const MIGRATIONS: &[&str] = &[
         state BLOB NOT NULL,
         PRIMARY KEY (doc_id, peer)
     );
+    -- Panels this install leads or joined: the secret that proves membership.
+    CREATE TABLE panels (
+        interview_id BLOB PRIMARY KEY,
+        candidate_id BLOB NOT NULL,
+        secret BLOB NOT NULL,
+        tag BLOB NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX panels_by_tag ON panels(tag);
     -- Fields that hold several concurrent values, per document, for the conflicts list.
     CREATE TABLE idx_conflicts (
         doc_id BLOB NOT NULL,

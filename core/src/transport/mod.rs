@@ -1,0 +1,48 @@
+//! Byte pipes for the sync engine's frames. Phone-to-phone links are encrypted and
+//! authenticated with the panel's secret (`channel`), whatever carries the bytes: the
+//! platform's peer-to-peer transport through `PanelPipe`, or the built-in LAN TCP transport.
+//! The relay speaks automerge-repo's protocol over WebSocket to the standard sync server.
+
+pub mod channel;
+pub mod lan;
+pub mod panel;
+pub mod pipe;
+pub mod relay;
+
+pub use channel::SecureChannel;
+pub use panel::{Panel, PanelInvite};
+pub use pipe::PanelPipe;
+
+use crate::sync::SyncError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("the peer does not know any panel of ours")]
+    UnknownPanel,
+    #[error("the handshake failed: the peer does not hold this panel's secret")]
+    Handshake,
+    #[error("a frame failed authentication (tampered, replayed or out of order); the session is closed")]
+    Tampered,
+    #[error("malformed transport data: {0}")]
+    Malformed(String),
+    #[error("a frame of {size} bytes exceeds the limit of {max}")]
+    FrameTooLarge { size: usize, max: usize },
+    #[error("the session is closed")]
+    Closed,
+    #[error("network error: {0}")]
+    Io(String),
+    #[error("timed out: {0}")]
+    Timeout(String),
+    #[error("invalid invite: {0}")]
+    Invite(String),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error(transparent)]
+    Store(#[from] crate::Error),
+}
+
+impl From<std::io::Error> for TransportError {
+    fn from(e: std::io::Error) -> Self {
+        TransportError::Io(e.to_string())
+    }
+}
