@@ -3,6 +3,7 @@
 
 mod demo;
 mod output;
+mod sync;
 mod when;
 
 use std::io::Read;
@@ -14,6 +15,7 @@ use panelnotes_core::model::{
     CandidateEventKind, LogisticsUpdate, NewCandidate, NewInterview, NextSteps, Outcome,
     QuestionKind, Recommendation, RiskTolerance, SalaryExpectation, ScorecardDraft, Template,
 };
+use panelnotes_core::transport::PanelInvite;
 use panelnotes_core::{DocumentId, Error, Identity, InterviewerId, Store};
 
 #[derive(Parser)]
@@ -86,12 +88,47 @@ enum Command {
     Conflicts { document: Option<String> },
     /// Keep one value of a conflicting field: `panelnotes resolve DOC FIELD N`, N as listed.
     Resolve { document: String, field: String, pick: usize },
+    /// Make the invite (a URI for a QR code) that lets a phone join an interview's panel.
+    Invite { interview: String },
+    /// Join a panel from its invite.
+    Join { invite: String },
+    /// Sync the panels' documents: listen for panel members, dial one, or use a relay.
+    Sync(SyncArgs),
     /// Play the playbook interview with a panel of three, from application to decision.
     Demo {
         /// Keep the demo's store here instead of a temporary directory.
         #[arg(long)]
         keep: Option<PathBuf>,
     },
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct SyncModeArgs {
+    /// Accept panel members on this address (such as 0.0.0.0:7420 or 127.0.0.1:0).
+    #[arg(long)]
+    listen: Option<String>,
+    /// Dial a panel member at this address.
+    #[arg(long)]
+    connect: Option<String>,
+    /// Sync through an automerge-repo sync server (ws://host:port).
+    #[arg(long)]
+    relay: Option<String>,
+}
+
+#[derive(Args)]
+struct SyncArgs {
+    #[command(flatten)]
+    mode: SyncModeArgs,
+    /// Only this interview's panel [default: every panel this store knows].
+    #[arg(long)]
+    panel: Option<String>,
+    /// With --listen: stop after this many sessions.
+    #[arg(long)]
+    sessions: Option<usize>,
+    /// With --listen: stop after this many seconds.
+    #[arg(long = "for")]
+    for_seconds: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -611,6 +648,28 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let id = id(&store, &document)?;
             store.resolve_conflict(id, &field, pick)?;
             println!("kept value {pick} of {field}");
+        }
+        Command::Invite { interview } => {
+            let i = id(&store, &interview)?;
+            println!("{}", store.panel_invite(i)?.to_uri());
+        }
+        Command::Join { invite } => {
+            let invite = PanelInvite::parse(&invite).map_err(|e| Failure::msg(e.to_string()))?;
+            let panel = store.join_panel(&invite)?;
+            println!(
+                "joined the panel of interview {}; its documents arrive with the first sync",
+                output::short(panel.interview)
+            );
+        }
+        Command::Sync(args) => {
+            let panels = match &args.panel {
+                Some(p) => {
+                    let i = id(&store, p)?;
+                    vec![store.panel(i)?.ok_or_else(|| Failure::msg(format!("no panel for interview {i}: use `panelnotes invite` or `panelnotes join` first")))?]
+                }
+                None => store.panels()?,
+            };
+            return sync::run(store, panels, args);
         }
         Command::Verify => {
             let failed = store.verify()?;

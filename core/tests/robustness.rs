@@ -260,3 +260,27 @@ fn chunks_are_compacted_into_a_snapshot_without_losing_anything() {
     assert_eq!(s.notes(i, "learn").unwrap(), text);
     assert_eq!(s.candidate(c).unwrap().interviews, vec![i]);
 }
+
+#[test]
+fn strings_written_as_text_objects_by_js_peers_read_as_strings() {
+    use automerge::ObjType;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(&dir, "ana@acme");
+    let id = panelnotes_core::DocumentId::random();
+    let bytes = peer_candidate(|doc| {
+        // What @automerge/automerge 3 writes for `d.profile.source = "referral"`.
+        let (_, profile) = automerge::ReadDoc::get(doc, ObjId::Root, "profile").unwrap().unwrap();
+        let src = doc.put_object(&profile, "source", ObjType::Text).unwrap();
+        doc.splice_text(&src, 0, 0, "referral 🚀").unwrap();
+        let events = doc.put_object(ObjId::Root, "events", ObjType::List).unwrap();
+        let e = doc.insert_object(&events, 0, ObjType::Map).unwrap();
+        let k = doc.put_object(&e, "kind", ObjType::Text).unwrap();
+        doc.splice_text(&k, 0, 0, "acknowledged").unwrap();
+        doc.put(&e, "at", automerge::ScalarValue::Timestamp(t(60).timestamp_millis())).unwrap();
+    });
+    s.apply_remote(id, &bytes).unwrap();
+    let c = s.candidate(id).unwrap();
+    assert_eq!(c.source.as_deref(), Some("referral 🚀"));
+    assert_eq!(c.events.len(), 1);
+    assert_eq!(c.events[0].kind, CandidateEventKind::Acknowledged);
+}

@@ -40,7 +40,12 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A string field. JS automerge writes plain strings as Text objects by default; those
+    /// read as their content.
     pub fn str(&self, obj: &ObjId, key: &str, path: &str) -> Result<Option<String>> {
+        if let Some((Value::Object(ObjType::Text), text)) = self.doc.get(obj, key)? {
+            return Ok(Some(self.doc.text(&text)?));
+        }
         match self.scalar(obj, key, path)? {
             None | Some(ScalarValue::Null) => Ok(None),
             Some(ScalarValue::Str(s)) => Ok(Some(s.to_string())),
@@ -149,6 +154,7 @@ impl<'a> Reader<'a> {
         for (i, item) in self.doc.list_range(list, ..).enumerate() {
             match item.value {
                 ValueRef::Scalar(ScalarValueRef::Str(s)) => out.push(s.to_string()),
+                ValueRef::Object(ObjType::Text) => out.push(self.doc.text(item.id())?),
                 _ => return Err(self.invalid(&format!("{path}[{i}]"), "a string")),
             }
         }

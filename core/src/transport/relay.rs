@@ -1,1 +1,149 @@
-//! placeholder
+//! The relay client: automerge-repo's protocol over WebSocket to the standard automerge-repo
+//! sync server (each binary message is one CBOR frame). The server is the team's own and
+//! stores documents as any automerge-repo peer does; what reaches it is decided by the grant.
+//! Sync state is kept under the server's storage id, so a reconnect resumes; a dropped
+//! connection is retried with backoff.
+
+use std::collections::BTreeSet;
+use std::io::ErrorKind;
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use tungstenite::{Message, WebSocket};
+
+use super::lan::{SharedStore, SyncReport};
+use super::TransportError;
+use crate::sync::wire::MAX_FRAME;
+use crate::sync::{Connection, Event, Grant, Role};
+
+#[derive(Clone, Debug)]
+pub struct RelayOptions {
+    /// Finished once nothing moved for this long after the handshake.
+    pub quiet: Duration,
+    /// Gives up after this long in all.
+    pub timeout: Duration,
+    /// Connection attempts before giving up; the wait doubles from `backoff`.
+    pub attempts: u32,
+    pub backoff: Duration,
+}
+
+impl Default for RelayOptions {
+    fn default() -> Self {
+        RelayOptions {
+            quiet: Duration::from_millis(600),
+            timeout: Duration::from_secs(30),
+            attempts: 5,
+            backoff: Duration::from_millis(200),
+        }
+    }
+}
+
+fn lock(store: &SharedStore) -> std::sync::MutexGuard<'_, crate::Store> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn io(e: tungstenite::Error) -> TransportError {
+    TransportError::Io(e.to_string())
+}
+
+fn connect(url: &str, timeout: Duration) -> Result<WebSocket<TcpStream>, TransportError> {
+    let rest = url
+        .strip_prefix("ws://")
+        .ok_or_else(|| TransportError::Io(format!("{url}: only ws:// relays are supported by this build")))?;
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let addr = std::net::ToSocketAddrs::to_socket_addrs(authority)?
+        .next()
+        .ok_or_else(|| TransportError::Io(format!("{authority}: no address")))?;
+    let stream = TcpStream::connect_timeout(&addr, timeout)?;
+    stream.set_nodelay(true)?;
+    let (ws, _) = tungstenite::client(url, stream).map_err(|e| TransportError::Io(e.to_string()))?;
+    ws.get_ref().set_read_timeout(Some(Duration::from_millis(20)))?;
+    Ok(ws)
+}
+
+fn session(
+    store: &SharedStore,
+    url: &str,
+    grant: &Grant,
+    opts: &RelayOptions,
+    deadline: Instant,
+    report: &mut SyncReport,
+) -> Result<(), TransportError> {
+    let mut ws = connect(url, opts.timeout)?;
+    let mut conn = Connection::new(&lock(store), Role::Initiator, grant.clone())?;
+    let mut last_activity = Instant::now();
+    let result = loop {
+        let out = conn.poll(&mut lock(store))?;
+        for f in out {
+            report.bytes_out += f.len() as u64;
+            ws.send(Message::Binary(f.into())).map_err(io)?;
+            last_activity = Instant::now();
+        }
+        match ws.read() {
+            Ok(Message::Binary(b)) => {
+                report.bytes_in += b.len() as u64;
+                last_activity = Instant::now();
+                if b.len() > MAX_FRAME {
+                    break Err(TransportError::FrameTooLarge { size: b.len(), max: MAX_FRAME });
+                }
+                for e in conn.receive(&mut lock(store), &b)? {
+                    match e {
+                        Event::DocumentChanged(d) => {
+                            report.changed.insert(d);
+                        }
+                        Event::Unavailable(d) => {
+                            report.unavailable.insert(d);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Ok(Message::Close(_)) => break Err(TransportError::Io("the relay closed the connection".into())),
+            Ok(_) => {} // pings are answered by tungstenite; text is not part of the protocol
+            Err(tungstenite::Error::Io(e)) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) => break Err(io(e)),
+        }
+        if conn.is_ready() && last_activity.elapsed() >= opts.quiet {
+            break Ok(());
+        }
+        if Instant::now() >= deadline {
+            break Err(TransportError::Timeout("the relay did not settle".into()));
+        }
+    };
+    let _ = conn.close(&mut lock(store));
+    let _ = ws.close(None);
+    let _ = ws.flush();
+    result
+}
+
+/// Syncs the granted documents with the relay at `url` (ws://host:port) until quiet,
+/// reconnecting with backoff when the connection drops.
+pub fn sync_via_relay(
+    store: &SharedStore,
+    url: &str,
+    grant: Grant,
+    opts: &RelayOptions,
+) -> Result<SyncReport, TransportError> {
+    let start = Instant::now();
+    let deadline = start + opts.timeout;
+    let mut report = SyncReport {
+        changed: BTreeSet::new(),
+        ..Default::default()
+    };
+    let mut wait = opts.backoff;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match session(store, url, &grant, opts, deadline, &mut report) {
+            Ok(()) => break,
+            Err(e @ (TransportError::Io(_) | TransportError::Sync(_))) if attempt < opts.attempts && Instant::now() + wait < deadline => {
+                let _ = e;
+                std::thread::sleep(wait);
+                wait *= 2;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    report.elapsed_ms = start.elapsed().as_millis() as u64;
+    Ok(report)
+}

@@ -1,0 +1,77 @@
+//! `panelnotes sync`: the LAN transport (listen or dial) and the relay, with a short report.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use panelnotes_core::transport::lan::{serve, sync_with, LanOptions, SyncReport};
+use panelnotes_core::transport::Panel;
+use panelnotes_core::Store;
+
+use crate::{output, Failure, SyncArgs};
+
+fn describe(r: &SyncReport) -> String {
+    format!(
+        "{} B in, {} B out, {} document(s) updated, {} ms",
+        r.bytes_in,
+        r.bytes_out,
+        r.changed.len(),
+        r.elapsed_ms
+    )
+}
+
+pub fn run(store: Store, panels: Vec<Panel>, args: SyncArgs) -> Result<(), Failure> {
+    let shared = Arc::new(Mutex::new(store));
+    let result = (|| -> Result<(), Failure> {
+        if let Some(addr) = &args.mode.listen {
+            if panels.is_empty() {
+                return Err(Failure::msg("this store has no panel: `panelnotes invite INTERVIEW` makes one"));
+            }
+            let server = serve(shared.clone(), addr.as_str(), LanOptions::default()).map_err(|e| Failure::msg(e.to_string()))?;
+            println!("listening on {}", server.local_addr());
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+            let start = Instant::now();
+            let mut reported = 0;
+            loop {
+                std::thread::sleep(Duration::from_millis(20));
+                let sessions = server.sessions();
+                for s in &sessions[reported..] {
+                    match s {
+                        Ok(r) => println!("session: {}", describe(r)),
+                        Err(e) => println!("session refused or failed: {e}"),
+                    }
+                }
+                reported = sessions.len();
+                let _ = std::io::stdout().flush();
+                if args.sessions.is_some_and(|n| reported >= n) || args.for_seconds.is_some_and(|s| start.elapsed().as_secs() >= s) {
+                    break;
+                }
+            }
+            server.stop();
+            Ok(())
+        } else if let Some(addr) = &args.mode.connect {
+            if panels.is_empty() {
+                return Err(Failure::msg("this store has no panel: join one with `panelnotes join INVITE`"));
+            }
+            for p in &panels {
+                let r = sync_with(&shared, addr.as_str(), p, &LanOptions::default()).map_err(|e| Failure::msg(e.to_string()))?;
+                println!("panel {}: {}", output::short(p.interview), describe(&r));
+            }
+            Ok(())
+        } else if let Some(url) = &args.mode.relay {
+            let grant = panelnotes_core::sync::Grant::documents(panels.iter().flat_map(|p| [p.interview, p.candidate]));
+            let r = panelnotes_core::transport::relay::sync_via_relay(&shared, url, grant, &Default::default())
+                .map_err(|e| Failure::msg(e.to_string()))?;
+            println!("relay: {}", describe(&r));
+            Ok(())
+        } else {
+            Err(Failure::msg("choose --listen, --connect or --relay"))
+        }
+    })();
+    let store = Arc::try_unwrap(shared)
+        .map_err(|_| Failure::msg("a sync session is still running"))?
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
+    store.close()?;
+    result
+}
