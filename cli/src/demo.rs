@@ -1,169 +1,212 @@
-//! `panelnotes demo`: the playbook interview with a panel of three, from application to
-//! decision, on a fresh store. Each panelist acts through their own identity (until sync
-//! lands, the three share one store file, as on a shared desktop).
+//! `panelnotes demo`: the playbook's panel as three interviewers, each a separate
+//! `panelnotes` process with its own store, taking notes offline through the 45-minute
+//! structure and syncing over the LAN transport on loopback (encrypted with the panel's
+//! secret). It prints the merged notes, the conflict and its resolution, the scorecards once
+//! each panelist's own is in, and the candidate's timeline with its speed metrics.
 
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
-use chrono::{Duration, TimeZone, Utc};
-use panelnotes_core::model::{
-    CandidateEventKind, LogisticsUpdate, NewCandidate, NewInterview, NextSteps, Outcome,
-    QuestionKind, Ratings, Recommendation, RiskTolerance, SalaryExpectation, ScorecardDraft,
-    Template,
-};
-use panelnotes_core::{Error, Identity, InterviewerId, Store};
+use crate::Failure;
 
-use crate::{output, Failure};
+struct Panelist {
+    name: &'static str,
+    id: &'static str,
+    store: PathBuf,
+}
 
-fn person(id: &str, name: &str) -> Identity {
-    Identity {
-        id: InterviewerId::new(id).expect("valid id"),
-        display_name: name.into(),
+fn exe() -> Result<PathBuf, Failure> {
+    std::env::current_exe().map_err(|e| Failure::msg(format!("cannot find the panelnotes binary: {e}")))
+}
+
+impl Panelist {
+    fn command(&self, args: &[&str]) -> Result<Command, Failure> {
+        let mut c = Command::new(exe()?);
+        c.arg("--store").arg(&self.store).arg("--as").arg(self.id).arg("--name").arg(self.name);
+        c.args(args);
+        c.env_remove("PANELNOTES_STORE").env_remove("PANELNOTES_AS");
+        Ok(c)
+    }
+
+    /// Runs `panelnotes ARGS` as this interviewer, showing the command and its output.
+    fn run(&self, args: &[&str], stdin: Option<&str>, show: bool) -> Result<String, Failure> {
+        let mut c = self.command(args)?;
+        let mut child = c
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| Failure::msg(format!("starting panelnotes: {e}")))?;
+        if let Some(mut input) = child.stdin.take() {
+            let _ = input.write_all(stdin.unwrap_or("").as_bytes());
+        }
+        let out = child.wait_with_output().map_err(|e| Failure::msg(e.to_string()))?;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        if show {
+            let shown: Vec<String> = args.iter().map(|a| if a.contains(' ') { format!("{a:?}") } else { a.to_string() }).collect();
+            println!("[{}] $ panelnotes {}", self.name, shown.join(" "));
+            for line in text.lines() {
+                println!("    {line}");
+            }
+        }
+        if !out.status.success() {
+            return Err(Failure::msg(format!(
+                "{}'s `panelnotes {}` failed: {}",
+                self.name,
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        Ok(text)
+    }
+
+    fn notes(&self, interview: &str, stage: &str, text: &str) -> Result<(), Failure> {
+        println!("[{}] types into {stage}: {}", self.name, text.trim_end());
+        self.run(&["notes", interview, stage, "--append"], Some(text), false).map(|_| ())
     }
 }
 
-fn draft(t: u8, c: u8, b: u8, q: u8, r: Recommendation, comments: &str) -> ScorecardDraft {
-    ScorecardDraft {
-        ratings: Ratings {
-            technical_depth: Some(t),
-            reaction_to_challenge: Some(c),
-            business_understanding: Some(b),
-            question_quality: Some(q),
-        },
-        recommendation: Some(r),
-        comments: comments.into(),
+/// One sync round: `host` listens on loopback, the others dial it in turn.
+fn sync_round(host: &Panelist, dialers: &[&Panelist]) -> Result<(), Failure> {
+    let sessions = dialers.len().to_string();
+    let mut listener = host
+        .command(&["sync", "--listen", "127.0.0.1:0", "--sessions", &sessions, "--for", "60"])?
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Failure::msg(format!("starting the listener: {e}")))?;
+    let mut lines = BufReader::new(listener.stdout.take().expect("piped"));
+    let mut first = String::new();
+    lines.read_line(&mut first).map_err(|e| Failure::msg(e.to_string()))?;
+    let addr = first
+        .trim()
+        .strip_prefix("listening on ")
+        .ok_or_else(|| Failure::msg(format!("{} could not listen: {first}", host.name)))?
+        .to_owned();
+    println!("[{}] listening on {addr} (LAN transport, loopback)", host.name);
+    for d in dialers {
+        let out = d.run(&["sync", "--connect", &addr], None, false)?;
+        println!("[{}] synced with {}: {}", d.name, host.name, out.trim().split(": ").nth(1).unwrap_or(""));
     }
-}
-
-/// Types `text` at the end of a stage's notes one character at a time, as a phone would.
-fn type_notes(s: &mut Store, i: panelnotes_core::DocumentId, stage: &str, text: &str) -> Result<(), Error> {
-    for ch in text.chars() {
-        let end = panelnotes_core::text::utf16_len(&s.notes(i, stage)?);
-        s.splice_notes(i, stage, end, 0, &ch.to_string())?;
+    let mut rest = String::new();
+    let _ = std::io::Read::read_to_string(lines.get_mut(), &mut rest);
+    let status = listener.wait().map_err(|e| Failure::msg(e.to_string()))?;
+    if !status.success() {
+        return Err(Failure::msg(format!("{}'s listener failed", host.name)));
     }
     Ok(())
 }
 
+fn heading(s: &str) {
+    println!("\n== {s} ==\n");
+}
+
 pub fn run(keep: Option<PathBuf>) -> Result<(), Failure> {
     let tmp = tempfile::tempdir().map_err(|e| Failure::msg(format!("temporary directory: {e}")))?;
-    let dir = keep.unwrap_or_else(|| tmp.path().to_path_buf());
+    let dir: PathBuf = keep.unwrap_or_else(|| tmp.path().to_path_buf());
     std::fs::create_dir_all(&dir).map_err(|e| Failure::msg(format!("{}: {e}", dir.display())))?;
-    let path = dir.join("demo.sqlite3");
-    let _ = std::fs::remove_file(&path);
-    let (ana, ben, cy) = (
-        person("ana@acme.test", "Ana (lead)"),
-        person("ben@acme.test", "Ben"),
-        person("cy@acme.test", "Cy"),
-    );
-    let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-    let at = |min: i64| t0 + Duration::minutes(min);
-
-    println!("== Panel Notes demo: the playbook interview, panel of three ==\n");
-    let mut s = Store::open(&path, ana.clone())?;
-    let c = s.create_candidate(NewCandidate {
-        name: "Dana Example".into(),
-        role: "Senior data engineer".into(),
-        source: Some("referral".into()),
-        contact: Some("dana@example.org".into()),
-        applied_at: t0,
-    })?;
-    println!("Monday 09:00  Dana applies. Ana acknowledges at 11:30 (speed is key).");
-    s.record_event(c, CandidateEventKind::Acknowledged, at(150), None)?;
-    let start = 2 * 24 * 60; // Wednesday 09:00
-    let i = s.schedule_interview(NewInterview {
-        candidate_id: c,
-        title: Some("Panel interview".into()),
-        template: Template::playbook(),
-        booked_at: at(160),
-        scheduled_start: at(start),
-        minutes: None,
-        panelists: vec![ana.id.clone(), ben.id.clone(), cy.id.clone()],
-        lead: ana.id.clone(),
-    })?;
-    println!("Monday 11:40  Ana books a 45-minute panel for Wednesday 09:00 with Ben and Cy.\n");
-
-    println!("Wednesday: the interview, stage by stage");
-    s.advance_stage(i, at(start))?;
-    type_notes(&mut s, i, "pitch", "Pitched the data platform, our constraints (small team, on-call). Dana opted in.\n")?;
-    s.advance_stage(i, at(start + 6))?;
-    type_notes(&mut s, i, "learn", "Ana: Ran Spark on 200 nodes 🚀; explains shuffle cost clearly.\n")?;
-    s.close()?;
-    let mut s = Store::open(&path, ben.clone())?;
-    type_notes(&mut s, i, "learn", "Ben: Challenge on sampling vs distributed training — paused, then a good trade-off answer.\n")?;
-    s.close()?;
-    let mut s = Store::open(&path, cy.clone())?;
-    type_notes(&mut s, i, "learn", "Cy: Knows the business why: cut reporting latency for sales (销售) from a day to 1h.\n")?;
-    s.close()?;
-    let mut s = Store::open(&path, ana.clone())?;
-    s.advance_stage(i, at(start + 28))?; // the learning stage ran 2 minutes over
-    s.add_question(i, "How is the culture?", QuestionKind::Generic, at(start + 29))?;
-    s.add_question(i, "Why Postgres rather than a warehouse for the feature store?", QuestionKind::Specific, at(start + 31))?;
-    s.advance_stage(i, at(start + 37))?;
-    s.set_logistics(
-        c,
-        LogisticsUpdate {
-            risk_tolerance: Some(RiskTolerance::Comfortable),
-            risk_notes: Some("fine with early stage; has savings".into()),
-            salary: Some(SalaryExpectation::Range { min: 95_000, max: 110_000, currency: "EUR".into() }),
-            start_date: Some(chrono::NaiveDate::from_ymd_opt(2026, 5, 1).expect("valid date")),
-            notice_period_days: Some(60),
-        },
-    )?;
-    s.advance_stage(i, at(start + 42))?;
-    s.set_next_steps(
-        i,
-        NextSteps {
-            meet_next: vec!["CTO".into(), "Head of Data".into()],
-            owner: Some(ana.id.clone()),
-            note: Some("Ana follows up by Friday".into()),
-        },
-    )?;
-    s.end_interview(i, at(start + 47))?;
-    let iv = s.interview(i)?;
-    print!("{}", output::clock(&iv, &iv.clock(at(start + 47))));
-
-    println!("\nThe panel's shared notes:");
-    for stage in &iv.stages {
-        let text = s.notes(i, &stage.key)?;
-        if !text.trim().is_empty() {
-            println!("  [{}]\n{}", stage.title, text.trim_end().lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n"));
+    let at = |name: &str| -> PathBuf {
+        let p = dir.join(format!("{name}.sqlite3"));
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
         }
+        p
+    };
+    let ana = Panelist { name: "Ana", id: "ana@acme.test", store: at("ana") };
+    let ben = Panelist { name: "Ben", id: "ben@acme.test", store: at("ben") };
+    let cy = Panelist { name: "Cy", id: "cy@acme.test", store: at("cy") };
+
+    heading("Panel Notes: three interviewers, three processes, three stores");
+    println!("Ana leads the process; Ben and Cy are on the panel. Each runs their own `panelnotes`.\n");
+    let c = ana
+        .run(&["candidate", "add", "--name", "Dana Example", "--role", "Senior data engineer", "--source", "referral", "--applied-at", "2026-03-02 09:00"], None, true)?
+        .trim()
+        .to_owned();
+    ana.run(&["candidate", "event", &c, "acknowledged", "--at", "2026-03-02 11:30"], None, true)?;
+    let i = ana
+        .run(&["interview", "schedule", &c, "--at", "2026-03-04 09:00", "--panel", "ana@acme.test,ben@acme.test,cy@acme.test", "--title", "Panel interview", "--booked-at", "2026-03-02 11:40"], None, true)?
+        .trim()
+        .to_owned();
+    let invite = ana.run(&["invite", &i], None, false)?.trim().to_owned();
+    let shown = invite.split("&k=").next().unwrap_or(&invite);
+    println!("[Ana] $ panelnotes invite {i}\n    {shown}&k=… (the panel secret, shown as a QR code on the phone)");
+    ben.run(&["join", &invite], None, true)?;
+    cy.run(&["join", &invite], None, true)?;
+    sync_round(&ana, &[&ben, &cy])?;
+
+    heading("Wednesday 09:00: the interview, offline, each on their own device");
+    ana.run(&["interview", "stage", &i, "--at", "2026-03-04 09:00"], None, true)?;
+    ana.notes(&i, "pitch", "Pitched the data platform, our constraints (small team, on-call). Dana opted in.\n")?;
+    ana.run(&["interview", "stage", &i, "--at", "2026-03-04 09:06"], None, true)?;
+    ana.notes(&i, "learn", "Ana: ran Spark on 200 nodes 🚀; explains shuffle cost clearly.\n")?;
+    ben.notes(&i, "learn", "Ben: challenged on sampling vs distributed training, paused, then a good trade-off answer.\n")?;
+    cy.notes(&i, "learn", "Cy: knows the business why: cut reporting latency for sales (销售) from a day to an hour.\n")?;
+    ana.run(&["interview", "stage", &i, "--at", "2026-03-04 09:28"], None, true)?;
+    ben.run(&["interview", "question", &i, "How is the culture?", "--generic", "--at", "2026-03-04 09:29"], None, true)?;
+    cy.run(&["interview", "question", &i, "Why Postgres rather than a warehouse for the feature store?", "--specific", "--at", "2026-03-04 09:31"], None, true)?;
+    ana.run(&["interview", "stage", &i, "--at", "2026-03-04 09:37"], None, true)?;
+    println!("Ana and Ben both note the salary expectation, differently:");
+    ana.run(&["candidate", "logistics", &c, "--salary-range", "90000-100000", "--risk", "comfortable"], None, true)?;
+    ben.run(&["candidate", "logistics", &c, "--salary-range", "95000-110000"], None, true)?;
+    cy.run(&["candidate", "logistics", &c, "--notice-days", "60", "--start-date", "2026-05-01"], None, true)?;
+    ana.run(&["interview", "stage", &i, "--at", "2026-03-04 09:42"], None, true)?;
+    ana.run(&["interview", "next-steps", &i, "--meet", "CTO", "--meet", "Head of Data", "--owner", "ana@acme.test"], None, true)?;
+    ana.run(&["interview", "end", &i, "--at", "2026-03-04 09:47"], None, true)?;
+
+    heading("After the interview: the phones sync (Ben, Cy, then Ben again, through Ana)");
+    sync_round(&ana, &[&ben, &cy, &ben])?;
+    println!("\nThe merged notes, identical on all three devices:");
+    ana.run(&["notes", &i, "learn", "--print"], None, true)?;
+    let same = [&ben, &cy]
+        .iter()
+        .map(|p| p.run(&["notes", &i, "learn", "--print"], None, false))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ana_notes = ana.run(&["notes", &i, "learn", "--print"], None, false)?;
+    if same.iter().any(|n| *n != ana_notes) {
+        return Err(Failure::msg("the panel's notes did not converge"));
     }
+    ana.run(&["interview", "show", &i, "--now", "2026-03-04 09:47"], None, true)?;
 
-    println!("\nScorecards are independent:");
-    s.save_scorecard_draft(i, draft(4, 3, 3, 4, Recommendation::StrongYes, "Deep Spark experience; asked sharp questions."))?;
-    s.submit_scorecard(i, at(start + 65))?;
-    s.close()?;
-    let mut s = Store::open(&path, ben.clone())?;
-    println!("  Ben, before submitting his own: {}", output::scorecards(&s.scorecards(i)?).trim_end());
-    s.save_scorecard_draft(i, draft(3, 4, 3, 3, Recommendation::Yes, "Handled the challenge well."))?;
-    s.submit_scorecard(i, at(start + 120))?;
-    s.close()?;
-    let mut s = Store::open(&path, cy.clone())?;
-    s.save_scorecard_draft(i, draft(3, 3, 4, 3, Recommendation::Yes, "Understands business impact."))?;
-    s.submit_scorecard(i, at(start + 180))?;
-    println!("  Cy, after submitting:\n{}", output::scorecards(&s.scorecards(i)?).lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n"));
-    s.close()?;
+    heading("The salary conflict is shown to a person, never dropped");
+    let conflicts = cy.run(&["conflicts"], None, true)?;
+    let pick = conflicts
+        .lines()
+        .find(|l| l.contains("ben@acme.test"))
+        .and_then(|l| l.trim().split(':').next())
+        .ok_or_else(|| Failure::msg("the salary conflict was not listed"))?
+        .to_owned();
+    println!("Ana confirms Ben's figure with Dana and keeps it:");
+    ana.run(&["resolve", &c, "logistics.salary", &pick], None, true)?;
 
-    let mut s = Store::open(&path, ana.clone())?;
-    s.record_event(c, CandidateEventKind::DebriefBooked, at(start + 185), None)?;
-    s.record_event(c, CandidateEventKind::DebriefHeld, at(start + 24 * 60), None)?;
-    s.decide(c, Outcome::Hire, at(start + 24 * 60 + 30), Some("Unanimous yes at the debrief".into()))?;
-    s.record_event(c, CandidateEventKind::OfferMade, at(start + 26 * 60), None)?;
+    heading("Scorecards: independent, sealed until your own is in");
+    ana.run(&["scorecard", "draft", &i, "--technical", "4", "--challenge", "3", "--business", "3", "--questions", "4", "--recommend", "strong-yes", "--comments", "Deep Spark experience; sharp questions."], None, true)?;
+    ana.run(&["scorecard", "submit", &i, "--at", "2026-03-04 10:05"], None, true)?;
+    sync_round(&ana, &[&ben, &cy])?;
+    ben.run(&["scorecard", "show", &i], None, true)?;
+    ben.run(&["scorecard", "draft", &i, "--technical", "3", "--challenge", "4", "--business", "3", "--questions", "3", "--recommend", "yes", "--comments", "Handled the challenge well."], None, true)?;
+    ben.run(&["scorecard", "submit", &i, "--at", "2026-03-04 11:00"], None, true)?;
+    cy.run(&["scorecard", "draft", &i, "--technical", "3", "--challenge", "3", "--business", "4", "--questions", "3", "--recommend", "yes", "--comments", "Understands business impact."], None, false)?;
+    cy.run(&["scorecard", "submit", &i, "--at", "2026-03-04 12:00"], None, false)?;
+    println!("[Cy] submits a Yes at 12:00.");
+    sync_round(&ana, &[&ben, &cy, &ben])?;
+    println!();
+    cy.run(&["conflicts"], None, true)?;
 
-    println!("\n== The candidate's timeline ==\n");
-    print!("{}", output::timeline(&s.timeline(c)?));
-    println!("\n== The candidate list ==\n");
-    print!("{}", output::candidate_list(&s.candidates()?, at(start + 27 * 60)));
+    heading("Debrief and decision");
+    ana.run(&["candidate", "event", &c, "debrief-booked", "--at", "2026-03-04 12:05"], None, true)?;
+    ana.run(&["candidate", "event", &c, "debrief-held", "--at", "2026-03-05 09:00"], None, true)?;
+    ana.run(&["candidate", "decide", &c, "hire", "--at", "2026-03-05 09:30", "--reason", "Unanimous yes at the debrief"], None, true)?;
 
-    let md = s.export_markdown(c)?;
-    let md_path = dir.join("dana-example.md");
-    std::fs::write(&md_path, &md).map_err(|e| Failure::msg(format!("{}: {e}", md_path.display())))?;
-    s.close()?;
-    if dir == tmp.path() {
-        println!("\nThe Markdown dossier the lead shares ({} lines) follows.\n", md.lines().count());
-        print!("{md}");
+    heading("The candidate's timeline and how fast the process moved");
+    ana.run(&["candidate", "show", &c], None, true)?;
+    let md = dir.join("dana-example.md");
+    ana.run(&["export", &c, "-o", &md.display().to_string()], None, false)?;
+    if dir != tmp.path() {
+        println!("\nStores: {}\nDossier: {}", dir.display(), md.display());
     } else {
-        println!("\nStore: {}\nDossier: {}", path.display(), md_path.display());
+        println!("\nThe Markdown dossier the lead shares has {} lines (`--keep DIR` keeps it).", std::fs::read_to_string(&md).map(|s| s.lines().count()).unwrap_or(0));
     }
+    let _ = Path::new(&md);
     Ok(())
 }

@@ -228,6 +228,9 @@ enum InterviewCmd {
         minutes: Option<u32>,
         #[arg(long)]
         title: Option<String>,
+        /// When it was booked (the timeline's "interview scheduled").
+        #[arg(long, default_value = "now")]
+        booked_at: String,
     },
     /// Stages with elapsed time against budget, questions and next steps.
     Show {
@@ -448,7 +451,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             };
             store.decide(c, o, when::parse(&at)?, reason)?;
         }
-        Command::Interview(InterviewCmd::Schedule { candidate, at, panel, lead, template, minutes, title }) => {
+        Command::Interview(InterviewCmd::Schedule { candidate, at, panel, lead, template, minutes, title, booked_at }) => {
             let c = id(&store, &candidate)?;
             let panelists = panel.into_iter().map(InterviewerId::new).collect::<Result<Vec<_>, _>>()?;
             let lead = match lead {
@@ -460,7 +463,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 candidate_id: c,
                 title,
                 template,
-                booked_at: now,
+                booked_at: when::parse(&booked_at)?,
                 scheduled_start: when::parse(&at)?,
                 minutes,
                 panelists,
