@@ -2,7 +2,7 @@
 //! stores sync through it, and a JS automerge-repo client reads a candidate document our
 //! store wrote, edits it, and our store sees the edit. Loopback only.
 //!
-//! Needs `npm ci` in relay/ (scripts/test-all does it).
+//! Needs `npm install` in relay/ (scripts/test-all does it).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -36,7 +36,7 @@ fn start_relay() -> Relay {
     let dir = relay_dir();
     assert!(
         dir.join("node_modules/@automerge/automerge-repo").exists(),
-        "the relay's npm packages are missing: run `npm ci` in relay/ (scripts/test-all does)"
+        "the relay's npm packages are missing: run `npm install` in relay/ (scripts/test-all does)"
     );
     let data = tempfile::tempdir().unwrap();
     let mut child = Command::new("node")
