@@ -1,0 +1,4 @@
+// The Linux test entry point (scripts/test-swift); SwiftPM on a Mac discovers tests itself.
+import XCTest
+
+XCTMain([testCase(PanelNotesTests.allTests)])
