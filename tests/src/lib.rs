@@ -100,3 +100,57 @@ pub fn perform(store: &mut Store, candidate: DocumentId, interview: DocumentId, 
         ),
     }
 }
+
+/// Stores and documents the scenario tests start from.
+pub mod fixture {
+    use std::path::Path;
+    use std::sync::{Arc, Mutex};
+
+    use chrono::{DateTime, Duration, Utc};
+    use panelnotes_core::model::{NewCandidate, NewInterview, Template};
+    use panelnotes_core::{DocumentId, Identity, InterviewerId, Store};
+
+    pub fn identity(who: &str) -> Identity {
+        Identity {
+            id: InterviewerId::new(who).unwrap(),
+            display_name: who.split('@').next().unwrap_or(who).to_owned(),
+        }
+    }
+
+    /// One interviewer's store (a phone) in `dir`.
+    pub fn phone(dir: &Path, who: &str) -> Store {
+        Store::open(dir.join(format!("{who}.sqlite3")), identity(who)).unwrap()
+    }
+
+    /// The same, shared the way the transports take it.
+    pub fn shared(dir: &Path, who: &str) -> Arc<Mutex<Store>> {
+        Arc::new(Mutex::new(phone(dir, who)))
+    }
+
+    /// Dana Example, who applied at `applied`, and her playbook interview two days later
+    /// with `panel` (the first is the lead). Returns (candidate, interview).
+    pub fn candidate_with_interview(s: &mut Store, panel: &[&str], applied: DateTime<Utc>) -> (DocumentId, DocumentId) {
+        let c = s
+            .create_candidate(NewCandidate {
+                name: "Dana Example".into(),
+                role: "Data engineer".into(),
+                source: None,
+                contact: None,
+                applied_at: applied,
+            })
+            .unwrap();
+        let i = s
+            .schedule_interview(NewInterview {
+                candidate_id: c,
+                title: None,
+                template: Template::playbook(),
+                booked_at: applied,
+                scheduled_start: applied + Duration::days(2),
+                minutes: None,
+                panelists: panel.iter().map(|p| InterviewerId::new(*p).unwrap()).collect(),
+                lead: InterviewerId::new(panel[0]).unwrap(),
+            })
+            .unwrap();
+        (c, i)
+    }
+}

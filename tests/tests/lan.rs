@@ -7,40 +7,20 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use panelnotes_core::model::{NewCandidate, NewInterview, Template};
 use panelnotes_core::transport::lan::{serve, sync_with, LanOptions, SharedStore};
 use panelnotes_core::transport::{Panel, PanelInvite, TransportError};
-use panelnotes_core::{DocumentId, Identity, InterviewerId, Store};
+use panelnotes_core::DocumentId;
+use panelnotes_tests::fixture::{candidate_with_interview, shared};
 
 fn store(dir: &tempfile::TempDir, who: &str) -> SharedStore {
-    Arc::new(Mutex::new(
-        Store::open(
-            dir.path().join(format!("{who}.sqlite3")),
-            Identity { id: InterviewerId::new(who).unwrap(), display_name: who.into() },
-        )
-        .unwrap(),
-    ))
+    shared(dir.path(), who)
 }
 
 fn lead(dir: &tempfile::TempDir) -> (SharedStore, DocumentId, DocumentId, String) {
     let ana = store(dir, "ana@acme");
     let (c, i, uri) = {
         let mut s = ana.lock().unwrap();
-        let c = s
-            .create_candidate(NewCandidate { name: "Dana".into(), role: "SRE".into(), source: None, contact: None, applied_at: Utc::now() })
-            .unwrap();
-        let i = s
-            .schedule_interview(NewInterview {
-                candidate_id: c,
-                title: None,
-                template: Template::playbook(),
-                booked_at: Utc::now(),
-                scheduled_start: Utc::now(),
-                minutes: None,
-                panelists: ["ana@acme", "ben@acme", "cy@acme"].iter().map(|p| InterviewerId::new(*p).unwrap()).collect(),
-                lead: InterviewerId::new("ana@acme").unwrap(),
-            })
-            .unwrap();
+        let (c, i) = candidate_with_interview(&mut s, &["ana@acme", "ben@acme", "cy@acme"], Utc::now());
         let text = "Ran Spark on 200 nodes 🚀; 分布式 trade-offs. ".repeat(50);
         s.splice_notes(i, "learn", 0, 0, &text).unwrap();
         (c, i, s.panel_invite(i).unwrap().to_uri())

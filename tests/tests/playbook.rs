@@ -8,17 +8,14 @@ use panelnotes_core::model::{
     Recommendation, RiskTolerance, ScorecardDraft, ScorecardView, Template,
 };
 use panelnotes_core::timeline::CandidateStatus;
-use panelnotes_core::{DocumentId, Identity, InterviewerId, Store};
+use panelnotes_core::{DocumentId, InterviewerId, Store};
 
 fn phone(dir: &tempfile::TempDir, who: &str) -> Store {
-    Store::open(
-        dir.path().join(format!("{who}.sqlite3")),
-        Identity { id: InterviewerId::new(who).unwrap(), display_name: who.into() },
-    )
-    .unwrap()
+    panelnotes_tests::fixture::phone(dir.path(), who)
 }
 
-/// Until the sync engine lands: each phone sends the others what they lack.
+/// Each phone sends the others what they lack, as whole-document exchanges (the sync
+/// engine's own tests are in sync_panel.rs).
 fn exchange(phones: &mut [Store], docs: &[DocumentId]) {
     for _ in 0..2 {
         for from in 0..phones.len() {

@@ -7,13 +7,11 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-
 use chrono::Utc;
-use panelnotes_core::model::{CandidateEventKind, NewCandidate, NewInterview, Template};
+use panelnotes_core::model::CandidateEventKind;
 use panelnotes_core::sync::Grant;
 use panelnotes_core::transport::relay::{sync_via_relay, RelayOptions};
-use panelnotes_core::{Identity, InterviewerId, Store};
+use panelnotes_tests::fixture::{candidate_with_interview, shared};
 
 struct Relay {
     child: Child,
@@ -55,38 +53,14 @@ fn start_relay() -> Relay {
     Relay { child, url, _data: data }
 }
 
-fn store(dir: &tempfile::TempDir, who: &str) -> Arc<Mutex<Store>> {
-    Arc::new(Mutex::new(
-        Store::open(
-            dir.path().join(format!("{who}.sqlite3")),
-            Identity { id: InterviewerId::new(who).unwrap(), display_name: who.into() },
-        )
-        .unwrap(),
-    ))
-}
-
 #[test]
 fn our_stores_and_a_js_client_sync_through_the_automerge_repo_server() {
     let relay = start_relay();
     let dir = tempfile::tempdir().unwrap();
-    let ana = store(&dir, "ana@acme");
+    let ana = shared(dir.path(), "ana@acme");
     let (c, i) = {
         let mut s = ana.lock().unwrap();
-        let c = s
-            .create_candidate(NewCandidate { name: "Dana Example".into(), role: "Data engineer".into(), source: None, contact: None, applied_at: Utc::now() })
-            .unwrap();
-        let i = s
-            .schedule_interview(NewInterview {
-                candidate_id: c,
-                title: None,
-                template: Template::playbook(),
-                booked_at: Utc::now(),
-                scheduled_start: Utc::now(),
-                minutes: None,
-                panelists: vec![InterviewerId::new("ana@acme").unwrap(), InterviewerId::new("ben@acme").unwrap()],
-                lead: InterviewerId::new("ana@acme").unwrap(),
-            })
-            .unwrap();
+        let (c, i) = candidate_with_interview(&mut s, &["ana@acme", "ben@acme"], Utc::now());
         s.splice_notes(i, "learn", 0, 0, "Spark 🚀 分布式").unwrap();
         (c, i)
     };
@@ -96,7 +70,7 @@ fn our_stores_and_a_js_client_sync_through_the_automerge_repo_server() {
     assert!(up.bytes_out > 0);
 
     // Ben knows the ids (from the panel invite) and gets the documents from the relay.
-    let ben = store(&dir, "ben@acme");
+    let ben = shared(dir.path(), "ben@acme");
     let down = sync_via_relay(&ben, &relay.url, grant.clone(), &opts).unwrap();
     assert_eq!(down.changed, [c, i].into_iter().collect());
     assert_eq!(ben.lock().unwrap().notes(i, "learn").unwrap(), "Spark 🚀 分布式");

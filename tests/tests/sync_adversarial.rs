@@ -3,19 +3,12 @@
 //! the store is unchanged.
 
 use chrono::Utc;
-use panelnotes_core::model::{NewCandidate, NewInterview, Template};
+use panelnotes_core::model::NewCandidate;
 use panelnotes_core::sync::wire::{PeerMetadata, WireMessage, MAX_FRAME};
 use panelnotes_core::sync::{Connection, Event, Grant, Role, SyncError};
-use panelnotes_core::{DocumentId, Identity, InterviewerId, Store};
+use panelnotes_core::{DocumentId, Store};
+use panelnotes_tests::fixture::{candidate_with_interview, phone};
 use rand::{Rng, SeedableRng};
-
-fn store(dir: &tempfile::TempDir, who: &str) -> Store {
-    Store::open(
-        dir.path().join(format!("{who}.sqlite3")),
-        Identity { id: InterviewerId::new(who).unwrap(), display_name: who.into() },
-    )
-    .unwrap()
-}
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -28,23 +21,9 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let mut ana = store(&dir, "ana@acme");
-    let ben = store(&dir, "ben@acme");
-    let c = ana
-        .create_candidate(NewCandidate { name: "Dana".into(), role: "SRE".into(), source: None, contact: None, applied_at: Utc::now() })
-        .unwrap();
-    let i = ana
-        .schedule_interview(NewInterview {
-            candidate_id: c,
-            title: None,
-            template: Template::playbook(),
-            booked_at: Utc::now(),
-            scheduled_start: Utc::now(),
-            minutes: None,
-            panelists: vec![InterviewerId::new("ana@acme").unwrap(), InterviewerId::new("ben@acme").unwrap()],
-            lead: InterviewerId::new("ana@acme").unwrap(),
-        })
-        .unwrap();
+    let mut ana = phone(dir.path(), "ana@acme");
+    let ben = phone(dir.path(), "ben@acme");
+    let (c, i) = candidate_with_interview(&mut ana, &["ana@acme", "ben@acme"], Utc::now());
     ana.splice_notes(i, "learn", 0, 0, "Notes 🚀 分布式").unwrap();
     let grant = Grant::documents([c, i]);
     Fixture { _dir: dir, ana, ben, c, i, grant }

@@ -2,20 +2,15 @@
 //! stage, two different salary figures; after sync the notes hold everyone's words and the
 //! salary is one conflict naming both authors; after resolution no conflict remains anywhere.
 
-use chrono::{Duration, TimeZone, Utc};
-use panelnotes_core::model::{
-    LogisticsUpdate, NewCandidate, NewInterview, SalaryExpectation, Template,
-};
+use chrono::{TimeZone, Utc};
+use panelnotes_core::model::{LogisticsUpdate, NewCandidate, SalaryExpectation};
 use panelnotes_core::sync::{Event, Grant};
-use panelnotes_core::{DocumentId, DocumentState, Identity, InterviewerId, Origin, Store};
+use panelnotes_core::{DocumentId, DocumentState, Origin, Store};
+use panelnotes_tests::fixture;
 use panelnotes_tests::net::{settle, Link};
 
 fn phone(dir: &tempfile::TempDir, who: &str) -> Store {
-    Store::open(
-        dir.path().join(format!("{who}.sqlite3")),
-        Identity { id: InterviewerId::new(who).unwrap(), display_name: who.into() },
-    )
-    .unwrap()
+    fixture::phone(dir.path(), who)
 }
 
 fn type_at_end(s: &mut Store, i: DocumentId, stage: &str, text: &str) {
@@ -29,21 +24,7 @@ fn type_at_end(s: &mut Store, i: DocumentId, stage: &str, text: &str) {
 fn panel(dir: &tempfile::TempDir) -> (Vec<Store>, DocumentId, DocumentId, Grant) {
     let mut stores = vec![phone(dir, "ana@acme"), phone(dir, "ben@acme"), phone(dir, "cy@acme")];
     let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-    let c = stores[0]
-        .create_candidate(NewCandidate { name: "Dana".into(), role: "Data engineer".into(), source: None, contact: None, applied_at: t0 })
-        .unwrap();
-    let i = stores[0]
-        .schedule_interview(NewInterview {
-            candidate_id: c,
-            title: None,
-            template: Template::playbook(),
-            booked_at: t0,
-            scheduled_start: t0 + Duration::days(2),
-            minutes: None,
-            panelists: ["ana@acme", "ben@acme", "cy@acme"].iter().map(|p| InterviewerId::new(*p).unwrap()).collect(),
-            lead: InterviewerId::new("ana@acme").unwrap(),
-        })
-        .unwrap();
+    let (c, i) = fixture::candidate_with_interview(&mut stores[0], &["ana@acme", "ben@acme", "cy@acme"], t0);
     let grant = Grant::panel(&mut stores[0], i).unwrap();
     (stores, c, i, grant)
 }
@@ -63,7 +44,7 @@ fn the_panel_converges_and_the_salary_conflict_is_shown_then_resolved() {
         l.close(&mut stores);
     }
     assert_eq!(stores[1].interview(i).unwrap(), stores[0].interview(i).unwrap());
-    assert_eq!(stores[2].candidate(c).unwrap().name, "Dana");
+    assert_eq!(stores[2].candidate(c).unwrap().name, "Dana Example");
     assert_eq!(stores[1].candidates().unwrap(), stores[0].candidates().unwrap());
 
     // In the room, offline: everyone types in the same stage; Ana and Ben note different

@@ -368,6 +368,13 @@ impl Store {
         init(&mut doc)?;
         register_author(&mut doc, &self.actor, &self.me.id)?;
         doc.commit_with(commit_options());
+        self.store_new(id, kind, doc, Origin::Local)?;
+        Ok(id)
+    }
+
+    /// Stores a document that is new here as its first snapshot, indexed, in one
+    /// transaction, and keeps it open.
+    pub(crate) fn store_new(&mut self, id: DocumentId, kind: DocKind, mut doc: AutoCommit, origin: Origin) -> Result<()> {
         let snapshot = doc.save();
         let tx = self.conn.unchecked_transaction()?;
         documents::insert_new(&tx, id, kind, &snapshot)?;
@@ -375,8 +382,8 @@ impl Store {
         tx.commit()?;
         self.adopt(id, kind, doc, snapshot.len());
         self.evict_if_needed()?;
-        self.notify(id, Origin::Local);
-        Ok(id)
+        self.notify(id, origin);
+        Ok(())
     }
 
     /// Keeps a document that was just stored from a snapshot as an open document.
@@ -776,21 +783,9 @@ impl Store {
                 Ok(())
             }
             None => {
-                let mut doc = documents::decode(id, bytes).map_err(|e| malformed(&e))?;
-                let kind = match doc.get(ObjId::Root, "type")? {
-                    Some((automerge::Value::Scalar(s), _)) => s.as_str().and_then(DocKind::parse),
-                    _ => None,
-                }
-                .ok_or_else(|| Error::invalid("the document does not say what kind it is"))?;
-                let snapshot = doc.save();
-                let tx = self.conn.unchecked_transaction()?;
-                documents::insert_new(&tx, id, kind, &snapshot)?;
-                index::update(&tx, id, kind, &doc)?;
-                tx.commit()?;
-                self.adopt(id, kind, doc, snapshot.len());
-                self.evict_if_needed()?;
-                self.notify(id, Origin::Remote);
-                Ok(())
+                let doc = documents::decode(id, bytes).map_err(|e| malformed(&e))?;
+                let kind = kind_from_root(&doc)?;
+                self.store_new(id, kind, doc, Origin::Remote)
             }
         }
     }
@@ -865,6 +860,16 @@ fn refresh_notes_cache(od: &mut OpenDoc) -> Result<()> {
         *text = od.doc.text(&*obj)?;
     }
     Ok(())
+}
+
+/// What kind a document from a peer is, from its root's `type`.
+pub(crate) fn kind_from_root(doc: &AutoCommit) -> Result<DocKind> {
+    match doc.get(ObjId::Root, "type")? {
+        Some((automerge::Value::Scalar(s), _)) => s.as_str().and_then(DocKind::parse),
+        Some((automerge::Value::Object(ObjType::Text), t)) => DocKind::parse(&doc.text(&t)?),
+        _ => None,
+    }
+    .ok_or_else(|| Error::invalid("the document does not say what kind it is"))
 }
 
 fn commit_options() -> automerge::transaction::CommitOptions {

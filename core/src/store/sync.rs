@@ -3,10 +3,10 @@
 //! durable documents, with the index tables updated in the same transaction.
 
 use automerge::sync::{Message, State, SyncDoc};
-use automerge::{AutoCommit, ObjId, ReadDoc, TextEncoding};
+use automerge::{AutoCommit, TextEncoding};
 use rusqlite::{params, OptionalExtension};
 
-use super::{documents, index, DocKind, Store};
+use super::{documents, Store};
 use crate::error::{Error, Result};
 use crate::ids::DocumentId;
 
@@ -110,18 +110,8 @@ impl Store {
                 if doc.get_heads().is_empty() || !doc.get_missing_deps(&[]).is_empty() {
                     return Ok(false);
                 }
-                let kind = match doc.get(ObjId::Root, "type")? {
-                    Some((automerge::Value::Scalar(s), _)) => s.as_str().and_then(DocKind::parse),
-                    _ => None,
-                }
-                .ok_or_else(|| Error::invalid("a shared document that does not say what kind it is"))?;
-                let snapshot = doc.save();
-                let tx = self.conn().unchecked_transaction()?;
-                documents::insert_new(&tx, id, kind, &snapshot)?;
-                index::update(&tx, id, kind, &doc)?;
-                tx.commit()?;
-                self.adopt(id, kind, doc, snapshot.len());
-                self.notify(id, super::Origin::Remote);
+                let kind = super::kind_from_root(&doc)?;
+                self.store_new(id, kind, doc, super::Origin::Remote)?;
                 Ok(true)
             }
         }

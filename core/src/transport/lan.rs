@@ -44,6 +44,22 @@ pub struct SyncReport {
     pub elapsed_ms: u64,
 }
 
+impl SyncReport {
+    pub(crate) fn record(&mut self, events: Vec<Event>) {
+        for e in events {
+            match e {
+                Event::DocumentChanged(d) => {
+                    self.changed.insert(d);
+                }
+                Event::Unavailable(d) => {
+                    self.unavailable.insert(d);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 fn lock(store: &SharedStore) -> std::sync::MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -83,18 +99,7 @@ fn drive(
             Ok(n) => {
                 report.bytes_in += n as u64;
                 last_activity = Instant::now();
-                let events = pipe.receive(&mut lock(store), &buf[..n])?;
-                for e in events {
-                    match e {
-                        Event::DocumentChanged(d) => {
-                            report.changed.insert(d);
-                        }
-                        Event::Unavailable(d) => {
-                            report.unavailable.insert(d);
-                        }
-                        _ => {}
-                    }
-                }
+                report.record(pipe.receive(&mut lock(store), &buf[..n])?);
             }
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
             Err(e) if e.kind() == ErrorKind::ConnectionReset || e.kind() == ErrorKind::UnexpectedEof => {

@@ -14,7 +14,7 @@ use tungstenite::{Message, WebSocket};
 use super::lan::{SharedStore, SyncReport};
 use super::TransportError;
 use crate::sync::wire::MAX_FRAME;
-use crate::sync::{Connection, Event, Grant, Role};
+use crate::sync::{Connection, Grant, Role};
 
 #[derive(Clone, Debug)]
 pub struct RelayOptions {
@@ -86,17 +86,7 @@ fn session(
                 if b.len() > MAX_FRAME {
                     break Err(TransportError::FrameTooLarge { size: b.len(), max: MAX_FRAME });
                 }
-                for e in conn.receive(&mut lock(store), &b)? {
-                    match e {
-                        Event::DocumentChanged(d) => {
-                            report.changed.insert(d);
-                        }
-                        Event::Unavailable(d) => {
-                            report.unavailable.insert(d);
-                        }
-                        _ => {}
-                    }
-                }
+                report.record(conn.receive(&mut lock(store), &b)?);
             }
             Ok(Message::Close(_)) => break Err(TransportError::Io("the relay closed the connection".into())),
             Ok(_) => {} // pings are answered by tungstenite; text is not part of the protocol
