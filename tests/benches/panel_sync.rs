@@ -63,7 +63,7 @@ fn main() {
     // 45 minutes offline: four typists, keystroke by keystroke, the app timer ticking.
     let stages = ["pitch", "learn", "questions", "logistics", "next_steps"];
     let budget = [5u64, 20, 10, 5, 5];
-    let mut rngs: Vec<StdRng> = (0..4).map(|n| StdRng::seed_from_u64(n)).collect();
+    let mut rngs: Vec<StdRng> = (0..4).map(StdRng::seed_from_u64).collect();
     let mut next_at = [Duration::ZERO; 4];
     let mut typed = [0usize; 4];
     let mut word: Vec<Vec<char>> = vec![Vec::new(); 4];

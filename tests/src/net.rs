@@ -59,7 +59,8 @@ pub fn settle(stores: &mut [Store], links: &mut [Link]) -> (usize, u64) {
     let mut rounds = 0;
     let mut bytes = 0;
     loop {
-        let outs: Vec<(Vec<Vec<u8>>, Vec<Vec<u8>>)> = links
+        type Frames = Vec<Vec<u8>>;
+        let outs: Vec<(Frames, Frames)> = links
             .iter_mut()
             .map(|l| (l.ca.poll(&mut stores[l.a]).unwrap(), l.cb.poll(&mut stores[l.b]).unwrap()))
             .collect();
