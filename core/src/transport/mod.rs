@@ -7,6 +7,7 @@ pub mod channel;
 pub mod lan;
 pub mod panel;
 pub mod pipe;
+#[cfg(feature = "relay")]
 pub mod relay;
 
 pub use channel::SecureChannel;
