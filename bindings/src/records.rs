@@ -560,3 +560,48 @@ pub struct SyncReport {
     pub bytes_out: u64,
     pub changed_documents: Vec<String>,
 }
+
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct Template {
+    /// `None` for the built-in playbook.
+    pub id: Option<String>,
+    pub name: String,
+    pub stages: Vec<Stage>,
+}
+
+impl From<m::Template> for Template {
+    fn from(t: m::Template) -> Self {
+        Template {
+            id: t.id.map(|i| i.to_string()),
+            name: t.name,
+            stages: t
+                .stages
+                .into_iter()
+                .map(|s| Stage {
+                    key: s.key,
+                    title: s.title,
+                    minutes: s.minutes,
+                    guidance: s.guidance,
+                    prompts: s.prompts.into_iter().map(|p| p.text).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+pub(crate) fn template_from(name: String, stages: Vec<Stage>) -> m::Template {
+    m::Template {
+        id: None,
+        name,
+        stages: stages
+            .into_iter()
+            .map(|s| m::Stage {
+                key: s.key,
+                title: s.title,
+                minutes: s.minutes,
+                guidance: s.guidance,
+                prompts: s.prompts.into_iter().map(|text| m::Prompt { probe: None, text }).collect(),
+            })
+            .collect(),
+    }
+}

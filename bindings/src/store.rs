@@ -113,6 +113,21 @@ impl PanelNotes {
         Ok(self.lock().export_markdown(id(&candidate_id)?)?)
     }
 
+    // ---- templates ----------------------------------------------------------------------
+
+    /// The built-in playbook first, then the team's templates.
+    pub fn templates(&self) -> R<Vec<Template>> {
+        Ok(self.lock().templates()?.into_iter().map(Into::into).collect())
+    }
+
+    pub fn create_template(&self, name: String, stages: Vec<Stage>) -> R<String> {
+        Ok(self.lock().create_template(template_from(name, stages))?.to_string())
+    }
+
+    pub fn update_template(&self, template_id: String, name: String, stages: Vec<Stage>) -> R<()> {
+        Ok(self.lock().update_template(id(&template_id)?, template_from(name, stages))?)
+    }
+
     // ---- interviews ---------------------------------------------------------------------
 
     /// Schedules the playbook's 45-minute interview (or a team template by name).

@@ -172,11 +172,31 @@ final class PanelNotesTests: XCTestCase {
         XCTAssertEqual(cards.first { $0.interviewer == "ana@acme" }?.recommendation, .strongYes)
     }
 
+    func testThePlaybookIsBuiltInAndTeamsAddTemplates() throws {
+        let ana = try open("ana")
+        let playbook = try ana.ffi.templates()
+        XCTAssertEqual(playbook.count, 1)
+        XCTAssertEqual(playbook[0].stages.map(\.key), ["pitch", "learn", "questions", "logistics", "next_steps"])
+        XCTAssertEqual(playbook[0].stages.reduce(0) { $0 + $1.minutes }, 45)
+        _ = try ana.ffi.createTemplate(name: "Phone screen", stages: [
+            Stage(key: "intro", title: "Intro", minutes: 5, guidance: "", prompts: []),
+            Stage(key: "dig", title: "Experience", minutes: 20, guidance: "", prompts: []),
+        ])
+        XCTAssertEqual(try ana.ffi.templates().map(\.name), ["Playbook (45 min)", "Phone screen"])
+        let c = try ana.ffi.createCandidate(name: "Eli", role: "SRE", source: nil, contact: nil, appliedAt: Date())
+        let i = try ana.ffi.scheduleInterview(candidateId: c, template: "Phone screen", start: Date(), panelists: ["ana@acme"], lead: "ana@acme")
+        XCTAssertEqual(try ana.ffi.interview(interviewId: i).minutes, 25)
+        XCTAssertThrowsError(try ana.ffi.createTemplate(name: "Phone screen", stages: [])) { error in
+            guard case PanelNotesError.InvalidArgument = error else { return XCTFail("\(error)") }
+        }
+    }
+
     static let allTests = [
         ("testNotesWithEmojiAndCjkAtUtf16Positions", asyncTest(testNotesWithEmojiAndCjkAtUtf16Positions)),
         ("testTwoStoresSyncThroughTheBytePipeWithASalaryConflictSurfacedAndResolved", testTwoStoresSyncThroughTheBytePipeWithASalaryConflictSurfacedAndResolved),
         ("testListenerUpdatesArriveOnABackgroundThreadAndStopWhenTheHandleIsDropped", asyncTest(testListenerUpdatesArriveOnABackgroundThreadAndStopWhenTheHandleIsDropped)),
         ("testBadInputIsATypedErrorNotACrash", testBadInputIsATypedErrorNotACrash),
         ("testScorecardsStaySealedUntilYourOwnIsSubmitted", testScorecardsStaySealedUntilYourOwnIsSubmitted),
+        ("testThePlaybookIsBuiltInAndTeamsAddTemplates", testThePlaybookIsBuiltInAndTeamsAddTemplates),
     ]
 }

@@ -194,4 +194,22 @@ class PanelNotesTest {
             }
         }
     }
+
+    @Test
+    fun thePlaybookIsBuiltInAndTeamsAddTemplates() = runBlocking {
+        open("ana").use { ana ->
+            val playbook = ana.call { templates() }.single()
+            assertEquals(listOf("pitch", "learn", "questions", "logistics", "next_steps"), playbook.stages.map { it.key })
+            assertEquals(45u, playbook.stages.sumOf { it.minutes })
+            val screen = ana.call {
+                createTemplate("Phone screen", listOf(app.panelnotes.ffi.Stage("intro", "Intro", 5u, "", emptyList()), app.panelnotes.ffi.Stage("dig", "Experience", 20u, "", emptyList())))
+            }
+            assertEquals(listOf("Playbook (45 min)", "Phone screen"), ana.call { templates() }.map { it.name })
+            val c = ana.call { createCandidate("Eli", "SRE", null, null, Instant.now()) }
+            val i = ana.call { scheduleInterview(c, "Phone screen", Instant.now(), listOf("ana@acme"), "ana@acme") }
+            assertEquals(25u, ana.call { interview(i) }.minutes)
+            assertThrows<PanelNotesException.InvalidArgument> { ana.ffi.createTemplate("Phone screen", emptyList()) }
+            assertTrue(screen.isNotEmpty())
+        }
+    }
 }
