@@ -206,6 +206,18 @@ pub struct Stage {
     pub prompts: Vec<String>,
 }
 
+impl From<m::Stage> for Stage {
+    fn from(s: m::Stage) -> Self {
+        Stage {
+            key: s.key,
+            title: s.title,
+            minutes: s.minutes,
+            guidance: s.guidance,
+            prompts: s.prompts.into_iter().map(|p| p.text).collect(),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
 pub enum QuestionKind {
     Generic,
@@ -248,17 +260,7 @@ impl From<panelnotes_core::InterviewView> for Interview {
             id: i.id.to_string(),
             candidate_id: i.candidate_id.to_string(),
             title: i.title,
-            stages: i
-                .stages
-                .into_iter()
-                .map(|s| Stage {
-                    key: s.key,
-                    title: s.title,
-                    minutes: s.minutes,
-                    guidance: s.guidance,
-                    prompts: s.prompts.into_iter().map(|p| p.text).collect(),
-                })
-                .collect(),
+            stages: i.stages.into_iter().map(Into::into).collect(),
             scheduled_start: to_system(i.scheduled_start),
             minutes: i.minutes,
             panelists: i.panelists.into_iter().map(|p| p.to_string()).collect(),
@@ -574,17 +576,7 @@ impl From<m::Template> for Template {
         Template {
             id: t.id.map(|i| i.to_string()),
             name: t.name,
-            stages: t
-                .stages
-                .into_iter()
-                .map(|s| Stage {
-                    key: s.key,
-                    title: s.title,
-                    minutes: s.minutes,
-                    guidance: s.guidance,
-                    prompts: s.prompts.into_iter().map(|p| p.text).collect(),
-                })
-                .collect(),
+            stages: t.stages.into_iter().map(Into::into).collect(),
         }
     }
 }

@@ -35,9 +35,7 @@ impl Store {
     /// The contested fields of one document.
     pub fn conflicts(&mut self, id: DocumentId) -> Result<Vec<Conflict>> {
         let kind = self.kind_or_not_found(id)?;
-        self.open_doc(id, kind)?;
-        self.fold(id)?;
-        let od = self.docs.get_mut(&id).expect("opened");
+        let od = self.open_folded(id, kind)?;
         let fields = conflict::scan(&od.doc, kind);
         let mut out = Vec::new();
         for (field, _) in fields {

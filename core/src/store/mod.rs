@@ -291,12 +291,12 @@ impl Store {
                 id: id.to_string(),
             });
         }
-        Ok(self.docs.get_mut(&id).expect("loaded above"))
+        Ok(od)
     }
 
     fn load(&mut self, id: DocumentId) -> Result<()> {
         let stored = documents::read(&self.conn, id)?;
-        let mut doc = match documents::decode(id, &stored.bytes) {
+        let doc = match documents::decode(id, &stored.bytes) {
             Ok(doc) => doc,
             Err(e) => {
                 let reason = e.to_string();
@@ -307,23 +307,7 @@ impl Store {
                 return Err(e);
             }
         };
-        doc.set_actor(self.actor.clone());
-        let saved_heads = doc.get_heads();
-        let actor_registered = registered_author(&doc, &self.actor).is_some();
-        self.docs.insert(
-            id,
-            OpenDoc {
-                doc,
-                kind: stored.kind,
-                saved_heads,
-                snapshot_len: stored.snapshot_len,
-                chunks_len: stored.chunks_len,
-                pending: None,
-                notes: HashMap::new(),
-                dirty_notes: Default::default(),
-                actor_registered,
-            },
-        );
+        self.adopt(id, stored.kind, doc, stored.snapshot_len, stored.chunks_len);
         self.replay_pending(id)
     }
 
@@ -380,17 +364,18 @@ impl Store {
         documents::insert_new(&tx, id, kind, &snapshot)?;
         index::update(&tx, id, kind, &doc)?;
         tx.commit()?;
-        self.adopt(id, kind, doc, snapshot.len());
+        self.adopt(id, kind, doc, snapshot.len(), 0);
         self.evict_if_needed()?;
         self.notify(id, origin);
         Ok(())
     }
 
-    /// Keeps a document that was just stored from a snapshot as an open document.
-    pub(crate) fn adopt(&mut self, id: DocumentId, kind: DocKind, mut doc: AutoCommit, snapshot_len: usize) {
+    /// Keeps a document that matches what is on disk (`snapshot_len` + `chunks_len` bytes)
+    /// as an open document writing as this install's actor.
+    fn adopt(&mut self, id: DocumentId, kind: DocKind, mut doc: AutoCommit, snapshot_len: usize, chunks_len: usize) {
         doc.set_actor(self.actor.clone());
         let saved_heads = doc.get_heads();
-        let actor_registered = registered_author(&doc, &self.actor).is_some();
+        let actor_registered = author_in(&doc, &self.actor.to_hex_string()).is_some();
         self.docs.insert(
             id,
             OpenDoc {
@@ -398,7 +383,7 @@ impl Store {
                 kind,
                 saved_heads,
                 snapshot_len,
-                chunks_len: 0,
+                chunks_len,
                 pending: None,
                 notes: HashMap::new(),
                 dirty_notes: Default::default(),
@@ -417,10 +402,8 @@ impl Store {
         f: impl FnOnce(&mut AutoCommit) -> Result<T>,
         extra: impl FnOnce(&Transaction<'_>) -> Result<()>,
     ) -> Result<T> {
-        self.open_doc(id, kind)?;
-        self.fold(id)?;
         let (actor, me) = (self.actor.clone(), self.me.id.clone());
-        let od = self.docs.get_mut(&id).expect("opened");
+        let od = self.open_folded(id, kind)?;
         let out = match f(&mut od.doc).and_then(|out| {
             if !od.actor_registered {
                 register_author(&mut od.doc, &actor, &me)?;
@@ -516,6 +499,14 @@ impl Store {
             Some(od) if od.pending.is_some() => self.persist(id, false, |_| Ok(())),
             _ => Ok(()),
         }
+    }
+
+    /// The open document with its pending keystrokes folded: what peers, exports and
+    /// conflict lists must see.
+    pub(crate) fn open_folded(&mut self, id: DocumentId, kind: DocKind) -> Result<&mut OpenDoc> {
+        self.open_doc(id, kind)?;
+        self.fold(id)?;
+        Ok(self.docs.get_mut(&id).expect("opened above"))
     }
 
     /// Replaces the chunks by a fresh snapshot when they outweigh it.
@@ -733,19 +724,8 @@ impl Store {
 
     /// The document's raw bytes (snapshot of its current state), for export to a peer.
     pub fn document_bytes(&mut self, id: DocumentId) -> Result<Vec<u8>> {
-        let kind = match documents::kind_of(&self.conn, id)? {
-            None => {
-                return Err(Error::NotFound {
-                    kind: "document",
-                    id: id.to_string(),
-                })
-            }
-            Some((_, Some(reason))) => return Err(Error::Quarantined { id, reason }),
-            Some((k, None)) => k,
-        };
-        self.open_doc(id, kind)?;
-        self.fold(id)?;
-        Ok(self.docs.get_mut(&id).expect("open").doc.save())
+        let kind = self.kind_or_not_found(id)?;
+        Ok(self.open_folded(id, kind)?.doc.save())
     }
 
     /// Takes in a document or changes from a peer (whole-document bytes or change chunks).
@@ -759,9 +739,7 @@ impl Store {
                 // Automerge's incremental load silently skips what it cannot parse; decode
                 // strictly first so damaged bytes are an error, not a partial merge.
                 documents::validate_incoming(bytes).map_err(|e| malformed(&e))?;
-                self.open_doc(id, kind)?;
-                self.fold(id)?;
-                let od = self.docs.get_mut(&id).expect("opened");
+                let od = self.open_folded(id, kind)?;
                 let before = od.doc.get_heads();
                 if let Err(e) = od.doc.load_incremental(bytes) {
                     // Nothing decoded is kept: reload from disk on next use.
@@ -793,18 +771,14 @@ impl Store {
     /// The document's heads (hex change hashes) as of its last durable change.
     pub fn heads(&mut self, id: DocumentId) -> Result<Vec<String>> {
         let kind = self.kind_or_not_found(id)?;
-        self.open_doc(id, kind)?;
-        self.fold(id)?;
-        Ok(self.docs[&id].saved_heads.iter().map(|h| h.to_string()).collect())
+        Ok(self.open_folded(id, kind)?.saved_heads.iter().map(|h| h.to_string()).collect())
     }
 
     /// The changes a peer that has `heads` lacks, as bytes for `apply_remote` (empty when it
     /// has everything). Unknown or malformed heads mean "send everything".
     pub fn changes_since(&mut self, id: DocumentId, heads: &[String]) -> Result<Vec<u8>> {
         let kind = self.kind_or_not_found(id)?;
-        self.open_doc(id, kind)?;
-        self.fold(id)?;
-        let od = self.docs.get_mut(&id).expect("opened");
+        let od = self.open_folded(id, kind)?;
         let parsed: Vec<ChangeHash> = heads.iter().filter_map(|h| h.parse().ok()).collect();
         let known = parsed.len() == heads.len()
             && parsed.iter().all(|h| od.doc.get_change_by_hash(h).is_some());
@@ -828,22 +802,6 @@ impl Store {
 
     pub(crate) fn me(&self) -> &InterviewerId {
         &self.me.id
-    }
-
-    /// Which interviewer wrote as `actor_hex` in a document, from its `actors` map.
-    pub fn author_of(&mut self, id: DocumentId, actor_hex: &str) -> Result<Option<InterviewerId>> {
-        let kind = documents::kind_of(&self.conn, id)?
-            .ok_or_else(|| Error::NotFound {
-                kind: "document",
-                id: id.to_string(),
-            })?
-            .0;
-        let od = self.open_doc(id, kind)?;
-        let r = crate::model::schema::Reader::new(&od.doc, id);
-        let Some(m) = r.map(&ObjId::Root, "actors", "actors")? else {
-            return Ok(None);
-        };
-        r.interviewer(&m, actor_hex, &format!("actors.{actor_hex}"))
     }
 }
 
@@ -891,14 +849,6 @@ pub(crate) fn author_in(doc: &AutoCommit, actor_hex: &str) -> Option<Interviewer
     let (_, actors) = doc.get(ObjId::Root, "actors").ok().flatten()?;
     match doc.get(&actors, actor_hex).ok().flatten()? {
         (automerge::Value::Scalar(s), _) => s.as_str().and_then(|s| InterviewerId::new(s).ok()),
-        _ => None,
-    }
-}
-
-fn registered_author(doc: &AutoCommit, actor: &ActorId) -> Option<String> {
-    let (_, actors) = doc.get(ObjId::Root, "actors").ok().flatten()?;
-    match doc.get(&actors, actor.to_hex_string()).ok().flatten()? {
-        (automerge::Value::Scalar(s), _) => s.as_str().map(str::to_owned),
         _ => None,
     }
 }

@@ -59,9 +59,7 @@ impl Store {
         match documents::kind_of(self.conn(), id)? {
             Some((_, Some(reason))) => Err(Error::Quarantined { id, reason }),
             Some((kind, None)) => {
-                self.open_doc(id, kind)?;
-                self.fold(id)?;
-                let od = self.docs.get_mut(&id).expect("opened");
+                let od = self.open_folded(id, kind)?;
                 Ok(od.doc.sync().generate_sync_message(state).map(Message::encode))
             }
             None => Ok(AutoCommit::new().sync().generate_sync_message(state).map(Message::encode)),
@@ -80,9 +78,7 @@ impl Store {
         match documents::kind_of(self.conn(), id)? {
             Some((_, Some(reason))) => Err(Error::Quarantined { id, reason }),
             Some((kind, None)) => {
-                self.open_doc(id, kind)?;
-                self.fold(id)?;
-                let od = self.docs.get_mut(&id).expect("opened");
+                let od = self.open_folded(id, kind)?;
                 let before = od.doc.get_heads();
                 let received = od.doc.sync().receive_sync_message(state, message);
                 if let Err(e) = received {
