@@ -24,13 +24,6 @@ impl Link {
         }
     }
 
-    /// Lets both sides generate what they owe, then delivers it. Returns the bytes moved.
-    pub fn step(&mut self, stores: &mut [Store]) -> Result<u64, SyncError> {
-        let out_a = self.ca.poll(&mut stores[self.a])?;
-        let out_b = self.cb.poll(&mut stores[self.b])?;
-        self.deliver(stores, out_a, out_b)
-    }
-
     /// Delivers the given frames (a to b, b to a) without generating anything new.
     pub fn deliver(&mut self, stores: &mut [Store], out_a: Vec<Vec<u8>>, out_b: Vec<Vec<u8>>) -> Result<u64, SyncError> {
         let mut moved = 0;

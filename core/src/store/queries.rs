@@ -219,10 +219,20 @@ impl Store {
     pub fn interview_view(&mut self, id: DocumentId) -> Result<InterviewView> {
         if self.is_open(id) {
             let interview = self.interview(id)?;
-            let mut notes = Vec::new();
-            for s in &interview.stages {
-                notes.push((s.key.clone(), self.notes(id, &s.key)?));
-            }
+            // The stages are known here: read each Text (or its cached copy) directly rather
+            // than through `notes`, which parses the whole interview to check the stage.
+            let od = &self.docs[&id];
+            let notes = interview
+                .stages
+                .iter()
+                .map(|s| {
+                    let text = match od.notes.get(&s.key) {
+                        Some((_, text)) => text.clone(),
+                        None => crate::model::interview::notes_text(&od.doc, id, &s.key)?,
+                    };
+                    Ok((s.key.clone(), text))
+                })
+                .collect::<Result<Vec<_>>>()?;
             return Ok(InterviewView { interview, notes });
         }
         let key = &id.as_bytes()[..];
