@@ -138,11 +138,12 @@ impl PanelNotes {
             Some(t) => s.find_template(&t)?,
         };
         let panelists = panelists.into_iter().map(InterviewerId::new).collect::<Result<Vec<_>, _>>()?;
+        let booked_at = s.now();
         Ok(s.schedule_interview(m::NewInterview {
             candidate_id: id(&candidate_id)?,
             title: None,
             template,
-            booked_at: chrono::Utc::now(),
+            booked_at,
             scheduled_start: from_system(start)?,
             minutes: None,
             panelists,

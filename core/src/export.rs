@@ -28,6 +28,7 @@ fn opt(d: Option<chrono::Duration>) -> String {
 
 impl Store {
     pub fn export_markdown(&mut self, candidate_id: DocumentId) -> Result<String> {
+        let now = self.now();
         let c = self.candidate(candidate_id)?;
         let tl = self.timeline(candidate_id)?;
         let mut md = String::new();
@@ -113,7 +114,7 @@ impl Store {
                 .map(|p| if *p == i.lead { format!("{p} (lead)") } else { p.to_string() })
                 .collect();
             let _ = writeln!(w, "Panel: {}\n", panel.join(", "));
-            let clock = i.clock(i.ended_at.unwrap_or_else(Utc::now));
+            let clock = i.clock(i.ended_at.unwrap_or(now));
             for t in &clock.stages {
                 let timing = match t.started_at {
                     None => format!("{} min budget, not held", t.budget.num_minutes()),

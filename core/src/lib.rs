@@ -2,6 +2,7 @@
 //! durable SQLite store, and the queries lists and timelines need. No FFI types here: the
 //! bindings crate wraps this one.
 
+pub mod clock;
 pub mod error;
 pub mod export;
 pub mod ids;
@@ -12,9 +13,10 @@ pub mod text;
 pub mod transport;
 pub mod timeline;
 
+pub use clock::Entropy;
 pub use error::{Error, Result};
 pub use ids::{DocumentId, InterviewerId};
 pub use store::{
     Clock, CommitPolicy, Conflict, ConflictValue, DocKind, DocumentState, Identity, InterviewView,
-    ManualClock, Origin, QuarantinedDocument, Store, StoreOptions, Subscription, SystemClock,
+    ManualClock, Origin, Problem, ProblemKind, QuarantinedDocument, Store, StoreOptions, Subscription, SystemClock,
 };

@@ -137,27 +137,33 @@ fn peer_candidate(f: impl FnOnce(&mut AutoCommit)) -> Vec<u8> {
 }
 
 #[test]
-fn wrong_typed_fields_from_a_peer_are_reported_not_crashed_on() {
+fn wrong_typed_fields_from_a_peer_are_skipped_and_reported_not_fatal() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = open(&dir, "ana@acme");
     let id = panelnotes_core::DocumentId::random();
     let bytes = peer_candidate(|doc| {
         let l = doc.put_object(ObjId::Root, "logistics", automerge::ObjType::Map).unwrap();
         doc.put(&l, "noticePeriodDays", "two weeks").unwrap();
+        doc.put(&l, "riskTolerance", "averse").unwrap();
     });
     s.apply_remote(id, &bytes).unwrap();
-    match s.candidate(id) {
-        Err(Error::InvalidField { path, expected, .. }) => {
-            assert_eq!(path, "logistics.noticePeriodDays");
-            assert_eq!(expected, "an integer");
-        }
-        r => panic!("{r:?}"),
-    }
-    // Writing the field fixes it; the document is usable again.
+    // The document reads: the bad field is skipped, its neighbour is kept.
+    let c = s.candidate(id).unwrap();
+    assert_eq!(c.name, "Gus");
+    assert_eq!(c.logistics.notice_period_days, None);
+    assert_eq!(c.logistics.risk_tolerance, Some(RiskTolerance::Averse));
+    let problems = s.problems(Some(id)).unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].path, "logistics.noticePeriodDays");
+    assert_eq!(problems[0].detail, "an integer");
+    assert!(problems[0].actor.is_some(), "the op's actor names who wrote it");
+    assert!(problems[0].written_at.is_some());
+    // Writing the field repairs it, as an ordinary edit, and the problem goes away.
     s.set_logistics(id, LogisticsUpdate { notice_period_days: Some(14), ..Default::default() }).unwrap();
     assert_eq!(s.candidate(id).unwrap().logistics.notice_period_days, Some(14));
+    assert!(s.problems(Some(id)).unwrap().is_empty());
 
-    // Other shapes of damage, each a typed error naming the field.
+    // Other shapes of damage: each is skipped and reported by path; the candidate still reads.
     type Damage = Box<dyn FnOnce(&mut AutoCommit)>;
     let cases: Vec<(Damage, &str)> = vec![
         (Box::new(|d| { d.put(ObjId::Root, "events", 5i64).unwrap(); }), "events"),
@@ -175,11 +181,12 @@ fn wrong_typed_fields_from_a_peer_are_reported_not_crashed_on() {
     for (damage, field) in cases {
         let id = panelnotes_core::DocumentId::random();
         s.apply_remote(id, &peer_candidate(damage)).unwrap();
-        match s.candidate(id) {
-            Err(Error::InvalidField { path, .. }) => assert_eq!(path, field),
-            r => panic!("{field}: {r:?}"),
-        }
+        assert_eq!(s.candidate(id).unwrap().name, "Gus", "{field}");
+        let paths: Vec<String> = s.problems(Some(id)).unwrap().into_iter().map(|p| p.path).collect();
+        assert_eq!(paths, vec![field.to_string()]);
     }
+    // The candidate list shows them all.
+    assert_eq!(s.candidates().unwrap().len(), 4);
 }
 
 #[test]

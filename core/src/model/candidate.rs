@@ -10,7 +10,7 @@ use automerge::{AutoCommit, ObjId, ObjType, ReadDoc};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::schema::{ts, Reader, SCHEMA_VERSION};
+use super::schema::{ts, FieldProblem, Reader, SCHEMA_VERSION};
 use crate::error::{Error, Result};
 use crate::ids::{DocumentId, InterviewerId};
 
@@ -423,100 +423,140 @@ pub(crate) fn read_decision(r: &Reader<'_>, m: &ObjId) -> Result<Decision> {
     })
 }
 
+/// Logistics, each field read on its own: a bad salary never hides the notice period.
 pub(crate) fn read_logistics(r: &Reader<'_>) -> Result<Logistics> {
-    let Some(l) = r.map(&ObjId::Root, "logistics", "logistics")? else {
+    let Some(l) = r.or(r.map(&ObjId::Root, "logistics", "logistics"), None)? else {
         return Ok(Logistics::default());
     };
-    let risk = r.str(&l, "riskTolerance", "logistics.riskTolerance")?;
-    let notice = r.int(&l, "noticePeriodDays", "logistics.noticePeriodDays")?;
-    Ok(Logistics {
-        risk_tolerance: match risk {
-            None => None,
-            Some(s) => Some(RiskTolerance::parse(&s).ok_or(Error::InvalidField {
+    let risk_tolerance = r.or(
+        r.str(&l, "riskTolerance", "logistics.riskTolerance").and_then(|risk| match risk {
+            None => Ok(None),
+            Some(s) => RiskTolerance::parse(&s).map(Some).ok_or(Error::InvalidField {
                 id: r.id,
                 path: "logistics.riskTolerance".into(),
                 expected: "comfortable, cautious or averse",
-            })?),
-        },
-        risk_notes: r.str(&l, "riskNotes", "logistics.riskNotes")?,
-        salary: match r.map(&l, "salary", "logistics.salary")? {
-            None => None,
-            Some(m) => Some(read_salary(r, &m, "logistics.salary")?),
-        },
-        start_date: r.date(&l, "startDate", "logistics.startDate")?,
-        notice_period_days: match notice {
-            None => None,
-            Some(n) => Some(u32::try_from(n).map_err(|_| Error::InvalidField {
+            }),
+        }),
+        None,
+    )?;
+    let notice_period_days = r.or(
+        r.int(&l, "noticePeriodDays", "logistics.noticePeriodDays").and_then(|notice| match notice {
+            None => Ok(None),
+            Some(n) => u32::try_from(n).map(Some).map_err(|_| Error::InvalidField {
                 id: r.id,
                 path: "logistics.noticePeriodDays".into(),
                 expected: "a non-negative number of days",
-            })?),
-        },
+            }),
+        }),
+        None,
+    )?;
+    let salary = r.or(
+        r.map(&l, "salary", "logistics.salary").and_then(|m| match m {
+            None => Ok(None),
+            Some(m) => read_salary(r, &m, "logistics.salary").map(Some),
+        }),
+        None,
+    )?;
+    Ok(Logistics {
+        risk_tolerance,
+        risk_notes: r.or(r.str(&l, "riskNotes", "logistics.riskNotes"), None)?,
+        salary,
+        start_date: r.or(r.date(&l, "startDate", "logistics.startDate"), None)?,
+        notice_period_days,
     })
 }
 
 pub(crate) fn read(doc: &AutoCommit, id: DocumentId) -> Result<Candidate> {
+    read_with_problems(doc, id).map(|(c, _)| c)
+}
+
+/// The candidate, and the values it had to skip. Only a document that is not a candidate
+/// fails; any bad value is skipped and reported.
+pub(crate) fn read_with_problems(doc: &AutoCommit, id: DocumentId) -> Result<(Candidate, Vec<FieldProblem>)> {
     let r = Reader::new(doc, id);
     r.check_kind("candidate")?;
     let root = ObjId::Root;
-    let profile = r
-        .map(&root, "profile", "profile")?
-        .ok_or(Error::InvalidField {
-            id,
-            path: "profile".into(),
-            expected: "a map (missing)",
-        })?;
+    let profile = r.or(
+        r.map(&root, "profile", "profile").and_then(|p| {
+            p.map(Some).ok_or(Error::InvalidField {
+                id,
+                path: "profile".into(),
+                expected: "a map (missing)",
+            })
+        }),
+        None,
+    )?;
     let mut events = Vec::new();
-    if let Some(list) = r.list(&root, "events", "events")? {
-        for (i, m) in r.list_maps(&list, "events")?.into_iter().enumerate() {
+    if let Some(list) = r.or(r.list(&root, "events", "events"), None)? {
+        let read = r.each(r.list_maps(&list, "events")?, |_, (i, m)| {
             let path = format!("events[{i}]");
             let kind = r.required_str(&m, "kind", &format!("{path}.kind"))?;
             // An event kind from a newer peer is kept in the document but not shown.
-            let Some(kind) = CandidateEventKind::parse(&kind) else { continue };
-            events.push(CandidateEvent {
+            let Some(kind) = CandidateEventKind::parse(&kind) else { return Ok(None) };
+            Ok(Some(CandidateEvent {
                 kind,
                 at: r.time(&m, "at", &format!("{path}.at"))?.ok_or(Error::InvalidField {
                     id,
                     path: format!("{path}.at"),
                     expected: "a timestamp (missing)",
                 })?,
-                by: r.interviewer(&m, "by", &format!("{path}.by"))?,
-                note: r.str(&m, "note", &format!("{path}.note"))?,
-            });
-        }
+                by: r.or(r.interviewer(&m, "by", &format!("{path}.by")), None)?,
+                note: r.or(r.str(&m, "note", &format!("{path}.note")), None)?,
+            }))
+        })?;
+        events = read.into_iter().flatten().collect();
     }
     let mut interviews = Vec::new();
-    if let Some(list) = r.list(&root, "interviews", "interviews")? {
-        for (i, s) in r.list_strings(&list, "interviews")?.into_iter().enumerate() {
-            let iid = s.parse().map_err(|_| Error::InvalidField {
+    if let Some(list) = r.or(r.list(&root, "interviews", "interviews"), None)? {
+        let ids = r.each(r.list_strings(&list, "interviews")?, |_, (i, s)| {
+            s.parse::<DocumentId>().map_err(|_| Error::InvalidField {
                 id,
                 path: format!("interviews[{i}]"),
                 expected: "a document id",
-            })?;
+            })
+        })?;
+        for iid in ids {
             if !interviews.contains(&iid) {
                 interviews.push(iid);
             }
         }
     }
-    let decision = match r.map(&root, "decision", "decision")? {
-        None => None,
-        Some(m) => Some(read_decision(&r, &m)?),
+    let decision = r.or(
+        r.map(&root, "decision", "decision").and_then(|m| m.map(|m| read_decision(&r, &m)).transpose()),
+        None,
+    )?;
+    let applied_at = r.or(
+        r.time(&root, "appliedAt", "appliedAt").and_then(|t| {
+            t.ok_or(Error::InvalidField {
+                id,
+                path: "appliedAt".into(),
+                expected: "a timestamp (missing)",
+            })
+        }),
+        // The earliest thing known to have happened, so durations stay sensible.
+        events.iter().map(|e| e.at).min().unwrap_or_default(),
+    )?;
+    let (name, role, source, contact) = match &profile {
+        None => (String::new(), String::new(), None, None),
+        Some(p) => (
+            r.or(r.required_str(p, "name", "profile.name"), String::new())?,
+            r.or(r.str(p, "role", "profile.role"), None)?.unwrap_or_default(),
+            r.or(r.str(p, "source", "profile.source"), None)?,
+            r.or(r.str(p, "contact", "profile.contact"), None)?,
+        ),
     };
-    Ok(Candidate {
+    let candidate = Candidate {
         id,
-        schema_version: r.schema_version()?,
-        name: r.required_str(&profile, "name", "profile.name")?,
-        role: r.str(&profile, "role", "profile.role")?.unwrap_or_default(),
-        source: r.str(&profile, "source", "profile.source")?,
-        contact: r.str(&profile, "contact", "profile.contact")?,
-        applied_at: r.time(&root, "appliedAt", "appliedAt")?.ok_or(Error::InvalidField {
-            id,
-            path: "appliedAt".into(),
-            expected: "a timestamp (missing)",
-        })?,
+        schema_version: r.or(r.schema_version(), 0)?,
+        name,
+        role,
+        source,
+        contact,
+        applied_at,
         events,
         logistics: read_logistics(&r)?,
         interviews,
         decision,
-    })
+    };
+    Ok((candidate, r.into_problems()))
 }

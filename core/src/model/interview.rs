@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::scorecard::{read_submitted, Scorecard};
-use super::schema::{ts, Reader, SCHEMA_VERSION};
+use super::schema::{ts, FieldProblem, Reader, SCHEMA_VERSION};
 use super::template::{read_stages, write_stages, Stage, Template};
 use crate::error::{Error, Result};
 use crate::ids::{DocumentId, InterviewerId};
@@ -331,6 +331,13 @@ pub(crate) fn ensure_notes_obj(doc: &mut AutoCommit, id: DocumentId, stage: &str
 }
 
 pub(crate) fn read(doc: &AutoCommit, id: DocumentId) -> Result<Interview> {
+    read_with_problems(doc, id).map(|(i, _)| i)
+}
+
+/// The interview, and the values it had to skip. Only a document that is not an interview at
+/// all, or names no candidate, fails: any other bad value is skipped and reported, so notes
+/// stay readable and typeable whatever a peer wrote.
+pub(crate) fn read_with_problems(doc: &AutoCommit, id: DocumentId) -> Result<(Interview, Vec<FieldProblem>)> {
     let r = Reader::new(doc, id);
     r.check_kind("interview")?;
     let root = ObjId::Root;
@@ -345,77 +352,97 @@ pub(crate) fn read(doc: &AutoCommit, id: DocumentId) -> Result<Interview> {
         .map_err(|_| missing("candidateId", "a document id"))?;
     let stages = read_stages(&r, &root, "stages")?;
     let mut panelists = Vec::new();
-    if let Some(list) = r.list(&root, "panelists", "panelists")? {
-        for (i, p) in r.list_strings(&list, "panelists")?.into_iter().enumerate() {
-            let p = InterviewerId::new(p)
-                .map_err(|_| missing(&format!("panelists[{i}]"), "an interviewer id"))?;
+    if let Some(list) = r.or(r.list(&root, "panelists", "panelists"), None)? {
+        let ids = r.each(r.list_strings(&list, "panelists")?, |_, (i, p)| {
+            InterviewerId::new(p).map_err(|_| missing(&format!("panelists[{i}]"), "an interviewer id"))
+        })?;
+        for p in ids {
             if !panelists.contains(&p) {
                 panelists.push(p);
             }
         }
     }
     let mut stage_starts = Vec::new();
-    if let Some(m) = r.map(&root, "stageStarts", "stageStarts")? {
+    if let Some(m) = r.or(r.map(&root, "stageStarts", "stageStarts"), None)? {
         for s in &stages {
-            if let Some(t) = r.time(&m, &s.key, &format!("stageStarts.{}", s.key))? {
+            if let Some(t) = r.or(r.time(&m, &s.key, &format!("stageStarts.{}", s.key)), None)? {
                 stage_starts.push((s.key.clone(), t));
             }
         }
     }
     let mut questions = Vec::new();
-    if let Some(list) = r.list(&root, "questions", "questions")? {
-        for (i, m) in r.list_maps(&list, "questions")?.into_iter().enumerate() {
+    if let Some(list) = r.or(r.list(&root, "questions", "questions"), None)? {
+        questions = r.each(r.list_maps(&list, "questions")?, |_, (i, m)| {
             let path = format!("questions[{i}]");
             let kind = r.required_str(&m, "kind", &format!("{path}.kind"))?;
-            questions.push(CandidateQuestion {
+            Ok(CandidateQuestion {
                 text: r.str(&m, "text", &format!("{path}.text"))?.unwrap_or_default(),
                 kind: QuestionKind::parse(&kind)
                     .ok_or_else(|| missing(&format!("{path}.kind"), "generic or specific"))?,
                 asked_at: r
                     .time(&m, "askedAt", &format!("{path}.askedAt"))?
                     .ok_or_else(|| missing(&format!("{path}.askedAt"), "a timestamp (missing)"))?,
-                noted_by: r.interviewer(&m, "by", &format!("{path}.by"))?,
-            });
-        }
+                noted_by: r.or(r.interviewer(&m, "by", &format!("{path}.by")), None)?,
+            })
+        })?;
     }
-    let next_steps = match r.map(&root, "nextSteps", "nextSteps")? {
+    let next_steps = match r.or(r.map(&root, "nextSteps", "nextSteps"), None)? {
         None => None,
         Some(m) => Some(NextSteps {
-            meet_next: match r.list(&m, "meetNext", "nextSteps.meetNext")? {
+            meet_next: match r.or(r.list(&m, "meetNext", "nextSteps.meetNext"), None)? {
                 None => Vec::new(),
-                Some(l) => r.list_strings(&l, "nextSteps.meetNext")?,
+                Some(l) => r.list_strings(&l, "nextSteps.meetNext")?.into_iter().map(|(_, s)| s).collect(),
             },
-            owner: r.interviewer(&m, "owner", "nextSteps.owner")?,
-            note: r.str(&m, "note", "nextSteps.note")?,
+            owner: r.or(r.interviewer(&m, "owner", "nextSteps.owner"), None)?,
+            note: r.or(r.str(&m, "note", "nextSteps.note"), None)?,
         }),
     };
-    let minutes = r.int(&root, "minutes", "minutes")?.unwrap_or(0);
+    let total: u32 = stages.iter().map(|s| s.minutes).sum();
+    let minutes = r.or(
+        r.int(&root, "minutes", "minutes").and_then(|m| match m {
+            None => Ok(total),
+            Some(m) => u32::try_from(m).ok().filter(|m| *m > 0).ok_or_else(|| missing("minutes", "a positive integer")),
+        }),
+        total,
+    )?;
     let submitted = read_submitted(&r)?
         .into_iter()
         .map(|s| (s.interviewer, s.submitted_at))
         .collect();
-    Ok(Interview {
+    let booked_at = r.or(r.time(&root, "bookedAt", "bookedAt"), None)?;
+    let scheduled_start = r.or(
+        r.time(&root, "scheduledStart", "scheduledStart")
+            .and_then(|t| t.ok_or_else(|| missing("scheduledStart", "a timestamp (missing)"))),
+        // Something to show the interview by; the problem says the real one is unreadable.
+        booked_at.unwrap_or_default(),
+    )?;
+    let lead = r.or(
+        r.interviewer(&root, "lead", "lead")
+            .and_then(|l| l.map(Some).ok_or_else(|| missing("lead", "an interviewer id (missing)"))),
+        None,
+    )?;
+    let Some(lead) = lead.or_else(|| panelists.first().cloned()) else {
+        return Err(missing("lead", "an interviewer id (and no panelist to fall back on)"));
+    };
+    let interview = Interview {
         id,
-        schema_version: r.schema_version()?,
+        schema_version: r.or(r.schema_version(), 0)?,
         candidate_id,
-        title: r.str(&root, "title", "title")?,
-        template_name: r.str(&root, "templateName", "templateName")?.unwrap_or_default(),
-        booked_at: r.time(&root, "bookedAt", "bookedAt")?,
+        title: r.or(r.str(&root, "title", "title"), None)?,
+        template_name: r.or(r.str(&root, "templateName", "templateName"), None)?.unwrap_or_default(),
+        booked_at,
         stages,
-        scheduled_start: r
-            .time(&root, "scheduledStart", "scheduledStart")?
-            .ok_or_else(|| missing("scheduledStart", "a timestamp (missing)"))?,
-        minutes: u32::try_from(minutes).map_err(|_| missing("minutes", "a positive integer"))?,
-        lead: r
-            .interviewer(&root, "lead", "lead")?
-            .ok_or_else(|| missing("lead", "an interviewer id (missing)"))?,
+        scheduled_start,
+        minutes,
+        lead,
         panelists,
         stage_starts,
-        ended_at: r.time(&root, "endedAt", "endedAt")?,
+        ended_at: r.or(r.time(&root, "endedAt", "endedAt"), None)?,
         questions,
         next_steps,
         submitted,
-    })
+    };
+    Ok((interview, r.into_problems()))
 }
 
 /// Every stage's notes, in stage order.

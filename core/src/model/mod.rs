@@ -16,5 +16,6 @@ pub use interview::{
     CandidateQuestion, Interview, InterviewClock, NewInterview, NextSteps, QuestionKind,
     StageTiming,
 };
+pub use schema::FieldProblem;
 pub use scorecard::{Ratings, Recommendation, Scorecard, ScorecardDraft, ScorecardView};
 pub use template::{Probe, Prompt, Stage, Template, PLAYBOOK_NAME};

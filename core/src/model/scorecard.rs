@@ -163,12 +163,13 @@ pub(crate) fn write_submitted(
     Ok(())
 }
 
+/// The submitted scorecards; one that is malformed is skipped and recorded as a problem,
+/// never hiding the others.
 pub(crate) fn read_submitted(r: &Reader<'_>) -> Result<Vec<Scorecard>> {
-    let Some(cards) = r.map(&ObjId::Root, "scorecards", "scorecards")? else {
+    let Some(cards) = r.or(r.map(&ObjId::Root, "scorecards", "scorecards"), None)? else {
         return Ok(Vec::new());
     };
-    let mut out = Vec::new();
-    for key in r.keys(&cards) {
+    r.each(r.keys(&cards), |_, key| {
         let path = format!("scorecards.{key}");
         let m = r.map(&cards, &key, &path)?.ok_or(Error::InvalidField {
             id: r.id,
@@ -197,7 +198,7 @@ pub(crate) fn read_submitted(r: &Reader<'_>) -> Result<Vec<Scorecard>> {
             ratings.set(i, v);
         }
         let rec = r.required_str(&m, "recommendation", &format!("{path}.recommendation"))?;
-        out.push(Scorecard {
+        Ok(Scorecard {
             interviewer,
             ratings,
             recommendation: Recommendation::parse(&rec).ok_or(Error::InvalidField {
@@ -213,9 +214,8 @@ pub(crate) fn read_submitted(r: &Reader<'_>) -> Result<Vec<Scorecard>> {
                     path: format!("{path}.submittedAt"),
                     expected: "a timestamp (missing)",
                 })?,
-        });
-    }
-    Ok(out)
+        })
+    })
 }
 
 /// What a viewer may see of an interview's submitted scorecards.

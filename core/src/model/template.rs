@@ -213,34 +213,43 @@ pub(crate) fn write_stages(doc: &mut AutoCommit, parent: &ObjId, key: &str, stag
     Ok(())
 }
 
+/// The stages of a template or interview. A stage without a usable key is skipped; a bad
+/// title, budget, guidance or prompt is skipped alone; each is recorded as a problem.
 pub(crate) fn read_stages(r: &Reader<'_>, parent: &ObjId, key: &str) -> Result<Vec<Stage>> {
-    let Some(list) = r.list(parent, key, key)? else {
+    let Some(list) = r.or(r.list(parent, key, key), None)? else {
         return Ok(Vec::new());
     };
-    let mut stages = Vec::new();
-    for (i, m) in r.list_maps(&list, key)?.into_iter().enumerate() {
+    let mut seen = std::collections::HashSet::new();
+    let stages = r.each(r.list_maps(&list, key)?, |_, (i, m)| {
         let path = format!("{key}[{i}]");
         let mut prompts = Vec::new();
-        if let Some(pl) = r.list(&m, "prompts", &format!("{path}.prompts"))? {
-            for (j, pm) in r.list_maps(&pl, &format!("{path}.prompts"))?.into_iter().enumerate() {
+        if let Some(pl) = r.or(r.list(&m, "prompts", &format!("{path}.prompts")), None)? {
+            prompts = r.each(r.list_maps(&pl, &format!("{path}.prompts"))?, |_, (j, pm)| {
                 let ppath = format!("{path}.prompts[{j}]");
-                prompts.push(Prompt {
-                    text: r.str(&pm, "text", &ppath)?.unwrap_or_default(),
+                Ok(Prompt {
+                    text: r.str(&pm, "text", &format!("{ppath}.text"))?.unwrap_or_default(),
                     // A probe we don't know (from a newer peer) is shown as a plain prompt.
-                    probe: r.str(&pm, "probe", &ppath)?.as_deref().and_then(Probe::parse),
-                });
-            }
+                    probe: r.or(r.str(&pm, "probe", &format!("{ppath}.probe")), None)?.as_deref().and_then(Probe::parse),
+                })
+            })?;
         }
-        let minutes = r.int(&m, "minutes", &format!("{path}.minutes"))?.unwrap_or(0);
-        stages.push(Stage {
+        let mpath = format!("{path}.minutes");
+        let minutes = r.or(
+            r.int(&m, "minutes", &mpath).and_then(|v| {
+                u32::try_from(v.unwrap_or(0)).map_err(|_| Error::InvalidField { id: r.id, path: mpath.clone(), expected: "a number of minutes" })
+            }),
+            0,
+        )?;
+        Ok(Stage {
             key: r.required_str(&m, "key", &format!("{path}.key"))?,
-            title: r.str(&m, "title", &path)?.unwrap_or_default(),
-            minutes: u32::try_from(minutes).unwrap_or(0),
-            guidance: r.str(&m, "guidance", &path)?.unwrap_or_default(),
+            title: r.or(r.str(&m, "title", &format!("{path}.title")), None)?.unwrap_or_default(),
+            minutes,
+            guidance: r.or(r.str(&m, "guidance", &format!("{path}.guidance")), None)?.unwrap_or_default(),
             prompts,
-        });
-    }
-    Ok(stages)
+        })
+    })?;
+    // Two stages with one key (concurrent inserts) would share notes: the first one wins.
+    Ok(stages.into_iter().filter(|s| seen.insert(s.key.clone())).collect())
 }
 
 pub(crate) fn write_template(doc: &mut AutoCommit, t: &Template) -> Result<()> {

@@ -28,6 +28,9 @@ pub(crate) struct OpenDoc {
     /// Stages typed in since the last fold, whose indexed notes need rewriting.
     pub dirty_notes: std::collections::BTreeSet<String>,
     pub actor_registered: bool,
+    /// Since when changes from peers have waited for dependencies, and how many messages
+    /// have arrived since; they are dropped (with a problem) once either is too large.
+    pub orphans: Option<(std::time::Instant, u32)>,
 }
 
 pub(crate) struct StoredDoc {
@@ -165,10 +168,35 @@ pub(crate) fn validate_incoming(bytes: &[u8]) -> std::result::Result<usize, Stri
     Ok(chunks)
 }
 
+/// Marks a document unusable, keeping its bytes for salvage. The sync state agreed with
+/// peers is dropped, so the next panel member met sends a whole healthy copy.
 pub(crate) fn quarantine(conn: &Connection, id: DocumentId, reason: &str, now_ms: i64) -> Result<()> {
     conn.execute(
         "UPDATE documents SET quarantine_reason = ?2, quarantined_at = ?3 WHERE id = ?1",
         params![&id.as_bytes()[..], reason, now_ms],
+    )?;
+    conn.execute("DELETE FROM sync_states WHERE doc_id = ?1", [&id.as_bytes()[..]])?;
+    Ok(())
+}
+
+/// A quarantined document's stored bytes (snapshot, then chunks), for salvage.
+pub(crate) fn quarantined_bytes(conn: &Connection, id: DocumentId) -> Result<Vec<u8>> {
+    let key = &id.as_bytes()[..];
+    let mut bytes: Vec<u8> = conn.query_row("SELECT snapshot FROM documents WHERE id = ?1", [key], |r| r.get(0))?;
+    let mut q = conn.prepare_cached("SELECT bytes FROM chunks WHERE doc_id = ?1 ORDER BY seq")?;
+    let mut rows = q.query([key])?;
+    while let Some(row) = rows.next()? {
+        bytes.extend_from_slice(row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
+    }
+    Ok(bytes)
+}
+
+/// Replaces a quarantined document by a verified healthy copy and lifts the quarantine.
+pub(crate) fn restore(conn: &Connection, id: DocumentId, snapshot: &[u8]) -> Result<()> {
+    replace_with_snapshot(conn, id, snapshot)?;
+    conn.execute(
+        "UPDATE documents SET quarantine_reason = NULL, quarantined_at = NULL WHERE id = ?1",
+        [&id.as_bytes()[..]],
     )?;
     Ok(())
 }

@@ -21,16 +21,20 @@ pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
 
 /// Rewrites the rows derived from one document. A document whose fields a peer wrote with
 /// the wrong types keeps its last good rows and gets its problem recorded.
-pub(crate) fn update(conn: &Connection, id: DocumentId, kind: DocKind, doc: &AutoCommit) -> Result<()> {
+pub(crate) fn update(conn: &Connection, id: DocumentId, kind: DocKind, doc: &mut AutoCommit, now: i64) -> Result<()> {
     super::conflicts::index_conflicts(conn, id, kind, doc)?;
     match kind {
-        DocKind::Candidate => match candidate::read(doc, id) {
-            Ok(c) => write_candidate(conn, &c),
+        DocKind::Candidate => match candidate::read_with_problems(doc, id) {
+            Ok((c, problems)) => {
+                super::problems::record_fields(conn, id, doc, &problems, now)?;
+                write_candidate(conn, &c)
+            }
             Err(e @ Error::InvalidField { .. }) => record_problem(conn, id, &e),
             Err(e) => Err(e),
         },
-        DocKind::Interview => match interview::read(doc, id) {
-            Ok(i) => {
+        DocKind::Interview => match interview::read_with_problems(doc, id) {
+            Ok((i, problems)) => {
+                super::problems::record_fields(conn, id, doc, &problems, now)?;
                 write_interview(conn, &i)?;
                 let notes = interview::all_notes(doc, id, &i.stages)?;
                 write_notes(conn, id, notes.iter().map(|(k, t)| (k.as_str(), t.as_str())))

@@ -167,7 +167,7 @@ impl Store {
             params![
                 &id.as_bytes()[..],
                 serde_json::to_string(&draft).expect("plain struct serializes"),
-                Utc::now().timestamp_millis()
+                self.now_ms()
             ],
         )?;
         Ok(())

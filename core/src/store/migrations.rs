@@ -115,6 +115,20 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (doc_id, field)
     );
     "#,
+    // 2: problems met in what peers wrote (skipped values, orphaned changes, healing).
+    r#"
+    CREATE TABLE problems (
+        doc_id BLOB NOT NULL,
+        kind TEXT NOT NULL,
+        path TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        actor TEXT,
+        author TEXT,
+        written_at INTEGER,
+        seen_at INTEGER NOT NULL,
+        PRIMARY KEY (doc_id, kind, path)
+    );
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -6,11 +6,13 @@
 mod candidates;
 mod conflicts;
 mod documents;
+mod heal;
 mod index;
 mod interviews;
 mod migrations;
 mod observe;
 mod pending;
+mod problems;
 mod queries;
 mod sync;
 
@@ -24,6 +26,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 pub use conflicts::{Conflict, ConflictValue};
 pub use documents::QuarantinedDocument;
+pub use problems::{Problem, ProblemKind};
 pub use observe::{DocumentState, Subscription};
 pub use queries::InterviewView;
 pub use pending::{Clock, CommitPolicy, ManualClock, SystemClock};
@@ -87,6 +90,9 @@ pub struct StoreOptions {
     /// (after their pending edits are folded).
     pub max_open_documents: usize,
     pub clock: std::sync::Arc<dyn Clock>,
+    /// Seeds the store's non-secret randomness (actor, document, storage and peer ids), so
+    /// tests replay exactly; `None` in the apps.
+    pub seed: Option<u64>,
 }
 
 impl Default for StoreOptions {
@@ -96,9 +102,15 @@ impl Default for StoreOptions {
             offline_policy: CommitPolicy::offline(),
             max_open_documents: 64,
             clock: std::sync::Arc::new(SystemClock),
+            seed: None,
         }
     }
 }
+
+/// How long changes may wait for their dependencies before they are dropped.
+pub const ORPHAN_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+/// How many sync messages may arrive while changes wait, before they are dropped.
+const ORPHAN_MESSAGES: u32 = 256;
 
 pub struct Store {
     conn: Connection,
@@ -114,10 +126,9 @@ pub struct Store {
     observers: std::sync::Arc<std::sync::Mutex<observe::Registry>>,
     /// Documents shared with a connected peer, each held by its connections' tokens.
     live: HashMap<DocumentId, Vec<std::sync::Weak<()>>>,
-}
-
-fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
+    entropy: crate::clock::Entropy,
+    /// Copies of quarantined documents arriving from peers, until they are whole.
+    healing: HashMap<DocumentId, AutoCommit>,
 }
 
 impl Store {
@@ -146,7 +157,11 @@ impl Store {
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrations::migrate(&mut conn)?;
-        let actor = Self::install_actor(&conn)?;
+        let entropy = match options.seed {
+            Some(seed) => crate::clock::Entropy::seeded(seed),
+            None => crate::clock::Entropy::from_os(),
+        };
+        let actor = Self::install_actor(&conn, &entropy)?;
         conn.execute(
             "INSERT INTO meta(key, value) VALUES ('identity', ?1)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -163,6 +178,8 @@ impl Store {
             unchecked_commits: 0,
             observers: Default::default(),
             live: HashMap::new(),
+            entropy,
+            healing: HashMap::new(),
         })
     }
 
@@ -190,7 +207,7 @@ impl Store {
         }))
     }
 
-    fn install_actor(conn: &Connection) -> Result<ActorId> {
+    fn install_actor(conn: &Connection, entropy: &crate::clock::Entropy) -> Result<ActorId> {
         let existing: Option<Vec<u8>> = conn
             .query_row("SELECT value FROM meta WHERE key = 'actor'", [], |r| r.get(0))
             .optional()?;
@@ -199,7 +216,7 @@ impl Store {
                 return Ok(ActorId::from(bytes));
             }
         }
-        let bytes: [u8; 16] = rand::random();
+        let bytes: [u8; 16] = entropy.bytes();
         conn.execute(
             "INSERT INTO meta(key, value) VALUES ('actor', ?1)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -213,7 +230,7 @@ impl Store {
     pub fn rotate_actor(&mut self) -> Result<()> {
         self.flush()?;
         self.conn.execute("DELETE FROM meta WHERE key = 'actor'", [])?;
-        self.actor = Self::install_actor(&self.conn)?;
+        self.actor = Self::install_actor(&self.conn, &self.entropy)?;
         self.docs.clear();
         self.recent.clear();
         Ok(())
@@ -300,7 +317,7 @@ impl Store {
             Ok(doc) => doc,
             Err(e) => {
                 let reason = e.to_string();
-                documents::quarantine(&self.conn, id, &reason, now_ms())?;
+                documents::quarantine(&self.conn, id, &reason, self.now_ms())?;
                 if stored.kind == DocKind::Candidate {
                     index::record_problem(&self.conn, id, &e)?;
                 }
@@ -347,11 +364,11 @@ impl Store {
         kind: DocKind,
         init: impl FnOnce(&mut AutoCommit) -> Result<()>,
     ) -> Result<DocumentId> {
-        let id = DocumentId::random();
+        let id = DocumentId::from_bytes(self.entropy.bytes());
         let mut doc = AutoCommit::new_with_encoding(TextEncoding::Utf16CodeUnit).with_actor(self.actor.clone());
         init(&mut doc)?;
         register_author(&mut doc, &self.actor, &self.me.id)?;
-        doc.commit_with(commit_options());
+        doc.commit_with(self.commit_options());
         self.store_new(id, kind, doc, Origin::Local)?;
         Ok(id)
     }
@@ -360,9 +377,10 @@ impl Store {
     /// transaction, and keeps it open.
     pub(crate) fn store_new(&mut self, id: DocumentId, kind: DocKind, mut doc: AutoCommit, origin: Origin) -> Result<()> {
         let snapshot = doc.save();
+        let now = self.now_ms();
         let tx = self.conn.unchecked_transaction()?;
         documents::insert_new(&tx, id, kind, &snapshot)?;
-        index::update(&tx, id, kind, &doc)?;
+        index::update(&tx, id, kind, &mut doc, now)?;
         tx.commit()?;
         self.adopt(id, kind, doc, snapshot.len(), 0);
         self.evict_if_needed()?;
@@ -388,6 +406,7 @@ impl Store {
                 notes: HashMap::new(),
                 dirty_notes: Default::default(),
                 actor_registered,
+                orphans: None,
             },
         );
         self.touch(id);
@@ -434,7 +453,7 @@ impl Store {
         extra: impl FnOnce(&Transaction<'_>) -> Result<()>,
     ) -> Result<()> {
         let od = self.docs.get_mut(&id).expect("persist on an open document");
-        od.doc.commit_with(commit_options());
+        od.doc.commit_with(commit_options(self.options.clock.wall()));
         // The common case, folding our own keystrokes, adds exactly one change on top of
         // what is saved: take its bytes directly instead of walking the change graph.
         let chunk = match od.doc.get_last_local_change() {
@@ -444,6 +463,7 @@ impl Store {
             _ => od.doc.save_after(&od.saved_heads),
         };
         let had_pending = od.pending.is_some();
+        let now = self.options.clock.wall().timestamp_millis();
         let result = (|| -> Result<()> {
             let tx = self.conn.unchecked_transaction()?;
             if !chunk.is_empty() {
@@ -454,7 +474,7 @@ impl Store {
                     .execute([&id.as_bytes()[..]])?;
             }
             if reindex {
-                index::update(&tx, id, od.kind, &od.doc)?;
+                index::update(&tx, id, od.kind, &mut od.doc, now)?;
             } else if !od.dirty_notes.is_empty() {
                 let notes = &od.notes;
                 index::write_notes(
@@ -544,11 +564,27 @@ impl Store {
                 self.fold(id)?;
             }
             self.compact_if_due(id)?;
+            self.expire_orphans(id, now)?;
         }
         if self.unchecked_commits > 200 {
             self.checkpoint()?;
         }
         Ok(())
+    }
+
+    /// Changes waiting for dependencies live only in Automerge's memory queue. Once they
+    /// have waited too long, or too many messages came meanwhile, the document is reloaded
+    /// from disk, which drops them; a reconnect asks the peer for everything again.
+    fn expire_orphans(&mut self, id: DocumentId, now: std::time::Instant) -> Result<()> {
+        let Some(od) = self.docs.get(&id) else { return Ok(()) };
+        let Some((since, messages)) = od.orphans else { return Ok(()) };
+        if now.duration_since(since) < ORPHAN_TTL && messages < ORPHAN_MESSAGES {
+            return Ok(());
+        }
+        self.fold(id)?;
+        self.forget(id);
+        let detail = format!("changes waited {} s for dependencies that never arrived", now.duration_since(since).as_secs());
+        problems::record(&self.conn, id, ProblemKind::OrphanChanges, "changes", &detail, self.now_ms())
     }
 
     /// Folds every pending keystroke and compacts where due; the store is then fully
@@ -567,6 +603,12 @@ impl Store {
         self.flush()?;
         self.docs.clear();
         Ok(())
+    }
+
+    /// Problems met in what peers wrote, oldest first: values skipped by the readers,
+    /// orphaned changes dropped, documents healed. `None` lists every document's.
+    pub fn problems(&self, document: Option<DocumentId>) -> Result<Vec<Problem>> {
+        problems::list(&self.conn, document)
     }
 
     pub fn quarantined(&self) -> Result<Vec<QuarantinedDocument>> {
@@ -738,6 +780,7 @@ impl Store {
             Some((kind, None)) => {
                 // Automerge's incremental load silently skips what it cannot parse; decode
                 // strictly first so damaged bytes are an error, not a partial merge.
+                crate::sync::guard::check_chunks(bytes, &Default::default()).map_err(|e| malformed(&e))?;
                 documents::validate_incoming(bytes).map_err(|e| malformed(&e))?;
                 let od = self.open_folded(id, kind)?;
                 let before = od.doc.get_heads();
@@ -761,6 +804,7 @@ impl Store {
                 Ok(())
             }
             None => {
+                crate::sync::guard::check_chunks(bytes, &Default::default()).map_err(|e| malformed(&e))?;
                 let doc = documents::decode(id, bytes).map_err(|e| malformed(&e))?;
                 let kind = kind_from_root(&doc)?;
                 self.store_new(id, kind, doc, Origin::Remote)
@@ -794,6 +838,28 @@ impl Store {
             Some((_, Some(reason))) => Err(Error::Quarantined { id, reason }),
             Some((k, None)) => Ok(k),
         }
+    }
+
+    /// Wall-clock time by the injected clock.
+    pub fn now(&self) -> chrono::DateTime<Utc> {
+        self.options.clock.wall()
+    }
+
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.now().timestamp_millis()
+    }
+
+    pub(crate) fn commit_options(&self) -> automerge::transaction::CommitOptions {
+        commit_options(self.now())
+    }
+
+    pub(crate) fn clock_handle(&self) -> std::sync::Arc<dyn Clock> {
+        self.options.clock.clone()
+    }
+
+    /// Non-secret random bytes (ids), from the store's seeded or OS source.
+    pub(crate) fn random_bytes<const N: usize>(&self) -> [u8; N] {
+        self.entropy.bytes()
     }
 
     pub(crate) fn conn(&self) -> &Connection {
@@ -830,8 +896,8 @@ pub(crate) fn kind_from_root(doc: &AutoCommit) -> Result<DocKind> {
     .ok_or_else(|| Error::invalid("the document does not say what kind it is"))
 }
 
-fn commit_options() -> automerge::transaction::CommitOptions {
-    automerge::transaction::CommitOptions::default().with_time(Utc::now().timestamp())
+fn commit_options(now: chrono::DateTime<Utc>) -> automerge::transaction::CommitOptions {
+    automerge::transaction::CommitOptions::default().with_time(now.timestamp())
 }
 
 /// Documents record which interviewer each actor is, so a conflict can name who wrote what.

@@ -6,44 +6,9 @@
 
 use std::time::{Duration, Instant};
 
+pub use crate::clock::{Clock, ManualClock, SystemClock};
+
 use serde::{Deserialize, Serialize};
-
-/// The commit policy's sense of time. The system clock in the apps; a manual one in
-/// benchmarks and tests that replay 45 minutes of typing in a second.
-pub trait Clock: Send + Sync {
-    fn now(&self) -> Instant;
-}
-
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Instant {
-        Instant::now()
-    }
-}
-
-/// A clock that moves only when told to.
-#[derive(Clone)]
-pub struct ManualClock(std::sync::Arc<std::sync::Mutex<Instant>>);
-
-impl Default for ManualClock {
-    fn default() -> Self {
-        ManualClock(std::sync::Arc::new(std::sync::Mutex::new(Instant::now())))
-    }
-}
-
-impl ManualClock {
-    pub fn advance(&self, by: Duration) {
-        let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        *t += by;
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Instant {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
 
 /// When the pending keystrokes of a document become one Automerge change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -20,7 +20,7 @@ impl Store {
         if let Some(s) = existing {
             return Ok(s);
         }
-        let id: [u8; 16] = rand::random();
+        let id: [u8; 16] = self.random_bytes();
         let s = id.iter().map(|b| format!("{b:02x}")).collect::<String>();
         self.conn()
             .execute("INSERT INTO meta(key, value) VALUES ('storage_id', ?1)", [&s])?;
@@ -57,7 +57,7 @@ impl Store {
     /// it needs. For a document we lack, the message asks for it.
     pub(crate) fn generate_sync_message(&mut self, id: DocumentId, state: &mut State) -> Result<Option<Vec<u8>>> {
         match documents::kind_of(self.conn(), id)? {
-            Some((_, Some(reason))) => Err(Error::Quarantined { id, reason }),
+            Some((_, Some(_))) => Ok(self.healing_sync_message(id, state)),
             Some((kind, None)) => {
                 let od = self.open_folded(id, kind)?;
                 Ok(od.doc.sync().generate_sync_message(state).map(Message::encode))
@@ -76,7 +76,7 @@ impl Store {
         message: Message,
     ) -> Result<bool> {
         match documents::kind_of(self.conn(), id)? {
-            Some((_, Some(reason))) => Err(Error::Quarantined { id, reason }),
+            Some((kind, Some(_))) => self.receive_healing(id, kind, state, message),
             Some((kind, None)) => {
                 let od = self.open_folded(id, kind)?;
                 let before = od.doc.get_heads();
@@ -85,11 +85,14 @@ impl Store {
                     self.forget(id);
                     return Err(Error::invalid(format!("sync message rejected: {e}")));
                 }
-                if !od.doc.get_missing_deps(&[]).is_empty() {
-                    // Changes wait for their dependencies in Automerge's queue; nothing of
-                    // them is visible or saved until those arrive.
-                    return Ok(false);
-                }
+                // Changes whose dependencies have not arrived wait in Automerge's queue,
+                // invisible; everything else in the message is applied, so it is saved and
+                // indexed now. Waiting for the queue to drain kept later changes (and the
+                // notes cache) behind an orphan that might never be resolved.
+                let orphaned = !od.doc.get_missing_deps(&[]).is_empty();
+                let now = self.options.clock.now();
+                let od = self.docs.get_mut(&id).expect("opened");
+                od.orphans = if orphaned { Some(od.orphans.map_or((now, 1), |(t, n)| (t, n + 1))) } else { None };
                 if od.doc.get_heads() == before {
                     return Ok(false);
                 }

@@ -67,7 +67,7 @@ impl Connection {
     pub fn new(store: &Store, role: Role, grant: Grant) -> Result<Connection, SyncError> {
         let me = format!(
             "panelnotes-{}",
-            rand::random::<[u8; 8]>().iter().map(|b| format!("{b:02x}")).collect::<String>()
+            store.random_bytes::<8>().iter().map(|b| format!("{b:02x}")).collect::<String>()
         );
         let metadata = PeerMetadata {
             storage_id: Some(store.storage_id()?),
@@ -292,6 +292,13 @@ impl Connection {
                 sender: self.me.clone(),
                 target: remote.to_owned(),
                 document,
+            });
+            return Ok(());
+        }
+        if let Err(e) = super::guard::check_sync_message(&data, &super::guard::Limits::default()) {
+            events.push(Event::Rejected {
+                document,
+                error: format!("sync message refused: {e}"),
             });
             return Ok(());
         }

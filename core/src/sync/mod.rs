@@ -4,6 +4,7 @@
 //! connection left off, and a share policy (`Grant`) decides which documents a peer may learn.
 
 mod connection;
+pub mod guard;
 pub mod wire;
 
 use std::collections::BTreeSet;

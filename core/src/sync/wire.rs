@@ -154,6 +154,9 @@ impl WireMessage {
         if frame.len() > MAX_FRAME {
             return Err(SyncError::Oversized { size: frame.len(), max: MAX_FRAME });
         }
+        // Count the items before a decoder builds one value each for them.
+        super::guard::check_cbor(frame, &super::guard::Limits::default())
+            .map_err(|e| SyncError::Malformed(format!("frame refused: {e}")))?;
         let mut reader = frame;
         let value: Value = ciborium::from_reader(&mut reader)
             .map_err(|e| SyncError::Malformed(format!("not CBOR: {e}")))?;

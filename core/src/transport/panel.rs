@@ -133,7 +133,7 @@ impl Store {
                 &p.candidate.as_bytes()[..],
                 &p.secret[..],
                 &p.tag()[..],
-                chrono::Utc::now().timestamp_millis()
+                self.now_ms()
             ],
         )?;
         Ok(())
