@@ -34,7 +34,7 @@ fn heads(s: &SharedStore, d: DocumentId) -> Vec<String> {
 }
 
 fn opts() -> LanOptions {
-    LanOptions { quiet: Duration::from_millis(250), timeout: Duration::from_secs(20) }
+    LanOptions { quiet: Duration::from_millis(250), timeout: Duration::from_secs(20), ..Default::default() }
 }
 
 #[test]
@@ -205,4 +205,121 @@ fn connections_cut_at_random_points_resume_and_converge() {
     assert_eq!(ben.lock().unwrap().notes(i, "pitch").unwrap(), pitch);
     let again = sync_with(&ben, server.local_addr(), &panel, &opts()).unwrap();
     assert!(again.bytes_in + again.bytes_out < 3_000, "an idle resync moved {} bytes", again.bytes_in + again.bytes_out);
+}
+
+fn limited_opts() -> LanOptions {
+    LanOptions {
+        quiet: Duration::from_millis(250),
+        timeout: Duration::from_millis(300),
+        handshake_timeout: Duration::from_millis(300),
+        idle_timeout: Duration::from_secs(2),
+        max_unauthenticated: 4,
+        ..Default::default()
+    }
+}
+
+/// Waits for the server to close `s` (EOF or reset), for up to 10 s.
+fn closed_by_server(s: &mut TcpStream) -> bool {
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut b = [0u8; 64];
+    loop {
+        match s.read(&mut b) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => return false,
+            Err(_) => return true,
+        }
+    }
+}
+
+#[test]
+fn the_lan_listener_caps_unauthenticated_connections_and_cuts_them_at_the_handshake_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ana, _c, i, uri) = lead(&dir);
+    let server = serve(ana.clone(), "127.0.0.1:0", limited_opts()).unwrap();
+    let addr = server.local_addr();
+    // Twenty connections that never say anything: four wait in the handshake, the rest are
+    // closed on arrival; all are closed by the deadline.
+    let mut idle: Vec<TcpStream> = (0..20).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    for s in &mut idle {
+        assert!(closed_by_server(s));
+    }
+    // A panel member then syncs as usual.
+    let ben = store(&dir, "ben@acme");
+    let panel = ben.lock().unwrap().join_panel(&PanelInvite::parse(&uri).unwrap()).unwrap();
+    sync_with(&ben, addr, &panel, &opts()).unwrap();
+    assert_eq!(heads(&ben, i), heads(&ana, i));
+}
+
+#[test]
+fn no_store_lock_is_taken_before_the_handshake_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ana, _c, _i, _uri) = lead(&dir);
+    let server = serve(ana.clone(), "127.0.0.1:0", limited_opts()).unwrap();
+    let addr = server.local_addr();
+    std::thread::sleep(Duration::from_millis(1100)); // past the panel list's refresh interval
+    // While the store is busy (held here), outsiders are still answered and refused.
+    let held = ana.lock().unwrap();
+    for hello in [&b"not a panel notes peer"[..], b"PNL1\x01\x02\x03\x04\x05\x06\x07\x08\x00\x20"] {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(hello).unwrap();
+        assert!(closed_by_server(&mut s));
+    }
+    let mut silent = TcpStream::connect(addr).unwrap();
+    assert!(closed_by_server(&mut silent));
+    drop(held);
+}
+
+#[test]
+fn the_server_keeps_a_bounded_list_of_session_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ana, _c, _i, _uri) = lead(&dir);
+    let server = serve(ana, "127.0.0.1:0", limited_opts()).unwrap();
+    for _ in 0..80 {
+        let mut s = TcpStream::connect(server.local_addr()).unwrap();
+        s.write_all(b"garbage, not a hello").unwrap();
+        assert!(closed_by_server(&mut s));
+    }
+    // The last result lands just after the socket closes.
+    std::thread::sleep(Duration::from_millis(200));
+    let results = server.sessions();
+    assert_eq!(results.len(), panelnotes_core::transport::lan::MAX_SESSION_RESULTS);
+    assert!(results.iter().all(|r| r.is_err()));
+}
+
+#[test]
+fn an_incoming_session_that_keeps_making_progress_is_never_cut_at_a_fixed_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ana, _c, i, uri) = lead(&dir);
+    // The listener's old fixed cut-off was `timeout` (300 ms here); the session runs 2 s.
+    let server = serve(ana.clone(), "127.0.0.1:0", limited_opts()).unwrap();
+    let ben = store(&dir, "ben@acme");
+    let panel = ben.lock().unwrap().join_panel(&PanelInvite::parse(&uri).unwrap()).unwrap();
+    sync_with(&ben, server.local_addr(), &panel, &opts()).unwrap();
+    let mut stream = TcpStream::connect(server.local_addr()).unwrap();
+    stream.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+    let mut pipe = panelnotes_core::transport::PanelPipe::initiator(&ben.lock().unwrap(), &panel).unwrap();
+    let mut buf = vec![0u8; 64 * 1024];
+    for n in 0..20 {
+        {
+            let mut b = ben.lock().unwrap();
+            b.splice_notes(i, "next_steps", n, 0, "x").unwrap();
+            b.flush().unwrap();
+            let out = pipe.poll(&mut b).unwrap();
+            stream.write_all(&out).unwrap();
+        }
+        let deadline = std::time::Instant::now() + Duration::from_millis(100);
+        while std::time::Instant::now() < deadline {
+            if let Ok(k) = stream.read(&mut buf) {
+                assert!(k > 0, "the listener cut a session that was making progress");
+                pipe.receive(&mut ben.lock().unwrap(), &buf[..k]).unwrap();
+            }
+        }
+    }
+    drop(stream);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while ana.lock().unwrap().notes(i, "next_steps").unwrap().len() < 20 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(ana.lock().unwrap().notes(i, "next_steps").unwrap(), "x".repeat(20));
 }

@@ -67,7 +67,20 @@ impl<'a> Reader<'a> {
         match result {
             Ok(v) => Ok(v),
             Err(Error::InvalidField { path, expected, .. }) => {
-                let op = self.ops.borrow_mut().remove(&path);
+                // A missing field has no op of its own: the item that lacks it names the author.
+                let op = {
+                    let ops = self.ops.borrow();
+                    let mut p = path.as_str();
+                    loop {
+                        if let Some(op) = ops.get(p) {
+                            break Some(op.clone());
+                        }
+                        match p.rfind(['.', '[']) {
+                            Some(n) => p = &p[..n],
+                            None => break None,
+                        }
+                    }
+                };
                 self.problems.borrow_mut().push(FieldProblem { path, expected, op });
                 Ok(fallback)
             }
@@ -202,6 +215,7 @@ impl<'a> Reader<'a> {
         let mut out = Vec::new();
         for (i, (is_map, id)) in items.into_iter().enumerate() {
             if is_map {
+                self.ops.borrow_mut().insert(format!("{path}[{i}]"), id.clone());
                 out.push((i, id));
             } else {
                 self.or(Err::<(), _>(self.invalid_at(&format!("{path}[{i}]"), "a map", id)), ())?;

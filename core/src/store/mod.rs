@@ -853,10 +853,6 @@ impl Store {
         commit_options(self.now())
     }
 
-    pub(crate) fn clock_handle(&self) -> std::sync::Arc<dyn Clock> {
-        self.options.clock.clone()
-    }
-
     /// Non-secret random bytes (ids), from the store's seeded or OS source.
     pub(crate) fn random_bytes<const N: usize>(&self) -> [u8; N] {
         self.entropy.bytes()

@@ -2,27 +2,51 @@
 //! Wi-Fi network, the desktop CLI and the tests. Blocking sockets on the core's own threads;
 //! the store is shared behind a mutex, held only while frames are processed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{Panel, PanelPipe, TransportError};
 use crate::ids::DocumentId;
 use crate::sync::Event;
+use crate::clock::{Clock, SystemClock};
 use crate::Store;
 
 pub type SharedStore = Arc<Mutex<Store>>;
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct LanOptions {
     /// A dialling side finishes once nothing moved either way for this long.
     pub quiet: Duration,
-    /// ... or fails after this long.
+    /// A dialling side fails after this long.
     pub timeout: Duration,
+    /// An accepted connection must complete the handshake within this long.
+    pub handshake_timeout: Duration,
+    /// An accepted session ends once nothing moved either way for this long; one that keeps
+    /// making progress is never cut.
+    pub idle_timeout: Duration,
+    /// Accepted connections still in their handshake at once; more are closed on arrival.
+    pub max_unauthenticated: usize,
+    /// How often an idle session looks for local changes to send.
+    pub poll_interval: Duration,
+    /// Deadlines are measured on this clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for LanOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LanOptions")
+            .field("quiet", &self.quiet)
+            .field("timeout", &self.timeout)
+            .field("handshake_timeout", &self.handshake_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_unauthenticated", &self.max_unauthenticated)
+            .finish()
+    }
 }
 
 impl Default for LanOptions {
@@ -30,9 +54,17 @@ impl Default for LanOptions {
         LanOptions {
             quiet: Duration::from_millis(300),
             timeout: Duration::from_secs(30),
+            handshake_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(30),
+            max_unauthenticated: 8,
+            poll_interval: Duration::from_millis(250),
+            clock: Arc::new(SystemClock),
         }
     }
 }
+
+/// Finished sessions a server remembers, newest last.
+pub const MAX_SESSION_RESULTS: usize = 64;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SyncReport {
@@ -64,64 +96,132 @@ fn lock(store: &SharedStore) -> std::sync::MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Runs one session over a connected stream until the peer closes (`until_quiet` false) or
-/// both sides are quiet (`until_quiet` true).
-fn drive(
+/// Reads what is there within the socket's short read timeout; `None` when nothing came.
+fn read_some(stream: &mut TcpStream, buf: &mut [u8]) -> Result<Option<usize>, TransportError> {
+    match stream.read(buf) {
+        Ok(n) => Ok(Some(n)),
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Ok(None),
+        Err(e) if e.kind() == ErrorKind::ConnectionReset || e.kind() == ErrorKind::UnexpectedEof => {
+            Err(TransportError::Io("the connection was cut".into()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The accepting side's handshake, with no store lock: the panels' secrets come from a
+/// snapshot. Ends established (and attached to the store) or with an error by the deadline.
+fn accept_handshake(
     store: &SharedStore,
     stream: &mut TcpStream,
-    mut pipe: PanelPipe,
-    until_quiet: bool,
-    stop: Option<&AtomicBool>,
+    pipe: &mut PanelPipe,
+    panels: &[Panel],
+    report: &mut SyncReport,
     opts: &LanOptions,
-) -> Result<SyncReport, TransportError> {
-    let start = Instant::now();
-    let mut report = SyncReport::default();
-    stream.set_read_timeout(Some(Duration::from_millis(20)))?;
-    stream.set_nodelay(true)?;
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut last_activity = Instant::now();
-    let result = loop {
-        let out = pipe.poll(&mut lock(store))?;
+) -> Result<(), TransportError> {
+    let deadline = opts.clock.now() + opts.handshake_timeout;
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let out = pipe.take_handshake_output();
         if !out.is_empty() {
             report.bytes_out += out.len() as u64;
             stream.write_all(&out)?;
-            last_activity = Instant::now();
         }
-        match stream.read(&mut buf) {
-            Ok(0) => {
-                if !pipe.is_established() {
-                    // The other side hung up without completing the handshake: it does not
-                    // accept our secret.
-                    break Err(TransportError::Handshake);
-                }
-                break Ok(());
-            }
-            Ok(n) => {
+        match read_some(stream, &mut buf)? {
+            Some(0) => return Err(TransportError::Handshake),
+            Some(n) => {
                 report.bytes_in += n as u64;
-                last_activity = Instant::now();
+                if pipe.receive_handshake(&buf[..n], panels)? {
+                    report.record(pipe.attach(&mut lock(store))?);
+                    return Ok(());
+                }
+            }
+            None => {}
+        }
+        if opts.clock.now() >= deadline {
+            return Err(TransportError::Timeout("the handshake did not complete in time".into()));
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// Dialled: ends when both sides are quiet, or fails at the overall timeout.
+    Dialer,
+    /// Accepted: ends when the peer hangs up, or fails once idle for too long.
+    Listener,
+}
+
+/// Runs one established session over a connected stream.
+fn drive(
+    store: &SharedStore,
+    stream: &mut TcpStream,
+    pipe: &mut PanelPipe,
+    side: Side,
+    stop: Option<&AtomicBool>,
+    report: &mut SyncReport,
+    opts: &LanOptions,
+) -> Result<(), TransportError> {
+    let clock = &opts.clock;
+    let start = clock.now();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut last_activity = clock.now();
+    // Poll at once: the dialler's join, and replies to what the handshake carried.
+    let mut last_poll: Option<std::time::Instant> = None;
+    let mut received = false;
+    loop {
+        // The store's lock is taken when something arrived or now and then for local
+        // changes, not on every wake-up.
+        if received || last_poll.is_none_or(|t| clock.now().duration_since(t) >= opts.poll_interval) {
+            let out = pipe.poll(&mut lock(store))?;
+            last_poll = Some(clock.now());
+            if !out.is_empty() {
+                report.bytes_out += out.len() as u64;
+                stream.write_all(&out)?;
+                last_activity = clock.now();
+            }
+        }
+        received = false;
+        match read_some(stream, &mut buf)? {
+            Some(0) if pipe.is_established() => return Ok(()),
+            // The other side hung up during the handshake: it does not accept our secret.
+            Some(0) => return Err(TransportError::Handshake),
+            Some(n) => {
+                report.bytes_in += n as u64;
+                last_activity = clock.now();
+                received = true;
                 report.record(pipe.receive(&mut lock(store), &buf[..n])?);
             }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(e) if e.kind() == ErrorKind::ConnectionReset || e.kind() == ErrorKind::UnexpectedEof => {
-                break Err(TransportError::Io("the connection was cut".into()));
-            }
-            Err(e) => break Err(e.into()),
+            None => {}
         }
-        if until_quiet && pipe.is_established() && last_activity.elapsed() >= opts.quiet {
-            break Ok(());
-        }
+        let idle = clock.now().duration_since(last_activity);
         if stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
-            break Err(TransportError::Closed);
+            return Err(TransportError::Closed);
         }
-        if start.elapsed() >= opts.timeout {
-            break Err(TransportError::Timeout(format!("no convergence within {:?}", opts.timeout)));
+        match side {
+            Side::Dialer => {
+                if pipe.is_established() && idle >= opts.quiet {
+                    return Ok(());
+                }
+                if clock.now().duration_since(start) >= opts.timeout {
+                    return Err(TransportError::Timeout(format!("no convergence within {:?}", opts.timeout)));
+                }
+            }
+            Side::Listener => {
+                if idle >= opts.idle_timeout {
+                    return Err(TransportError::Timeout(format!("nothing moved for {:?}", opts.idle_timeout)));
+                }
+            }
         }
-    };
-    // Whatever happened, keep what was agreed with the peer.
-    let _ = pipe.close(&mut lock(store));
+    }
+}
+
+/// Ends a session whatever happened, keeping what was agreed with the peer.
+fn finish(store: &SharedStore, stream: &mut TcpStream, pipe: &mut PanelPipe, report: &mut SyncReport, start: std::time::Instant, clock: &dyn Clock) {
+    if pipe.is_established() {
+        let _ = pipe.close(&mut lock(store));
+    }
     let _ = stream.shutdown(std::net::Shutdown::Both);
-    report.elapsed_ms = start.elapsed().as_millis() as u64;
-    result.map(|()| report)
+    report.elapsed_ms = clock.now().duration_since(start).as_millis() as u64;
 }
 
 /// Dials a panel member at `addr` and syncs the panel's documents until both sides are quiet.
@@ -131,13 +231,30 @@ pub fn sync_with(
     panel: &Panel,
     opts: &LanOptions,
 ) -> Result<SyncReport, TransportError> {
+    sync_with_cancel(store, addr, panel, opts, None)
+}
+
+/// The same, ending with `TransportError::Closed` as soon as `cancel` is set.
+pub fn sync_with_cancel(
+    store: &SharedStore,
+    addr: impl ToSocketAddrs,
+    panel: &Panel,
+    opts: &LanOptions,
+    cancel: Option<&AtomicBool>,
+) -> Result<SyncReport, TransportError> {
     let addr = addr
         .to_socket_addrs()?
         .next()
         .ok_or_else(|| TransportError::Io("no address to dial".into()))?;
+    let start = opts.clock.now();
     let mut stream = TcpStream::connect_timeout(&addr, opts.timeout.min(Duration::from_secs(10)))?;
-    let pipe = PanelPipe::initiator(&lock(store), panel)?;
-    drive(store, &mut stream, pipe, true, None, opts)
+    stream.set_read_timeout(Some(Duration::from_millis(20)))?;
+    stream.set_nodelay(true)?;
+    let mut pipe = PanelPipe::initiator(&lock(store), panel)?;
+    let mut report = SyncReport::default();
+    let result = drive(store, &mut stream, &mut pipe, Side::Dialer, cancel, &mut report, opts);
+    finish(store, &mut stream, &mut pipe, &mut report, start, opts.clock.as_ref());
+    result.map(|()| report)
 }
 
 /// A listening LAN endpoint: each incoming connection is a session on its own thread.
@@ -145,7 +262,7 @@ pub struct Server {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
-    sessions: Arc<Mutex<Vec<Result<SyncReport, String>>>>,
+    sessions: Arc<Mutex<VecDeque<Result<SyncReport, String>>>>,
 }
 
 impl Server {
@@ -153,9 +270,10 @@ impl Server {
         self.addr
     }
 
-    /// The outcome of every finished session so far (errors as their messages).
+    /// The outcome of the latest finished sessions (at most `MAX_SESSION_RESULTS`), errors
+    /// as their messages.
     pub fn sessions(&self) -> Vec<Result<SyncReport, String>> {
-        self.sessions.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.sessions.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()
     }
 
     pub fn stop(mut self) {
@@ -176,25 +294,68 @@ impl Drop for Server {
     }
 }
 
+/// Counts a session as unauthenticated for as long as this lives.
+struct Unauthenticated(Arc<AtomicUsize>);
+
+impl Drop for Unauthenticated {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// Accepts panel members on `addr` (for example 127.0.0.1:0, or the Wi-Fi address).
 pub fn serve(store: SharedStore, addr: impl ToSocketAddrs, opts: LanOptions) -> Result<Server, TransportError> {
     let listener = TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;
     let local = listener.local_addr()?;
     let stop = Arc::new(AtomicBool::new(false));
-    let sessions = Arc::new(Mutex::new(Vec::new()));
+    let sessions = Arc::new(Mutex::new(VecDeque::new()));
     let (stop2, sessions2) = (stop.clone(), sessions.clone());
+    let initial = Arc::new(lock(&store).panels()?);
     let thread = std::thread::spawn(move || {
         let mut workers: Vec<JoinHandle<()>> = Vec::new();
+        let unauthenticated = Arc::new(AtomicUsize::new(0));
+        // The panels a handshake may name, refreshed at most once a second by this thread,
+        // and only if the store is free: connecting peers never wait for the store's lock.
+        let mut panels: (std::time::Instant, Arc<Vec<Panel>>) = (opts.clock.now(), initial);
         while !stop2.load(Ordering::SeqCst) {
             match listener.accept() {
                 Ok((mut stream, _)) => {
-                    let _ = stream.set_nonblocking(false);
-                    let (store, sessions, stop, opts) = (store.clone(), sessions2.clone(), stop2.clone(), opts.clone());
+                    if unauthenticated.load(Ordering::SeqCst) >= opts.max_unauthenticated {
+                        // Too many handshakes under way: refuse rather than queue.
+                        let _ = stream.shutdown(std::net::Shutdown::Both);
+                        continue;
+                    }
+                    let now = opts.clock.now();
+                    if now.duration_since(panels.0) >= Duration::from_secs(1) {
+                        if let Ok(s) = store.try_lock() {
+                            if let Ok(fresh) = s.panels() {
+                                panels = (now, Arc::new(fresh));
+                            }
+                        }
+                    }
+                    unauthenticated.fetch_add(1, Ordering::SeqCst);
+                    let guard = Unauthenticated(unauthenticated.clone());
+                    let (store, sessions, stop, opts, panels) = (store.clone(), sessions2.clone(), stop2.clone(), opts.clone(), panels.1.clone());
                     workers.push(std::thread::spawn(move || {
-                        // A session ends when the peer hangs up, or when the server stops.
-                        let r = drive(&store, &mut stream, PanelPipe::responder(), false, Some(&stop), &opts);
-                        sessions.lock().unwrap_or_else(|p| p.into_inner()).push(r.map_err(|e| e.to_string()));
+                        let start = opts.clock.now();
+                        let mut pipe = PanelPipe::responder();
+                        let mut report = SyncReport::default();
+                        let result = (|| {
+                            stream.set_nonblocking(false)?;
+                            stream.set_read_timeout(Some(Duration::from_millis(20)))?;
+                            stream.set_nodelay(true)?;
+                            accept_handshake(&store, &mut stream, &mut pipe, &panels, &mut report, &opts)?;
+                            drop(guard);
+                            // A session ends when the peer hangs up, goes idle, or the server stops.
+                            drive(&store, &mut stream, &mut pipe, Side::Listener, Some(&stop), &mut report, &opts)
+                        })();
+                        finish(&store, &mut stream, &mut pipe, &mut report, start, opts.clock.as_ref());
+                        let mut s = sessions.lock().unwrap_or_else(|p| p.into_inner());
+                        if s.len() == MAX_SESSION_RESULTS {
+                            s.pop_front();
+                        }
+                        s.push_back(result.map(|()| report).map_err(|e| e.to_string()));
                     }));
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(10)),

@@ -10,6 +10,8 @@ pub struct PanelPipe {
     channel: SecureChannel,
     sync: Option<Connection>,
     panel: Option<Panel>,
+    /// Frames that completed before the sync connection existed (`receive_handshake`).
+    early: Vec<Vec<u8>>,
 }
 
 impl PanelPipe {
@@ -19,6 +21,7 @@ impl PanelPipe {
             channel: SecureChannel::initiator(&panel.secret)?,
             sync: Some(Connection::new(store, Role::Initiator, panel.grant())?),
             panel: Some(panel.clone()),
+            early: Vec::new(),
         })
     }
 
@@ -28,6 +31,7 @@ impl PanelPipe {
             channel: SecureChannel::responder(),
             sync: None,
             panel: None,
+            early: Vec::new(),
         }
     }
 
@@ -49,6 +53,22 @@ impl PanelPipe {
         let frames = self.channel.receive(bytes, |tag| {
             store.panel_by_tag(tag).ok().flatten().map(|p| p.secret)
         })?;
+        self.early.extend(frames);
+        self.attach(store)
+    }
+
+    /// The handshake half of `receive`, without the store: an unauthenticated peer never
+    /// takes the store's lock. `panels` are the ones this install may answer for. Returns
+    /// whether the channel is established; then `attach` starts the sync.
+    pub fn receive_handshake(&mut self, bytes: &[u8], panels: &[Panel]) -> Result<bool, TransportError> {
+        let frames = self.channel.receive(bytes, |tag| panels.iter().find(|p| &p.tag() == tag).map(|p| p.secret))?;
+        self.early.extend(frames);
+        Ok(self.channel.is_established())
+    }
+
+    /// Once the channel is established, starts the sync connection (responder side) and
+    /// hands it the frames that arrived so far.
+    pub fn attach(&mut self, store: &mut Store) -> Result<Vec<Event>, TransportError> {
         if self.sync.is_none() && self.channel.is_established() {
             let tag = self.channel.tag().ok_or(TransportError::UnknownPanel)?;
             let panel = store.panel_by_tag(&tag)?.ok_or(TransportError::UnknownPanel)?;
@@ -57,7 +77,7 @@ impl PanelPipe {
         }
         let mut events = Vec::new();
         if let Some(sync) = self.sync.as_mut() {
-            for f in frames {
+            for f in std::mem::take(&mut self.early) {
                 events.extend(sync.receive(store, &f)?);
             }
         }
@@ -72,6 +92,11 @@ impl PanelPipe {
             }
         }
         Ok(self.channel.take_output())
+    }
+
+    /// Handshake bytes to send, without the store (before `attach`).
+    pub fn take_handshake_output(&mut self) -> Vec<u8> {
+        self.channel.take_output()
     }
 
     /// Ends the session, keeping the sync state agreed so far.
