@@ -1,6 +1,7 @@
 //! Shared pieces of the cross-crate tests: the deterministic edit script the crash test's
 //! child process runs, and the model the parent checks the store against.
 
+pub mod fuzz;
 pub mod net;
 
 use panelnotes_core::model::{LogisticsUpdate, QuestionKind};
@@ -81,10 +82,32 @@ impl Model {
     pub fn read(store: &mut Store, candidate: DocumentId, interview: DocumentId) -> Result<Model> {
         Ok(Model {
             notes: store.notes(interview, "learn")?,
-            questions: store.interview(interview)?.questions.into_iter().map(|q| q.text).collect(),
+            // Questions synced in from a co-panelist (the crash test's peer) are checked apart.
+            questions: store
+                .interview(interview)?
+                .questions
+                .into_iter()
+                .map(|q| q.text)
+                .filter(|q| !q.starts_with(PEER_QUESTION))
+                .collect(),
             notice: store.candidate(candidate)?.logistics.notice_period_days,
         })
     }
+}
+
+/// What the crash test's co-panelist writes: `peer question N`, N from 1.
+pub const PEER_QUESTION: &str = "peer question ";
+
+/// The numbers of the peer's questions a store holds, in order.
+pub fn peer_questions(store: &mut Store, interview: DocumentId) -> Result<Vec<u64>> {
+    let mut n: Vec<u64> = store
+        .interview(interview)?
+        .questions
+        .iter()
+        .filter_map(|q| q.text.strip_prefix(PEER_QUESTION)?.parse().ok())
+        .collect();
+    n.sort();
+    Ok(n)
 }
 
 pub fn perform(store: &mut Store, candidate: DocumentId, interview: DocumentId, e: &Edit) -> Result<()> {

@@ -1,0 +1,166 @@
+//! The fuzz targets' bodies, shared by `fuzz/` (cargo-fuzz, nightly) and the corpus replay
+//! test (`tests/fuzz_corpus.rs`, stable), so every input a campaign kept is also a
+//! regression test in every CI run. Each body asserts only what must hold for any input:
+//! no panic, and the store keeps working afterwards.
+
+use std::cell::RefCell;
+
+use chrono::{TimeZone, Utc};
+use panelnotes_core::sync::wire::{PeerMetadata, WireMessage};
+use panelnotes_core::sync::{Connection, Grant, Role};
+use panelnotes_core::transport::{PanelInvite, SecureChannel};
+use panelnotes_core::{DocumentId, ManualClock, Store, StoreOptions};
+
+use crate::fixture::{candidate_with_interview, identity};
+
+struct Phone {
+    _dir: tempfile::TempDir,
+    store: Store,
+    c: DocumentId,
+    i: DocumentId,
+}
+
+thread_local! {
+    // One store per thread, reused across inputs: opening SQLite per input would measure
+    // file creation, not our parsers.
+    static PHONE: RefCell<Option<Phone>> = const { RefCell::new(None) };
+}
+
+fn with_phone<T>(f: impl FnOnce(&mut Phone) -> T) -> T {
+    PHONE.with(|p| {
+        let mut p = p.borrow_mut();
+        let phone = p.get_or_insert_with(|| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let options = StoreOptions { clock: std::sync::Arc::new(ManualClock::default()), seed: Some(1), ..Default::default() };
+            let mut store = Store::open_with(dir.path().join("fuzz.sqlite3"), identity("ben@acme"), options).expect("store");
+            let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+            let (c, i) = candidate_with_interview(&mut store, &["ana@acme", "ben@acme"], t0);
+            store.splice_notes(i, "learn", 0, 0, "Notes 🚀 分布式").expect("notes");
+            Phone { _dir: dir, store, c, i }
+        });
+        f(phone)
+    })
+}
+
+/// The store still reads and writes: what every target checks after its input.
+fn still_works(p: &mut Phone) {
+    p.store.notes(p.i, "learn").expect("notes readable");
+    p.store.interview(p.i).expect("interview readable");
+    p.store.candidates().expect("list readable");
+}
+
+/// Splits fuzz bytes into frames: a u16 length, then that many bytes, repeatedly.
+fn frames(data: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut rest = data;
+    while rest.len() >= 2 && out.len() < 64 {
+        let n = (u16::from_le_bytes([rest[0], rest[1]]) as usize).min(rest.len() - 2);
+        out.push(&rest[2..2 + n]);
+        rest = &rest[2 + n..];
+    }
+    out
+}
+
+/// Wire frames into a connection's intake. The first byte picks how far in: raw frames
+/// before the handshake, raw frames after it, or each frame as the automerge sync message
+/// inside a well-formed sync frame for a shared document.
+pub fn wire_frames(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else { return };
+    with_phone(|p| {
+        let grant = Grant::documents([p.c, p.i]);
+        let mut conn = Connection::new(&p.store, Role::Responder, grant).expect("connection");
+        let mut me = String::new();
+        if mode % 3 != 0 {
+            let join = WireMessage::Join {
+                sender: "fuzz".into(),
+                versions: vec!["1".into()],
+                metadata: PeerMetadata { storage_id: Some("fuzz-peer".into()), is_ephemeral: false },
+            };
+            conn.receive(&mut p.store, &join.encode()).expect("handshake");
+            me = conn.peer_id().to_owned();
+        }
+        for f in frames(rest) {
+            let frame = if mode % 3 == 2 {
+                let document = if f.first().is_some_and(|b| b & 1 == 1) { p.c } else { p.i };
+                WireMessage::Sync { sender: "fuzz".into(), target: me.clone(), document, data: f.to_vec() }.encode()
+            } else {
+                f.to_vec()
+            };
+            if conn.receive(&mut p.store, &frame).is_err() {
+                break;
+            }
+            let _ = conn.poll(&mut p.store);
+        }
+        let _ = conn.close(&mut p.store);
+        still_works(p);
+    })
+}
+
+/// Bytes into the Noise channel, on both sides of a handshake.
+pub fn noise_receive(data: &[u8]) {
+    let secret = [7u8; 32];
+    let lookup = |_: &[u8; 8]| Some(secret);
+    let mut responder = SecureChannel::responder();
+    for f in frames(data) {
+        if responder.receive(f, lookup).is_err() {
+            break;
+        }
+    }
+    let Ok(mut initiator) = SecureChannel::initiator(&secret) else { return };
+    let _ = initiator.take_output();
+    for f in frames(data) {
+        if initiator.receive(f, lookup).is_err() {
+            break;
+        }
+    }
+}
+
+/// Document and chunk bytes from a peer into the store, as a new document and into an
+/// existing one.
+pub fn document_load(data: &[u8]) {
+    with_phone(|p| {
+        let fresh = DocumentId::from_bytes(*b"fuzz-doc-0000000");
+        let _ = p.store.apply_remote(fresh, data);
+        let _ = p.store.apply_remote(p.i, data);
+        still_works(p);
+    })
+}
+
+pub fn invite_parse(data: &[u8]) {
+    if let Ok(s) = std::str::from_utf8(data) {
+        if let Ok(invite) = PanelInvite::parse(s) {
+            // What parses must print back to something that parses to the same.
+            assert_eq!(PanelInvite::parse(&invite.to_uri()).expect("round trip"), invite);
+        }
+    }
+}
+
+/// Text positions and lengths as Swift and Kotlin pass them: UTF-16 offsets, any u64.
+pub fn text_positions(data: &[u8]) {
+    if data.len() < 17 {
+        return;
+    }
+    let pos = u64::from_le_bytes(data[..8].try_into().unwrap());
+    let delete = u64::from_le_bytes(data[8..16].try_into().unwrap());
+    let stage = ["learn", "pitch", "nope", ""][data[16] as usize % 4];
+    let insert = String::from_utf8_lossy(&data[17..]);
+    with_phone(|p| {
+        let before = p.store.notes(p.i, "learn").expect("notes");
+        let _ = panelnotes_core::text::splice_range(&before, pos, delete);
+        let _ = p.store.splice_notes(p.i, stage, pos, delete, &insert);
+        // Keep the text small so inputs stay fast: put it back as it was.
+        if p.store.notes(p.i, "learn").expect("notes") != before {
+            p.store.replace_notes(p.i, "learn", &before).expect("restore");
+        }
+        still_works(p);
+    })
+}
+
+/// Every target by name, for the corpus replay.
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("wire_frames", wire_frames),
+    ("noise_receive", noise_receive),
+    ("document_load", document_load),
+    ("invite_parse", invite_parse),
+    ("text_positions", text_positions),
+];
