@@ -8,12 +8,14 @@ uniffi::setup_scaffolding!();
 
 mod error;
 mod observe;
+mod problems;
 mod records;
 mod store;
 mod sync;
 
 pub use error::PanelNotesError;
 pub use observe::{CandidateListListener, DocumentListener, ObserverHandle};
+pub use problems::{Problem, ProblemKind, QuarantinedDocument};
 pub use records::*;
 pub use store::PanelNotes;
 pub use sync::{LanServer, SyncCallback, SyncSession};

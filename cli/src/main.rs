@@ -677,11 +677,23 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Verify => {
             let failed = store.verify()?;
             let q = store.quarantined()?;
+            let problems = store.problems(None)?;
             if q.is_empty() {
                 println!("All documents load.");
             }
             for d in &q {
                 println!("quarantined {} {} since {}: {}", d.kind, d.id, output::when(d.at), d.reason);
+            }
+            // Values skipped because a peer wrote them wrongly, and what sync had to drop or
+            // repair. Paths and authors only: never the values.
+            for p in &problems {
+                let who = match (&p.author, &p.actor) {
+                    (Some(a), _) => format!(" by {a}"),
+                    (None, Some(actor)) => format!(" by actor {}", &actor[..actor.len().min(8)]),
+                    _ => String::new(),
+                };
+                let when = p.written_at.map(|t| format!(" at {}", output::when(t))).unwrap_or_default();
+                println!("problem {:?} in {} {}: {}{who}{when}", p.kind, p.document, p.path, p.detail);
             }
             if failed > 0 {
                 store.close()?;

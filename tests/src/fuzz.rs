@@ -156,8 +156,11 @@ pub fn text_positions(data: &[u8]) {
     })
 }
 
+/// A target's body.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the corpus replay.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("wire_frames", wire_frames),
     ("noise_receive", noise_receive),
     ("document_load", document_load),
