@@ -68,6 +68,12 @@ impl PanelNotes {
         Ok(self.lock().problems(only)?.into_iter().map(Into::into).collect())
     }
 
+    /// Drops a value `problems` lists (or the list item lacking it) for every panel member,
+    /// as an ordinary edit.
+    pub fn drop_invalid(&self, document_id: String, path: String) -> Result<(), PanelNotesError> {
+        Ok(self.lock().drop_invalid(id(&document_id)?, &path)?)
+    }
+
     /// Documents that failed to load; each heals at the next sync with a panel member.
     pub fn quarantined(&self) -> Result<Vec<QuarantinedDocument>, PanelNotesError> {
         Ok(self

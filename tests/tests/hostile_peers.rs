@@ -145,6 +145,14 @@ fn a_js_client_question_without_asked_at_leaves_the_interview_usable() {
     // `verify` loads everything and reports the problem rather than "all documents load".
     assert_eq!(ben.verify().unwrap(), 0);
     assert_eq!(ben.problems(None).unwrap().len(), 1);
+    // Dropping the item is an ordinary edit: it syncs, and the problem is gone everywhere.
+    assert!(ben.drop_invalid(p.i, "notes.learn").is_err(), "only listed problems can be dropped");
+    ben.drop_invalid(p.i, "questions[1].askedAt").unwrap();
+    assert!(ben.problems(Some(p.i)).unwrap().is_empty());
+    assert_eq!(ben.interview(p.i).unwrap().questions.len(), 1);
+    p.sync(1, 0);
+    assert_eq!(p.stores[0].interview(p.i).unwrap().questions.len(), 1);
+    assert!(p.stores[0].problems(Some(p.i)).unwrap().is_empty());
 }
 
 #[test]

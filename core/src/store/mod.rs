@@ -14,6 +14,7 @@ mod observe;
 mod pending;
 mod problems;
 mod queries;
+mod repair;
 mod sync;
 
 use std::collections::HashMap;

@@ -7,7 +7,10 @@
 use std::collections::BTreeSet;
 use std::io::ErrorKind;
 use std::net::TcpStream;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use crate::clock::{Clock, SystemClock};
 
 use tungstenite::{Message, WebSocket};
 
@@ -16,7 +19,7 @@ use super::TransportError;
 use crate::sync::wire::MAX_FRAME;
 use crate::sync::{Connection, Grant, Role};
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RelayOptions {
     /// Finished once nothing moved for this long after the handshake.
     pub quiet: Duration,
@@ -25,6 +28,19 @@ pub struct RelayOptions {
     /// Connection attempts before giving up; the wait doubles from `backoff`.
     pub attempts: u32,
     pub backoff: Duration,
+    /// Deadlines and backoff are measured on this clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for RelayOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayOptions")
+            .field("quiet", &self.quiet)
+            .field("timeout", &self.timeout)
+            .field("attempts", &self.attempts)
+            .field("backoff", &self.backoff)
+            .finish()
+    }
 }
 
 impl Default for RelayOptions {
@@ -34,6 +50,7 @@ impl Default for RelayOptions {
             timeout: Duration::from_secs(30),
             attempts: 5,
             backoff: Duration::from_millis(200),
+            clock: Arc::new(SystemClock),
         }
     }
 }
@@ -71,18 +88,19 @@ fn session(
 ) -> Result<(), TransportError> {
     let mut ws = connect(url, opts.timeout)?;
     let mut conn = Connection::new(&lock(store), Role::Initiator, grant.clone())?;
-    let mut last_activity = Instant::now();
+    let clock = opts.clock.as_ref();
+    let mut last_activity = clock.now();
     let result = loop {
         let out = conn.poll(&mut lock(store))?;
         for f in out {
             report.bytes_out += f.len() as u64;
             ws.send(Message::Binary(f.into())).map_err(io)?;
-            last_activity = Instant::now();
+            last_activity = clock.now();
         }
         match ws.read() {
             Ok(Message::Binary(b)) => {
                 report.bytes_in += b.len() as u64;
-                last_activity = Instant::now();
+                last_activity = clock.now();
                 if b.len() > MAX_FRAME {
                     break Err(TransportError::FrameTooLarge { size: b.len(), max: MAX_FRAME });
                 }
@@ -93,10 +111,10 @@ fn session(
             Err(tungstenite::Error::Io(e)) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
             Err(e) => break Err(io(e)),
         }
-        if conn.is_ready() && last_activity.elapsed() >= opts.quiet {
+        if conn.is_ready() && clock.now().duration_since(last_activity) >= opts.quiet {
             break Ok(());
         }
-        if Instant::now() >= deadline {
+        if clock.now() >= deadline {
             break Err(TransportError::Timeout("the relay did not settle".into()));
         }
     };
@@ -114,7 +132,7 @@ pub fn sync_via_relay(
     grant: Grant,
     opts: &RelayOptions,
 ) -> Result<SyncReport, TransportError> {
-    let start = Instant::now();
+    let start = opts.clock.now();
     let deadline = start + opts.timeout;
     let mut report = SyncReport {
         changed: BTreeSet::new(),
@@ -126,7 +144,7 @@ pub fn sync_via_relay(
         attempt += 1;
         match session(store, url, &grant, opts, deadline, &mut report) {
             Ok(()) => break,
-            Err(e @ (TransportError::Io(_) | TransportError::Sync(_))) if attempt < opts.attempts && Instant::now() + wait < deadline => {
+            Err(e @ (TransportError::Io(_) | TransportError::Sync(_))) if attempt < opts.attempts && opts.clock.now() + wait < deadline => {
                 let _ = e;
                 std::thread::sleep(wait);
                 wait *= 2;
@@ -134,6 +152,6 @@ pub fn sync_via_relay(
             Err(e) => return Err(e),
         }
     }
-    report.elapsed_ms = start.elapsed().as_millis() as u64;
+    report.elapsed_ms = opts.clock.now().duration_since(start).as_millis() as u64;
     Ok(report)
 }
