@@ -7,6 +7,7 @@ pub mod error;
 pub mod export;
 pub mod ids;
 pub mod model;
+pub(crate) mod notes_diff;
 pub mod store;
 pub mod sync;
 pub mod text;

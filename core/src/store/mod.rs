@@ -11,6 +11,7 @@ mod index;
 mod interviews;
 mod migrations;
 mod observe;
+mod order;
 mod pending;
 mod problems;
 mod queries;
@@ -668,6 +669,11 @@ impl Store {
         }
         let (obj, text) = od.notes.get_mut(&s.stage).expect("cached above");
         let range = crate::text::splice_range(text, s.pos, s.delete)?;
+        let size = text.len() - range.len() + s.text.len();
+        // A text a peer already took past the cap may still shrink.
+        if size > crate::model::NOTES_LIMIT && size > text.len() {
+            return Err(Error::TooLarge { what: "a stage's notes", size: size as u64, limit: crate::model::NOTES_LIMIT as u64 });
+        }
         od.doc
             .splice_text(&*obj, s.pos as usize, s.delete as isize, &s.text)?;
         text.replace_range(range, &s.text);
@@ -686,8 +692,8 @@ impl Store {
         delete: u64,
         insert: &str,
     ) -> Result<()> {
-        if insert.len() > 1 << 20 {
-            return Err(Error::invalid("a single insertion is limited to 1 MiB"));
+        if insert.len() > crate::model::NOTES_LIMIT {
+            return Err(Error::TooLarge { what: "a single insertion", size: insert.len() as u64, limit: crate::model::NOTES_LIMIT as u64 });
         }
         if delete == 0 && insert.is_empty() {
             return Ok(());

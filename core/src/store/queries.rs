@@ -161,8 +161,10 @@ impl Store {
                 interview_id: interview.map(doc_id).transpose()?,
                 actor: actor.map(interviewer).transpose()?,
                 detail,
+                problem: None,
             });
         }
+        crate::timeline::flag_out_of_order(&mut entries);
         let interviews = self.interview_summaries(candidate)?;
         let speed = SpeedMetrics::compute(summary.applied_at, &entries, &interviews);
         Ok(Timeline {

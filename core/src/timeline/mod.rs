@@ -2,6 +2,12 @@
 //! action it calls for, and the speed metrics. Everything here is computed from index rows,
 //! never by loading documents, so the list and the timeline stay fast with many candidates.
 
+mod order;
+mod speed;
+
+pub use order::{check_new, flag_out_of_order, not_in_future, OrderProblem, ALLOWED_SKEW};
+pub use speed::{FeedbackDelay, SpeedMetrics};
+
 use chrono::{DateTime, Duration, Utc};
 
 use crate::ids::{DocumentId, InterviewerId};
@@ -73,6 +79,9 @@ pub struct TimelineEntry {
     pub actor: Option<InterviewerId>,
     /// A short, non-sensitive detail (for example the interview's scheduled time).
     pub detail: Option<String>,
+    /// Set when the entry is dated before something that must precede it (a peer recorded
+    /// it out of order); such an entry never feeds a speed figure.
+    pub problem: Option<OrderProblem>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -286,72 +295,6 @@ pub struct InterviewSummary {
     pub started_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
     pub panel: Vec<PanelistFeedback>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FeedbackDelay {
-    pub interview_id: DocumentId,
-    pub interviewer: InterviewerId,
-    /// Interview end to scorecard; `None` while the scorecard is still missing.
-    pub delay: Option<Duration>,
-}
-
-/// How fast the process moved. Each figure is `None` until both of its ends happened.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SpeedMetrics {
-    pub application_to_acknowledgement: Option<Duration>,
-    pub application_to_first_interview: Option<Duration>,
-    pub feedback: Vec<FeedbackDelay>,
-    pub last_interview_to_debrief_booked: Option<Duration>,
-    pub last_interview_to_decision: Option<Duration>,
-    pub application_to_decision: Option<Duration>,
-}
-
-impl SpeedMetrics {
-    pub fn compute(
-        applied_at: DateTime<Utc>,
-        events: &[TimelineEntry],
-        interviews: &[InterviewSummary],
-    ) -> SpeedMetrics {
-        let first = |k: TimelineKind| events.iter().filter(|e| e.kind == k).map(|e| e.at).min();
-        let ack = first(TimelineKind::Candidate(CandidateEventKind::Acknowledged));
-        let decided = first(TimelineKind::Decided(Outcome::Hire))
-            .into_iter()
-            .chain(first(TimelineKind::Decided(Outcome::Reject)))
-            .min();
-        let first_interview = interviews
-            .iter()
-            .map(|i| i.started_at.unwrap_or(i.scheduled_start))
-            .min();
-        let last_end = interviews.iter().filter_map(|i| i.ended_at).max();
-        let debrief = last_end.and_then(|end| {
-            events
-                .iter()
-                .filter(|e| e.kind == TimelineKind::Candidate(CandidateEventKind::DebriefBooked))
-                .map(|e| e.at)
-                .filter(|t| *t >= end)
-                .min()
-        });
-        let mut feedback = Vec::new();
-        for i in interviews {
-            let Some(end) = i.ended_at else { continue };
-            for p in &i.panel {
-                feedback.push(FeedbackDelay {
-                    interview_id: i.id,
-                    interviewer: p.interviewer.clone(),
-                    delay: p.submitted_at.map(|s| (s - end).max(Duration::zero())),
-                });
-            }
-        }
-        SpeedMetrics {
-            application_to_acknowledgement: ack.map(|a| a - applied_at),
-            application_to_first_interview: first_interview.map(|f| f - applied_at),
-            feedback,
-            last_interview_to_debrief_booked: debrief.zip(last_end).map(|(d, e)| d - e),
-            last_interview_to_decision: decided.zip(last_end).map(|(d, e)| d - e),
-            application_to_decision: decided.map(|d| d - applied_at),
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
