@@ -136,18 +136,32 @@ impl Store {
         template::read_template(&od.doc, id)
     }
 
-    /// Finds a template by id or by name (the built-in playbook has no id).
+    /// Finds a template by id, by name, by the prefix of an id a list shows, or "built-in"
+    /// for the playbook (which has no id).
     pub fn find_template(&mut self, name_or_id: &str) -> Result<Template> {
         if let Ok(id) = name_or_id.parse::<DocumentId>() {
             return self.template(id);
         }
-        self.templates()?
+        let wanted = name_or_id.trim();
+        if wanted.eq_ignore_ascii_case("built-in") {
+            return Ok(Template::playbook());
+        }
+        let templates = self.templates()?;
+        if let Some(t) = templates.iter().find(|t| t.name.eq_ignore_ascii_case(wanted)) {
+            return Ok(t.clone());
+        }
+        let by_prefix: Vec<_> = templates
             .into_iter()
-            .find(|t| t.name.eq_ignore_ascii_case(name_or_id.trim()))
-            .ok_or_else(|| Error::NotFound {
+            .filter(|t| t.id.is_some_and(|id| wanted.len() >= super::queries::MIN_ID_PREFIX && id.to_string().starts_with(wanted)))
+            .collect();
+        match <[Template; 1]>::try_from(by_prefix) {
+            Ok([t]) => Ok(t),
+            Err(v) if v.len() > 1 => Err(Error::invalid(format!("{wanted:?} matches several templates"))),
+            Err(_) => Err(Error::NotFound {
                 kind: "template",
                 id: name_or_id.to_owned(),
-            })
+            }),
+        }
     }
 
     pub fn create_template(&mut self, t: Template) -> Result<DocumentId> {

@@ -29,7 +29,7 @@ pub use conflicts::{Conflict, ConflictValue};
 pub use documents::QuarantinedDocument;
 pub use problems::{Problem, ProblemKind};
 pub use observe::{DocumentState, Subscription};
-pub use queries::InterviewView;
+pub use queries::{InterviewView, MIN_ID_PREFIX};
 pub use pending::{Clock, CommitPolicy, ManualClock, SystemClock};
 
 use crate::error::{Error, Result};
@@ -94,6 +94,9 @@ pub struct StoreOptions {
     /// Seeds the store's non-secret randomness (actor, document, storage and peer ids), so
     /// tests replay exactly; `None` in the apps.
     pub seed: Option<u64>,
+    /// Whether opening records the identity as the store's own (the apps: whoever signed
+    /// in). The CLI acts as someone for one command without changing who the store is.
+    pub remember_identity: bool,
 }
 
 impl Default for StoreOptions {
@@ -104,6 +107,7 @@ impl Default for StoreOptions {
             max_open_documents: 64,
             clock: std::sync::Arc::new(SystemClock),
             seed: None,
+            remember_identity: true,
         }
     }
 }
@@ -163,11 +167,9 @@ impl Store {
             None => crate::clock::Entropy::from_os(),
         };
         let actor = Self::install_actor(&conn, &entropy)?;
-        conn.execute(
-            "INSERT INTO meta(key, value) VALUES ('identity', ?1)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [serde_json::json!({"id": identity.id.as_str(), "name": identity.display_name}).to_string()],
-        )?;
+        if options.remember_identity {
+            remember(&conn, &identity)?;
+        }
         Ok(Store {
             conn,
             path,
@@ -206,6 +208,13 @@ impl Store {
             id: InterviewerId::new(id)?,
             display_name: name.to_owned(),
         }))
+    }
+
+    /// Makes `identity` the store's own from now on: an explicit change of who uses it.
+    pub fn set_identity(&mut self, identity: Identity) -> Result<()> {
+        remember(&self.conn, &identity)?;
+        self.me = identity;
+        Ok(())
     }
 
     fn install_actor(conn: &Connection, entropy: &crate::clock::Entropy) -> Result<ActorId> {
@@ -900,6 +909,18 @@ pub(crate) fn kind_from_root(doc: &AutoCommit) -> Result<DocKind> {
         _ => None,
     }
     .ok_or_else(|| Error::invalid("the document does not say what kind it is"))
+}
+
+fn remember(conn: &Connection, identity: &Identity) -> Result<()> {
+    if identity.display_name.trim().is_empty() {
+        return Err(Error::invalid("the interviewer needs a display name"));
+    }
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('identity', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [serde_json::json!({"id": identity.id.as_str(), "name": identity.display_name}).to_string()],
+    )?;
+    Ok(())
 }
 
 fn commit_options(now: chrono::DateTime<Utc>) -> automerge::transaction::CommitOptions {
