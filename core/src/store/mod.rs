@@ -7,6 +7,7 @@ mod candidates;
 mod conflicts;
 mod documents;
 mod heal;
+mod identity;
 mod index;
 mod interviews;
 mod migrations;
@@ -23,7 +24,7 @@ use std::path::{Path, PathBuf};
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ObjId, ObjType, ReadDoc, TextEncoding};
 use chrono::Utc;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, Transaction};
 
 pub use conflicts::{Conflict, ConflictValue};
 pub use documents::QuarantinedDocument;
@@ -166,9 +167,9 @@ impl Store {
             Some(seed) => crate::clock::Entropy::seeded(seed),
             None => crate::clock::Entropy::from_os(),
         };
-        let actor = Self::install_actor(&conn, &entropy)?;
+        let actor = identity::install_actor(&conn, &entropy)?;
         if options.remember_identity {
-            remember(&conn, &identity)?;
+            identity::remember(&conn, &identity)?;
         }
         Ok(Store {
             conn,
@@ -184,66 +185,6 @@ impl Store {
             entropy,
             healing: HashMap::new(),
         })
-    }
-
-    /// The identity the store at `path` was last opened with, without opening it for writing.
-    pub fn stored_identity(path: impl AsRef<Path>) -> Result<Option<Identity>> {
-        if !path.as_ref().exists() {
-            return Ok(None);
-        }
-        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        let raw: Option<String> = match conn.query_row("SELECT value FROM meta WHERE key = 'identity'", [], |r| r.get(0)) {
-            Ok(v) => Some(v),
-            Err(rusqlite::Error::QueryReturnedNoRows) => None,
-            // A store created before it had a meta table has no identity to offer.
-            Err(rusqlite::Error::SqliteFailure(_, Some(m))) if m.contains("no such table") => None,
-            Err(e) => return Err(e.into()),
-        };
-        let Some(raw) = raw else { return Ok(None) };
-        let v: serde_json::Value = serde_json::from_str(&raw).map_err(|e| Error::invalid(format!("stored identity: {e}")))?;
-        let (Some(id), Some(name)) = (v["id"].as_str(), v["name"].as_str()) else {
-            return Ok(None);
-        };
-        Ok(Some(Identity {
-            id: InterviewerId::new(id)?,
-            display_name: name.to_owned(),
-        }))
-    }
-
-    /// Makes `identity` the store's own from now on: an explicit change of who uses it.
-    pub fn set_identity(&mut self, identity: Identity) -> Result<()> {
-        remember(&self.conn, &identity)?;
-        self.me = identity;
-        Ok(())
-    }
-
-    fn install_actor(conn: &Connection, entropy: &crate::clock::Entropy) -> Result<ActorId> {
-        let existing: Option<Vec<u8>> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'actor'", [], |r| r.get(0))
-            .optional()?;
-        if let Some(bytes) = existing {
-            if bytes.len() == 16 {
-                return Ok(ActorId::from(bytes));
-            }
-        }
-        let bytes: [u8; 16] = entropy.bytes();
-        conn.execute(
-            "INSERT INTO meta(key, value) VALUES ('actor', ?1)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [&bytes[..]],
-        )?;
-        Ok(ActorId::from(&bytes[..]))
-    }
-
-    /// Gives this install a fresh actor id. Call it when the store was restored from a
-    /// backup: two live copies must never write as the same actor.
-    pub fn rotate_actor(&mut self) -> Result<()> {
-        self.flush()?;
-        self.conn.execute("DELETE FROM meta WHERE key = 'actor'", [])?;
-        self.actor = Self::install_actor(&self.conn, &self.entropy)?;
-        self.docs.clear();
-        self.recent.clear();
-        Ok(())
     }
 
     pub fn identity(&self) -> &Identity {
@@ -868,10 +809,6 @@ impl Store {
         commit_options(self.now())
     }
 
-    pub(crate) fn clock_handle(&self) -> std::sync::Arc<dyn Clock> {
-        self.options.clock.clone()
-    }
-
     /// Non-secret random bytes (ids), from the store's seeded or OS source.
     pub(crate) fn random_bytes<const N: usize>(&self) -> [u8; N] {
         self.entropy.bytes()
@@ -909,18 +846,6 @@ pub(crate) fn kind_from_root(doc: &AutoCommit) -> Result<DocKind> {
         _ => None,
     }
     .ok_or_else(|| Error::invalid("the document does not say what kind it is"))
-}
-
-fn remember(conn: &Connection, identity: &Identity) -> Result<()> {
-    if identity.display_name.trim().is_empty() {
-        return Err(Error::invalid("the interviewer needs a display name"));
-    }
-    conn.execute(
-        "INSERT INTO meta(key, value) VALUES ('identity', ?1)
-         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [serde_json::json!({"id": identity.id.as_str(), "name": identity.display_name}).to_string()],
-    )?;
-    Ok(())
 }
 
 fn commit_options(now: chrono::DateTime<Utc>) -> automerge::transaction::CommitOptions {
