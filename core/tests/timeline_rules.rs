@@ -191,6 +191,9 @@ fn events_from_peers_that_violate_the_order_are_shown_as_problems_and_never_prod
     assert!(sp.feedback.is_empty(), "{:?}", sp.feedback);
     assert!(sp.figures().iter().all(|d| *d >= Duration::zero()));
     assert!(tl.entries.windows(2).all(|w| w[0].at <= w[1].at));
+    let md = s.export_markdown(c).unwrap();
+    assert!(md.contains("| Application acknowledged ⚠ dated before the application |"), "{md}");
+    assert!(md.contains("- Application to acknowledgement: —"), "{md}");
 }
 
 #[test]
