@@ -41,6 +41,7 @@ impl From<Error> for PanelNotesError {
             Error::SplitCharacter { .. } => PanelNotesError::OutOfRange { position: 0, length: 0 }.with_message(message),
             Error::InvalidDate { .. } => PanelNotesError::InvalidDate { reason: message },
             Error::NotPermitted(m) => PanelNotesError::NotPermitted { reason: m },
+            Error::OutOfOrder { .. } | Error::TooLarge { .. } => PanelNotesError::InvalidArgument { reason: message },
             Error::Quarantined { .. } | Error::Corrupt { .. } => PanelNotesError::Corrupt { reason: message },
             Error::InvalidField { .. } => PanelNotesError::InvalidField { reason: message },
             Error::Storage(_) | Error::StoreTooNew { .. } | Error::Document(_) => PanelNotesError::Storage { reason: message },

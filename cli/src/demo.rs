@@ -23,7 +23,7 @@ fn exe() -> Result<PathBuf, Failure> {
 impl Panelist {
     fn command(&self, args: &[&str]) -> Result<Command, Failure> {
         let mut c = Command::new(exe()?);
-        c.arg("--store").arg(&self.store).arg("--as").arg(self.id).arg("--name").arg(self.name);
+        c.arg("--store").arg(&self.store);
         c.args(args);
         c.env_remove("PANELNOTES_STORE").env_remove("PANELNOTES_AS");
         Ok(c)
@@ -45,9 +45,9 @@ impl Panelist {
         let text = String::from_utf8_lossy(&out.stdout).to_string();
         if show {
             let shown: Vec<String> = args.iter().map(|a| if a.contains(' ') { format!("{a:?}") } else { a.to_string() }).collect();
-            println!("[{}] $ panelnotes {}", self.name, shown.join(" "));
+            say!("[{}] $ panelnotes {}", self.name, shown.join(" "));
             for line in text.lines() {
-                println!("    {line}");
+                say!("    {line}");
             }
         }
         if !out.status.success() {
@@ -61,8 +61,13 @@ impl Panelist {
         Ok(text)
     }
 
+    /// Sets up this interviewer's own store, once.
+    fn init(&self) -> Result<(), Failure> {
+        self.run(&["--as", self.id, "init", "--name", self.name], None, false).map(|_| ())
+    }
+
     fn notes(&self, interview: &str, stage: &str, text: &str) -> Result<(), Failure> {
-        println!("[{}] types into {stage}: {}", self.name, text.trim_end());
+        say!("[{}] types into {stage}: {}", self.name, text.trim_end());
         self.run(&["notes", interview, stage, "--append"], Some(text), false).map(|_| ())
     }
 }
@@ -84,10 +89,10 @@ fn sync_round(host: &Panelist, dialers: &[&Panelist]) -> Result<(), Failure> {
         .strip_prefix("listening on ")
         .ok_or_else(|| Failure::msg(format!("{} could not listen: {first}", host.name)))?
         .to_owned();
-    println!("[{}] listening on {addr} (LAN transport, loopback)", host.name);
+    say!("[{}] listening on {addr} (LAN transport, loopback)", host.name);
     for d in dialers {
         let out = d.run(&["sync", "--connect", &addr], None, false)?;
-        println!("[{}] synced with {}: {}", d.name, host.name, out.trim().split(": ").nth(1).unwrap_or(""));
+        say!("[{}] synced with {}: {}", d.name, host.name, out.trim().split(": ").nth(1).unwrap_or(""));
     }
     let mut rest = String::new();
     let _ = std::io::Read::read_to_string(lines.get_mut(), &mut rest);
@@ -99,7 +104,7 @@ fn sync_round(host: &Panelist, dialers: &[&Panelist]) -> Result<(), Failure> {
 }
 
 fn heading(s: &str) {
-    println!("\n== {s} ==\n");
+    say!("\n== {s} ==\n");
 }
 
 pub fn run(keep: Option<PathBuf>) -> Result<(), Failure> {
@@ -118,19 +123,23 @@ pub fn run(keep: Option<PathBuf>) -> Result<(), Failure> {
     let cy = Panelist { name: "Cy", id: "cy@acme.test", store: at("cy") };
 
     heading("Panel Notes: three interviewers, three processes, three stores");
-    println!("Ana leads the process; Ben and Cy are on the panel. Each runs their own `panelnotes`.\n");
+    say!("Ana leads the process; Ben and Cy are on the panel. Each runs their own `panelnotes`,");
+    say!("set up once with `panelnotes init --as EMAIL --name NAME`.\n");
+    for p in [&ana, &ben, &cy] {
+        p.init()?;
+    }
     let c = ana
         .run(&["candidate", "add", "--name", "Dana Example", "--role", "Senior data engineer", "--source", "referral", "--applied-at", "2026-03-02 09:00"], None, true)?
         .trim()
         .to_owned();
     ana.run(&["candidate", "event", &c, "acknowledged", "--at", "2026-03-02 11:30"], None, true)?;
     let i = ana
-        .run(&["interview", "schedule", &c, "--at", "2026-03-04 09:00", "--panel", "ana@acme.test,ben@acme.test,cy@acme.test", "--title", "Panel interview", "--booked-at", "2026-03-02 11:40"], None, true)?
+        .run(&["interview", "schedule", &c, "--at", "2026-03-04 09:00", "--panel", "ana@acme.test,ben@acme.test,cy@acme.test", "--lead", "ana@acme.test", "--title", "Panel interview", "--booked-at", "2026-03-02 11:40"], None, true)?
         .trim()
         .to_owned();
     let invite = ana.run(&["invite", &i], None, false)?.trim().to_owned();
     let shown = invite.split("&k=").next().unwrap_or(&invite);
-    println!("[Ana] $ panelnotes invite {i}\n    {shown}&k=… (the panel secret, shown as a QR code on the phone)");
+    say!("[Ana] $ panelnotes invite {i}\n    {shown}&k=… (the panel secret, shown as a QR code on the phone)");
     ben.run(&["join", &invite], None, true)?;
     cy.run(&["join", &invite], None, true)?;
     sync_round(&ana, &[&ben, &cy])?;
@@ -146,17 +155,18 @@ pub fn run(keep: Option<PathBuf>) -> Result<(), Failure> {
     ben.run(&["interview", "question", &i, "How is the culture?", "--generic", "--at", "2026-03-04 09:29"], None, true)?;
     cy.run(&["interview", "question", &i, "Why Postgres rather than a warehouse for the feature store?", "--specific", "--at", "2026-03-04 09:31"], None, true)?;
     ana.run(&["interview", "stage", &i, "--at", "2026-03-04 09:37"], None, true)?;
-    println!("Ana and Ben both note the salary expectation, differently:");
-    ana.run(&["candidate", "logistics", &c, "--salary-range", "90000-100000", "--risk", "comfortable"], None, true)?;
-    ben.run(&["candidate", "logistics", &c, "--salary-range", "95000-110000"], None, true)?;
-    cy.run(&["candidate", "logistics", &c, "--notice-days", "60", "--start-date", "2026-05-01"], None, true)?;
+    say!("Ana and Ben both note the salary expectation, differently:");
+    ana.run(&["candidate", "logistics", &c, "--salary-range", "90000-100000", "--risk", "comfortable", "--at", "2026-03-04 09:38"], None, true)?;
+    ben.run(&["candidate", "logistics", &c, "--salary-range", "95000-110000", "--at", "2026-03-04 09:39"], None, true)?;
+    cy.run(&["candidate", "logistics", &c, "--notice-days", "60", "--start-date", "2026-05-01", "--at", "2026-03-04 09:40"], None, true)?;
     ana.run(&["interview", "stage", &i, "--at", "2026-03-04 09:42"], None, true)?;
     ana.run(&["interview", "next-steps", &i, "--meet", "CTO", "--meet", "Head of Data", "--owner", "ana@acme.test"], None, true)?;
     ana.run(&["interview", "end", &i, "--at", "2026-03-04 09:47"], None, true)?;
 
     heading("After the interview: the phones sync (Ben, Cy, then Ben again, through Ana)");
-    sync_round(&ana, &[&ben, &cy, &ben])?;
-    println!("\nThe merged notes, identical on all three devices:");
+    sync_round(&ana, &[&ben, &cy])?;
+    sync_round(&ana, &[&ben])?;
+    say!("\nThe merged notes, identical on all three devices:");
     ana.run(&["notes", &i, "learn", "--print"], None, true)?;
     let same = [&ben, &cy]
         .iter()
@@ -176,7 +186,7 @@ pub fn run(keep: Option<PathBuf>) -> Result<(), Failure> {
         .and_then(|l| l.trim().split(':').next())
         .ok_or_else(|| Failure::msg("the salary conflict was not listed"))?
         .to_owned();
-    println!("Ana confirms Ben's figure with Dana and keeps it:");
+    say!("Ana confirms Ben's figure with Dana and keeps it:");
     ana.run(&["resolve", &c, "logistics.salary", &pick], None, true)?;
 
     heading("Scorecards: independent, sealed until your own is in");
@@ -188,9 +198,10 @@ pub fn run(keep: Option<PathBuf>) -> Result<(), Failure> {
     ben.run(&["scorecard", "submit", &i, "--at", "2026-03-04 11:00"], None, true)?;
     cy.run(&["scorecard", "draft", &i, "--technical", "3", "--challenge", "3", "--business", "4", "--questions", "3", "--recommend", "yes", "--comments", "Understands business impact."], None, false)?;
     cy.run(&["scorecard", "submit", &i, "--at", "2026-03-04 12:00"], None, false)?;
-    println!("[Cy] submits a Yes at 12:00.");
-    sync_round(&ana, &[&ben, &cy, &ben])?;
-    println!();
+    say!("[Cy] submits a Yes at 12:00.");
+    sync_round(&ana, &[&ben, &cy])?;
+    sync_round(&ana, &[&ben])?;
+    say!();
     cy.run(&["conflicts"], None, true)?;
 
     heading("Debrief and decision");
@@ -203,9 +214,9 @@ pub fn run(keep: Option<PathBuf>) -> Result<(), Failure> {
     let md = dir.join("dana-example.md");
     ana.run(&["export", &c, "-o", &md.display().to_string()], None, false)?;
     if dir != tmp.path() {
-        println!("\nStores: {}\nDossier: {}", dir.display(), md.display());
+        say!("\nStores: {}\nDossier: {}", dir.display(), md.display());
     } else {
-        println!("\nThe Markdown dossier the lead shares has {} lines (`--keep DIR` keeps it).", std::fs::read_to_string(&md).map(|s| s.lines().count()).unwrap_or(0));
+        say!("\nThe Markdown dossier the lead shares has {} lines (`--keep DIR` keeps it).", std::fs::read_to_string(&md).map(|s| s.lines().count()).unwrap_or(0));
     }
     let _ = Path::new(&md);
     Ok(())

@@ -1,19 +1,60 @@
-//! Plain-text rendering for the terminal.
+//! What reaches the terminal. Text from documents (names, notes, a peer's values) is
+//! sanitised here: a control character could recolour the terminal or set its title, and a
+//! newline in a name would break a list. A closed stdout (`| head`) ends the run quietly.
+
+use std::io::Write;
 
 use chrono::{DateTime, Utc};
 use panelnotes_core::model::{Interview, InterviewClock, ScorecardView};
-use panelnotes_core::timeline::{humanize, CandidateSummary, Timeline};
+use panelnotes_core::timeline::{humanize, CandidateSummary, Timeline, TimelineKind};
 use panelnotes_core::DocumentId;
+
+use crate::when;
+
+/// Writes `text` to stdout, sanitised. If stdout is closed, exits at once with success:
+/// the reader has what it wanted, and every edit was durable before anything was printed.
+pub fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if out.write_all(block(text).as_bytes()).and_then(|()| out.flush()).is_err() {
+        std::process::exit(0);
+    }
+}
+
+/// Prints a line (formatted like `println!`) through `emit`.
+#[macro_export]
+macro_rules! say {
+    () => { $crate::output::emit("\n") };
+    ($($arg:tt)*) => { $crate::output::emit(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+/// Control characters shown as visible symbols; line breaks and tabs kept.
+pub fn block(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
+            '\u{7f}' => '\u{2421}',
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
+/// One line of a list: line breaks and tabs become spaces too.
+pub fn line(s: &str) -> String {
+    block(&s.replace(['\n', '\r', '\t'], " "))
+}
 
 pub fn short(id: DocumentId) -> String {
     id.to_string().chars().take(8).collect()
 }
 
 pub fn when(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
+    when::show(t)
 }
 
 fn pad(s: &str, w: usize) -> String {
+    let s = line(s);
     let n = s.chars().count();
     if n >= w {
         let mut t: String = s.chars().take(w.saturating_sub(1)).collect();
@@ -38,7 +79,8 @@ pub fn candidate_list(list: &[CandidateSummary], now: DateTime<Utc>) -> String {
         "NEXT ACTION"
     );
     for c in list {
-        let waiting = if c.status.is_closed() { "-".into() } else { humanize(now - c.waiting_since) };
+        // A wait that would be negative (a time a peer put in the future) shows as none.
+        let waiting = if c.status.is_closed() { "-".into() } else { humanize((now - c.waiting_since).max(chrono::Duration::zero())) };
         let mut next = c.next_action.clone().unwrap_or_else(|| "—".into());
         if let Some(p) = &c.problem {
             next = format!("PROBLEM: {p}");
@@ -50,7 +92,7 @@ pub fn candidate_list(list: &[CandidateSummary], now: DateTime<Utc>) -> String {
             pad(&c.role, 18),
             pad(&c.status.as_str().replace('_', " "), 19),
             pad(&waiting, 8),
-            next
+            line(&next)
         ));
     }
     out
@@ -58,17 +100,31 @@ pub fn candidate_list(list: &[CandidateSummary], now: DateTime<Utc>) -> String {
 
 pub fn timeline(t: &Timeline) -> String {
     let c = &t.candidate;
-    let mut out = format!("{} — {} ({})\n", c.name, c.role, c.id);
+    let mut out = format!("{} — {} ({})\n", line(&c.name), line(&c.role), c.id);
     out.push_str(&format!(
-        "Status: {}{}\n\nTimeline (UTC)\n",
+        "Status: {}{}\n\nTimeline ({})\n",
         c.status.as_str().replace('_', " "),
-        c.next_action.as_deref().map(|a| format!(" — next: {a}")).unwrap_or_default()
+        c.next_action.as_deref().map(|a| format!(" — next: {}", line(a))).unwrap_or_default(),
+        when::zone_label()
     ));
     for e in &t.entries {
-        let by = e.actor.as_ref().map(|a| format!(" by {a}")).unwrap_or_default();
-        let detail = e.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
+        // The applicant applied; the interviewer only recorded it.
+        let by = match (&e.actor, e.kind) {
+            (Some(a), TimelineKind::Candidate(panelnotes_core::model::CandidateEventKind::Applied)) => format!(" (recorded by {a})"),
+            (Some(a), _) => format!(" by {a}"),
+            (None, _) => String::new(),
+        };
+        let booked = e.interview_id.filter(|_| e.kind == TimelineKind::InterviewScheduled);
+        let detail = match booked.and_then(|i| t.interviews.iter().find(|s| s.id == i)) {
+            Some(i) => format!(" (for {}, {} min)", when(i.scheduled_start), i.minutes),
+            None => e.detail.as_deref().map(|d| format!(" ({})", line(d))).unwrap_or_default(),
+        };
         let iv = e.interview_id.map(|i| format!(" [{}]", short(i))).unwrap_or_default();
-        out.push_str(&format!("  {}  {}{detail}{by}{iv}\n", when(e.at), e.kind.title()));
+        let problem = e
+            .problem
+            .map(|p| format!("  ⚠ out of order: dated before {}", p.must_follow.noun()))
+            .unwrap_or_default();
+        out.push_str(&format!("  {}  {}{detail}{by}{iv}{problem}\n", when(e.at), e.kind.title()));
     }
     if !t.interviews.is_empty() {
         out.push_str("\nInterviews\n");
@@ -104,14 +160,20 @@ pub fn timeline(t: &Timeline) -> String {
     out.push_str(&format!("  last interview → debrief booked: {}\n", d(s.last_interview_to_debrief_booked)));
     out.push_str(&format!("  last interview → decision:       {}\n", d(s.last_interview_to_decision)));
     out.push_str(&format!("  application → decision:         {}\n", d(s.application_to_decision)));
+    if t.entries.iter().any(|e| e.problem.is_some()) {
+        out.push_str("  (entries marked ⚠ were recorded out of order and count in no figure)\n");
+    }
     out
 }
 
-pub fn clock(i: &Interview, c: &InterviewClock) -> String {
+/// The interview's stages against their budgets, its questions in the order they were
+/// asked, and its next steps.
+pub fn interview(i: &Interview, c: &InterviewClock) -> String {
     let mut out = format!(
-        "{} — {} UTC, {} min, panel: {}\n",
-        i.title.as_deref().unwrap_or(&i.template_name),
+        "{} — {} ({}), {} min, panel: {}\n",
+        line(i.title.as_deref().unwrap_or(&i.template_name)),
         when(i.scheduled_start),
+        when::zone_label(),
         i.minutes,
         i.panelists.iter().map(|p| if *p == i.lead { format!("{p} (lead)") } else { p.to_string() }).collect::<Vec<_>>().join(", ")
     );
@@ -124,7 +186,7 @@ pub fn clock(i: &Interview, c: &InterviewClock) -> String {
                 format!("{} of {}{over}", humanize(s.elapsed), humanize(s.budget))
             }
         };
-        out.push_str(&format!("{mark} {:<12} {:<28} {timing}\n", s.key, s.title));
+        out.push_str(&format!("{mark} {:<12} {:<28} {timing}\n", line(&s.key), line(&s.title)));
     }
     let state = match (c.started_at, c.ended_at) {
         (None, _) => "not started".to_string(),
@@ -132,11 +194,30 @@ pub fn clock(i: &Interview, c: &InterviewClock) -> String {
         (Some(_), None) => format!("{} elapsed of {}", humanize(c.elapsed), humanize(c.budget)),
     };
     out.push_str(&format!("  total: {state}\n"));
+    let mut questions: Vec<_> = i.questions.iter().collect();
+    questions.sort_by_key(|q| q.asked_at);
+    for q in questions {
+        out.push_str(&format!("  question {} [{}] {}\n", when(q.asked_at), q.kind.as_str(), line(&q.text)));
+    }
+    if let Some(n) = &i.next_steps {
+        if !n.meet_next.is_empty() {
+            out.push_str(&format!("  next: meets {}\n", n.meet_next.iter().map(|m| line(m)).collect::<Vec<_>>().join(", ")));
+        }
+        if let Some(o) = &n.owner {
+            out.push_str(&format!("  next: {o} follows up\n"));
+        }
+        if let Some(note) = &n.note {
+            out.push_str(&format!("  next: {}\n", line(note)));
+        }
+    }
     out
 }
 
 pub fn scorecards(view: &ScorecardView) -> String {
     match view {
+        ScorecardView::Sealed { submitted, panel_size } if submitted.is_empty() => {
+            format!("Sealed: none of {panel_size} submitted yet. Submit your own scorecard to see the others.\n")
+        }
         ScorecardView::Sealed { submitted, panel_size } => format!(
             "Sealed: {} of {panel_size} submitted ({}). Submit your own scorecard to see them.\n",
             submitted.len(),
@@ -151,10 +232,24 @@ pub fn scorecards(view: &ScorecardView) -> String {
                     out.push_str(&format!("    {label:<28} {}\n", v.map(|v| format!("{v}/4")).unwrap_or_else(|| "—".into())));
                 }
                 if !s.comments.trim().is_empty() {
-                    out.push_str(&format!("    {}\n", s.comments.trim()));
+                    out.push_str(&format!("    {}\n", line(s.comments.trim())));
                 }
             }
             out
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let hostile = "Dana\u{1b}]0;pwned\u{7}\u{1b}[31mRed\r\nNext\u{9b}2J";
+        let shown = line(hostile);
+        assert!(shown.chars().all(|c| !c.is_control()), "{shown:?}");
+        assert_eq!(shown, "Dana␛]0;pwned␇␛[31mRed  Next\u{FFFD}2J");
+        assert_eq!(block("a\nb\tc\u{1b}"), "a\nb\tc␛");
     }
 }

@@ -1,70 +1,22 @@
 //! The CLI as a person runs it: real processes on a temporary store.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-struct Cli {
-    dir: tempfile::TempDir,
-}
 
-impl Cli {
-    fn new() -> Self {
-        Cli { dir: tempfile::tempdir().unwrap() }
-    }
-
-    fn run_as(&self, who: &str, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_panelnotes"))
-            .arg("--store")
-            .arg(self.dir.path().join("s.sqlite3"))
-            .args(["--as", who])
-            .args(args)
-            .env_remove("PANELNOTES_STORE")
-            .env_remove("PANELNOTES_AS")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut input = child.stdin.take().unwrap();
-        input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
-        drop(input);
-        child.wait_with_output().unwrap()
-    }
-
-    fn ok(&self, who: &str, args: &[&str]) -> String {
-        self.ok_in(who, args, None)
-    }
-
-    fn ok_in(&self, who: &str, args: &[&str], stdin: Option<&str>) -> String {
-        let out = self.run_as(who, args, stdin);
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn fails(&self, args: &[&str], stdin: Option<&str>) -> String {
-        let out = self.run_as("ana@acme", args, stdin);
-        assert!(!out.status.success(), "{args:?} should fail");
-        assert_eq!(out.status.code(), Some(1));
-        String::from_utf8(out.stderr).unwrap()
-    }
-}
+use common::Cli;
 
 #[test]
 fn a_whole_process_through_the_cli() {
     let cli = Cli::new();
     let c = cli
-        .ok("ana@acme", &["--name", "Ana", "candidate", "add", "--name", "Dana", "--role", "Data engineer", "--applied-at", "2026-03-02 09:00"])
+        .ok("ana@acme", &["candidate", "add", "--name", "Dana", "--role", "Data engineer", "--applied-at", "2026-03-02 09:00"])
         .trim()
         .to_owned();
     let short = &c[..6];
     assert!(cli.ok("ana@acme", &["candidates"]).contains("Acknowledge the application"));
     cli.ok("ana@acme", &["candidate", "event", short, "acknowledged", "--at", "2026-03-02 10:00"]);
     let i = cli
-        .ok("ana@acme", &["interview", "schedule", short, "--at", "2026-03-04 09:00", "--panel", "ana@acme,ben@acme"])
+        .ok("ana@acme", &["interview", "schedule", short, "--at", "2026-03-04 09:00", "--panel", "ana@acme,ben@acme", "--lead", "ana@acme", "--booked-at", "2026-03-02 11:00"])
         .trim()
         .to_owned();
     assert_eq!(cli.ok("ana@acme", &["interview", "stage", &i, "--at", "2026-03-04 09:00"]).trim(), "started pitch");
@@ -104,25 +56,19 @@ fn a_whole_process_through_the_cli() {
     assert!(md.contains("- Salary: expects 95000-110000 EUR/year"));
     assert!(cli.ok("ana@acme", &["verify"]).contains("All documents load."));
     // The identity is remembered by the store.
-    let who = Command::new(env!("CARGO_BIN_EXE_panelnotes"))
-        .arg("--store")
-        .arg(cli.dir.path().join("s.sqlite3"))
-        .arg("whoami")
-        .env_remove("PANELNOTES_AS")
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&who.stdout).contains("(ana@acme)"));
+    assert!(cli.me(&["whoami"]).starts_with("Ana (ana@acme) — store"));
 }
 
 #[test]
 fn bad_input_is_a_clear_error_and_a_failing_exit_code() {
     let cli = Cli::new();
-    let c = cli.ok("ana@acme", &["candidate", "add", "--name", "Dana", "--role", "SRE"]).trim().to_owned();
+    let c = cli.ok("ana@acme", &["candidate", "add", "--name", "Dana", "--role", "SRE", "--applied-at", "2026-03-02 09:00"]).trim().to_owned();
     let i = cli
-        .ok("ana@acme", &["interview", "schedule", &c, "--at", "2026-03-04 09:00", "--panel", "ana@acme"])
+        .ok("ana@acme", &["interview", "schedule", &c, "--at", "2026-03-04 09:00", "--panel", "ana@acme", "--lead", "ana@acme"])
         .trim()
         .to_owned();
-    assert!(cli.fails(&["candidate", "show", "zzzzzzzz"], None).contains("no document with id"));
+    assert!(cli.fails(&["candidate", "show", "zzzzzzzz"], None).contains("no candidate or document matches \"zzzzzzzz\""));
+    assert!(cli.fails(&["interview", "show", "zzzzzzzz"], None).contains("no document with id"));
     assert!(cli.fails(&["candidate", "show", "3sSRdrfmjH6Efo5ZnLVyKkwD2wJH"], None).contains("no candidate"));
     assert!(cli.fails(&["interview", "show", &c], None).contains("no interview with id"));
     let e = cli.fails(&["candidate", "event", &c, "acknowledged", "--at", "next tuesday"], None);
@@ -143,7 +89,7 @@ fn bad_input_is_a_clear_error_and_a_failing_exit_code() {
 
 #[test]
 fn the_demo_runs_three_processes_that_converge() {
-    let out = Command::new(env!("CARGO_BIN_EXE_panelnotes")).arg("demo").output().unwrap();
+    let out = common::bin().arg("demo").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     for expected in [
@@ -151,13 +97,14 @@ fn the_demo_runs_three_processes_that_converge() {
         "Ana: ran Spark on 200 nodes 🚀",
         "Cy: knows the business why: cut reporting latency for sales (销售)",
         "logistics.salary",
-        "expects 95000-110000 EUR/year  — ben@acme.test",
-        "expects 90000-100000 EUR/year  — ana@acme.test",
+        // Each value with the time it was said, as typed with --at.
+        "expects 95000-110000 EUR/year  — ben@acme.test, 2026-03-04 09:39",
+        "expects 90000-100000 EUR/year  — ana@acme.test, 2026-03-04 09:38",
         "Sealed: 1 of 3 submitted (ana@acme.test)",
         "ben@acme.test — Yes (submitted 2026-03-04 11:00)",
         "No conflicts.",
         "application → acknowledgement:   2h 30m",
-        "2026-03-02 11:40  Interview scheduled",
+        "2026-03-02 11:40  Interview scheduled (for 2026-03-04 09:00, 45 min) by ana@acme.test",
         "last interview → debrief booked: 2h 18m",
     ] {
         assert!(text.contains(expected), "{expected:?} missing from the demo:\n{text}");
@@ -169,7 +116,7 @@ fn conflicts_are_listed_and_resolved() {
     use panelnotes_core::model::{LogisticsUpdate, NewCandidate, SalaryExpectation};
     use panelnotes_core::{Identity, InterviewerId, Store};
     let cli = Cli::new();
-    let path = cli.dir.path().join("s.sqlite3");
+    let path = cli.store();
     let other = cli.dir.path().join("other.sqlite3");
     let me = |w: &str| Identity { id: InterviewerId::new(w).unwrap(), display_name: w.into() };
     // Two devices write different salary figures for the same candidate, then exchange.

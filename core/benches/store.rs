@@ -3,7 +3,11 @@
 //! store, syncing every few seconds. Reports keystroke-to-durable latency, reopening the
 //! interview, the candidate list and one timeline (medians over repeated runs).
 //!
-//! cargo bench -p panelnotes-core --bench store      (BENCH_CHARS=N to change the typing)
+//! Then one stage's notes at the 1 MiB cap: replacing them (an edit from the editor) and
+//! showing the interview as a new `panelnotes interview show` would.
+//!
+//! cargo bench -p panelnotes-core --bench store      (BENCH_CHARS=N to change the typing,
+//! BENCH_ONLY=cap for the notes at the cap alone)
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -85,10 +89,71 @@ impl Link {
     }
 }
 
+/// One stage filled to the cap, then edited in place (a word near the middle, as from an
+/// editor) and shown as a fresh process shows it: open the store, read the interview view.
+fn notes_at_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cap.sqlite3");
+    let me = || Identity { id: who("ana@acme"), display_name: "Ana".into() };
+    let mut s = Store::open(&path, me()).unwrap();
+    let applied = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let c = s
+        .create_candidate(NewCandidate { name: "Cap".into(), role: "Engineer".into(), source: None, contact: None, applied_at: applied })
+        .unwrap();
+    let i = s
+        .schedule_interview(NewInterview {
+            candidate_id: c,
+            title: None,
+            template: Template::playbook(),
+            booked_at: applied,
+            scheduled_start: applied + chrono::Duration::days(2),
+            minutes: None,
+            panelists: vec![who("ana@acme")],
+            lead: who("ana@acme"),
+        })
+        .unwrap();
+    let line = "Ran Spark on 200 nodes; explained shuffle cost clearly, then the trade-offs 🚀 分布式.\n";
+    let full = line.repeat(panelnotes_core::model::NOTES_LIMIT / line.len());
+    let fill = Instant::now();
+    s.replace_notes(i, "learn", &full).unwrap();
+    let fill = fill.elapsed();
+    let middle = full.len() / 2 / line.len() * line.len();
+    let edited = format!("{}{}{}", &full[..middle], line.replace("clearly", "plainly"), &full[middle + line.len()..]);
+    let mut flip = false;
+    let replace = median(9, || {
+        flip = !flip;
+        s.replace_notes(i, "learn", if flip { &edited } else { &full }).unwrap();
+    });
+    s.close().unwrap();
+    let show = median(9, || {
+        let mut s = Store::open(&path, me()).unwrap();
+        let view = s.interview_view(i).unwrap();
+        assert_eq!(view.notes[1].1.len(), full.len());
+        (s, view)
+    });
+    let mut s = Store::open(&path, me()).unwrap();
+    let decode = median(5, || {
+        s.unload(i).unwrap();
+        s.preload(i).unwrap();
+    });
+    println!("notes at the 1 MB cap: replace {:.1} ms, show {:.1} ms", replace.as_secs_f64() * 1e3, show.as_secs_f64() * 1e3);
+    println!(
+        "  (pasting {} KB into the empty stage took {}; decoding the interview for editing takes {})",
+        full.len() / 1024,
+        ms(fill),
+        ms(decode)
+    );
+}
+
 fn main() {
+    if std::env::var("BENCH_ONLY").is_ok_and(|v| v == "cap") {
+        notes_at_the_cap();
+        return;
+    }
     let chars_each: usize = std::env::var("BENCH_CHARS").ok().and_then(|v| v.parse().ok()).unwrap_or(15_000);
     let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::default();
+    // Late enough that everything the build below records is in the past.
+    let clock = ManualClock::starting_at(Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap());
     // BENCH_POLICY=word_after,idle,cap in seconds, to compare commit policies.
     let policy = std::env::var("BENCH_POLICY").ok().filter(|p| !p.is_empty()).map(|p| {
         let v: Vec<f64> = p.split(',').map(|x| x.parse().unwrap()).collect();
@@ -177,7 +242,7 @@ fn main() {
             applied_at: t0,
         })
         .unwrap();
-    let start = Utc::now();
+    let start = panelnotes_core::Clock::wall(&clock);
     let interview = ana
         .schedule_interview(NewInterview {
             candidate_id: candidate,
@@ -361,4 +426,6 @@ fn main() {
     let pending = median(50, || store.pending_feedback(Utc::now()).unwrap());
     println!("pending feedback: median {}", ms(pending));
     let _: DocumentId = candidate;
+    drop(store);
+    notes_at_the_cap();
 }

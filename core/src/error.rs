@@ -38,6 +38,15 @@ pub enum Error {
     #[error("not permitted: {0}")]
     NotPermitted(String),
 
+    /// A time that would make a candidate's timeline say something false: dated before what
+    /// must come first, or ahead of the store's clock by more than the allowed skew.
+    #[error("{event} cannot be dated {problem}")]
+    OutOfOrder { event: &'static str, problem: String },
+
+    /// Input over one of the store's caps (a stage's notes, a single insertion).
+    #[error("{what} would be {size} bytes; the limit is {limit}")]
+    TooLarge { what: &'static str, size: u64, limit: u64 },
+
     #[error("the local store failed: {0}")]
     Storage(#[from] rusqlite::Error),
 

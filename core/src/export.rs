@@ -51,10 +51,12 @@ impl Store {
         for e in &tl.entries {
             let _ = writeln!(
                 w,
-                "| {} | {}{} | {} |",
+                "| {} | {}{}{} | {} |",
                 when(e.at),
                 e.kind.title(),
                 e.detail.as_deref().map(|d| format!(" ({})", cell(d))).unwrap_or_default(),
+                // A peer recorded it out of order: say so, as the app does.
+                e.problem.map(|p| format!(" ⚠ dated before {}", p.must_follow.noun())).unwrap_or_default(),
                 e.actor.as_ref().map(|a| cell(a.as_str())).unwrap_or_default()
             );
         }

@@ -102,6 +102,20 @@ impl InterviewerId {
                 "an interviewer id must be at most 200 bytes without control characters",
             ));
         }
+        // One token: lists of ids are written comma-separated, and "not an email, ben" is
+        // two people (or none), never one.
+        let bad = |c: char| c.is_whitespace() || matches!(c, ',' | ';' | '<' | '>' | '"' | '\'' | '(' | ')' | '[' | ']');
+        let mut parts = trimmed.split('@');
+        let well_formed = match (parts.next(), parts.next(), parts.next()) {
+            (Some(handle), None, _) => !handle.is_empty(),
+            (Some(local), Some(domain), None) => !local.is_empty() && !domain.is_empty(),
+            _ => false,
+        };
+        if trimmed.chars().any(bad) || !well_formed {
+            return Err(Error::invalid(
+                "an interviewer id is an email address or a handle: one word, no spaces or commas",
+            ));
+        }
         Ok(InterviewerId(trimmed.to_owned()))
     }
 
@@ -146,5 +160,10 @@ mod tests {
         assert_eq!(InterviewerId::new("  ana@acme ").unwrap().as_str(), "ana@acme");
         assert!(InterviewerId::new("   ").is_err());
         assert!(InterviewerId::new("a\u{0}b").is_err());
+        assert_eq!(InterviewerId::new("ben").unwrap().as_str(), "ben");
+        assert_eq!(InterviewerId::new("josé.p+x@acme.test").unwrap().as_str(), "josé.p+x@acme.test");
+        for bad in ["not an email", "ana@acme,ben@acme", "a@b@c", "@acme", "ana@", "<ana@acme>"] {
+            assert!(InterviewerId::new(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod export;
 pub mod ids;
 pub mod model;
+pub(crate) mod notes_diff;
 pub mod store;
 pub mod sync;
 pub mod text;
@@ -18,5 +19,5 @@ pub use error::{Error, Result};
 pub use ids::{DocumentId, InterviewerId};
 pub use store::{
     Clock, CommitPolicy, Conflict, ConflictValue, DocKind, DocumentState, Identity, InterviewView,
-    ManualClock, Origin, Problem, ProblemKind, QuarantinedDocument, Store, StoreOptions, Subscription, SystemClock,
+    ManualClock, MIN_ID_PREFIX, Origin, Problem, ProblemKind, QuarantinedDocument, Store, StoreOptions, Subscription, SystemClock,
 };

@@ -233,13 +233,15 @@ fn logistics_are_validated_and_partially_updated() {
         },
     )
     .unwrap();
-    s.set_logistics(
+    // Said during a March interview: a May start was in the future then.
+    s.set_logistics_at(
         c,
         LogisticsUpdate {
             start_date: Some(chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap()),
             notice_period_days: Some(30),
             ..Default::default()
         },
+        t(60),
     )
     .unwrap();
     let l = s.candidate(c).unwrap().logistics;
@@ -530,7 +532,7 @@ fn offline_keystrokes_fold_rarely_and_live_ones_often() {
     use panelnotes_core::sync::{Connection, Grant, Role};
     use std::time::Duration as StdDuration;
     let dir = tempfile::tempdir().unwrap();
-    let clock = panelnotes_core::ManualClock::default();
+    let clock = panelnotes_core::ManualClock::starting_at(t(24 * 60));
     let mut s = open_with(
         &dir,
         "ana@acme",

@@ -110,7 +110,8 @@ fn who(n: usize) -> InterviewerId {
 impl World {
     fn new(peers: usize, seed: u64) -> World {
         let dir = tempfile::tempdir().unwrap();
-        let clock = ManualClock::default();
+        // After every time the edits below use: the store refuses events in its future.
+        let clock = ManualClock::starting_at(Utc.with_ymd_and_hms(2026, 3, 5, 9, 0, 0).unwrap());
         let mut stores: Vec<Store> = (0..peers)
             .map(|n| {
                 let options = StoreOptions {
@@ -289,7 +290,7 @@ impl World {
             }
             Edit::StartStage { stage, minute } => {
                 match s.start_stage(i, STAGES[*stage], t + Duration::minutes(*minute as i64)) {
-                    Ok(()) | Err(panelnotes_core::Error::InvalidArgument(_)) => {} // ended already
+                    Ok(()) | Err(panelnotes_core::Error::InvalidArgument(_) | panelnotes_core::Error::OutOfOrder { .. }) => {} // ended, or before the running stage
                     Err(e) => panic!("{e}"),
                 }
             }
@@ -301,14 +302,21 @@ impl World {
                     comments: format!("card {peer}"),
                 };
                 match s.save_scorecard_draft(i, draft) {
-                    Ok(()) => s.submit_scorecard(i, t + Duration::hours(2)).unwrap(),
+                    // A scorecard needs the interview ended (after any stage start above).
+                    Ok(()) => {
+                        let _ = s.end_interview(i, t + Duration::hours(5));
+                        s.submit_scorecard(i, t + Duration::hours(6)).unwrap()
+                    }
                     Err(panelnotes_core::Error::NotPermitted(_)) => {} // submitted already
                     Err(e) => panic!("{e}"),
                 }
             }
             Edit::Decide(hire) => {
                 let o = if *hire { Outcome::Hire } else { Outcome::Reject };
-                s.decide(c, o, t + Duration::days(1), None).unwrap();
+                match s.decide(c, o, t + Duration::days(1), None) {
+                    Ok(()) | Err(panelnotes_core::Error::NotPermitted(_)) => {} // only the lead decides
+                    Err(e) => panic!("{e}"),
+                }
             }
             Edit::Tick => s.tick().unwrap(),
             Edit::Wait { ms } => self.clock.advance(std::time::Duration::from_millis(*ms as u64)),

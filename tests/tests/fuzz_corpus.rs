@@ -22,3 +22,97 @@ fn every_kept_fuzz_input_replays_without_a_panic() {
     eprintln!("replayed {replayed} inputs");
     assert!(replayed >= TARGETS.len(), "the corpus is missing: {}", root.display());
 }
+
+/// Writes well-formed seeds (real documents, change chunks, sync messages, wire frames and
+/// Noise handshakes) into the corpus, so campaigns start from inputs that reach deep into
+/// the parsers. Run by hand: `cargo test -p panelnotes-tests --test fuzz_corpus -- --ignored`.
+#[test]
+#[ignore]
+fn write_seed_corpus() {
+    use automerge::sync::SyncDoc;
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ObjType, ReadDoc};
+    use panelnotes_core::sync::wire::{PeerMetadata, WireMessage};
+
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
+    let put = |target: &str, name: &str, bytes: &[u8]| {
+        std::fs::create_dir_all(root.join(target)).unwrap();
+        std::fs::write(root.join(target).join(format!("seed-{name}")), bytes).unwrap();
+    };
+    let framed = |mode: u8, frames: &[Vec<u8>]| {
+        let mut out = vec![mode];
+        for f in frames {
+            out.extend((f.len() as u16).to_le_bytes());
+            out.extend(f);
+        }
+        out
+    };
+
+    // An interview-like document: typed notes (long enough for deflated columns), a list.
+    let mut doc = AutoCommit::new();
+    doc.put(automerge::ROOT, "type", "interview").unwrap();
+    let notes = doc.put_object(automerge::ROOT, "notes", ObjType::Map).unwrap();
+    let learn = doc.put_object(&notes, "learn", ObjType::Text).unwrap();
+    doc.commit();
+    let base = doc.get_heads();
+    for word in "Ran Spark on 200 nodes 🚀 分布式 trade-offs and why ".repeat(8).split(' ') {
+        let len = doc.length(&learn);
+        doc.splice_text(&learn, len, 0, &format!("{word} ")).unwrap();
+        doc.commit();
+    }
+    let q = doc.put_object(automerge::ROOT, "questions", ObjType::List).unwrap();
+    let m = doc.insert_object(&q, 0, ObjType::Map).unwrap();
+    doc.put(&m, "text", "How do you deploy?").unwrap();
+    doc.put(&m, "kind", "specific").unwrap();
+    doc.commit();
+    put("document_load", "document", &doc.save());
+    put("document_load", "changes", &doc.save_after(&base));
+    let last = doc.get_last_local_change().unwrap().clone();
+    put("document_load", "one-change", last.raw_bytes());
+    put("document_load", "compressed-change", &last.clone().bytes());
+
+    // Sync messages between that document and an empty peer, both ways.
+    let mut empty = AutoCommit::new();
+    let (mut s1, mut s2) = (automerge::sync::State::new(), automerge::sync::State::new());
+    let mut messages = Vec::new();
+    for _ in 0..4 {
+        if let Some(m) = empty.sync().generate_sync_message(&mut s2) {
+            messages.push(m.clone().encode());
+            doc.sync().receive_sync_message(&mut s1, m).unwrap();
+        }
+        if let Some(m) = doc.sync().generate_sync_message(&mut s1) {
+            messages.push(m.clone().encode());
+            empty.sync().receive_sync_message(&mut s2, m).unwrap();
+        }
+    }
+    assert_eq!(empty.get_heads(), doc.get_heads());
+    put("wire_frames", "sync-messages", &framed(2, &messages));
+    let join = WireMessage::Join {
+        sender: "seed".into(),
+        versions: vec!["1".into()],
+        metadata: PeerMetadata { storage_id: Some("seed-storage".into()), is_ephemeral: false },
+    }
+    .encode();
+    put("wire_frames", "join", &framed(0, &[join]));
+    let doc_id = "2sjXtDGB9LJ4r5UQbV2jpo6bBW3t".parse().unwrap_or_else(|_| panelnotes_core::DocumentId::from_bytes([1; 16]));
+    let frames: Vec<Vec<u8>> = messages
+        .iter()
+        .map(|m| WireMessage::Sync { sender: "fuzz".into(), target: "x".into(), document: doc_id, data: m.clone() }.encode())
+        .collect();
+    put("wire_frames", "sync-frames", &framed(1, &frames));
+
+    // A Noise handshake opening from an initiator holding the fuzz target's secret.
+    let mut initiator = panelnotes_core::transport::SecureChannel::initiator(&[7u8; 32]).unwrap();
+    let hello = initiator.take_output();
+    put("noise_receive", "hello", &framed(0, &[hello])[1..]);
+
+    // Text positions: insert, delete across an emoji, and a position past the end.
+    for (name, pos, del, stage, text) in [("insert", 0u64, 0u64, 0u8, "ab"), ("delete", 6, 2, 0, ""), ("past-end", 1 << 40, 0, 0, "x"), ("other-stage", 0, 0, 1, "🚀")] {
+        let mut b = pos.to_le_bytes().to_vec();
+        b.extend(del.to_le_bytes());
+        b.push(stage);
+        b.extend(text.as_bytes());
+        put("text_positions", name, &b);
+    }
+    put("invite_parse", "bad-version", b"panelnotes:join?v=2&i=x&c=y&k=z");
+}

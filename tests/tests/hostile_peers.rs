@@ -172,9 +172,14 @@ fn one_wrongly_typed_minutes_field_never_makes_an_interview_unusable() {
     assert_eq!(i.stages.len(), 5, "the stage with a bad budget is still there");
     assert_eq!(i.stages[0].minutes, 0);
     assert_eq!(i.minutes, 40, "the total falls back to the stages' budgets");
-    ben.start_stage(p.i, "pitch", t0() + chrono::Duration::days(2)).unwrap();
+    // Two days later, the interview runs on this document.
+    p.clock.advance(std::time::Duration::from_secs(3 * 24 * 3600));
+    let ben = &mut p.stores[1];
+    let start = t0() + chrono::Duration::days(2);
+    ben.start_stage(p.i, "pitch", start).unwrap();
+    ben.end_interview(p.i, start + chrono::Duration::minutes(40)).unwrap();
     ben.save_scorecard_draft(p.i, draft()).unwrap();
-    ben.submit_scorecard(p.i, t0() + chrono::Duration::days(2) + chrono::Duration::hours(1)).unwrap();
+    ben.submit_scorecard(p.i, start + chrono::Duration::hours(1)).unwrap();
     assert_eq!(ben.interview(p.i).unwrap().submitted.len(), 1);
     let paths: Vec<String> = ben.problems(Some(p.i)).unwrap().into_iter().map(|p| p.path).collect();
     assert_eq!(paths, vec!["minutes".to_string(), "stages[0].minutes".to_string()]);

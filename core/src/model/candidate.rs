@@ -256,6 +256,10 @@ pub struct Candidate {
     pub logistics: Logistics,
     pub interviews: Vec<DocumentId>,
     pub decision: Option<Decision>,
+    /// The process lead, who books and holds the debrief and records the decision: whoever
+    /// added the candidate until handed on. Documents from older builds name no lead; the
+    /// person who recorded the application is it.
+    pub lead: Option<InterviewerId>,
 }
 
 pub(crate) fn create(doc: &mut AutoCommit, c: &NewCandidate, by: &InterviewerId) -> Result<()> {
@@ -272,8 +276,11 @@ pub(crate) fn create(doc: &mut AutoCommit, c: &NewCandidate, by: &InterviewerId)
         doc.put(&profile, "contact", s.as_str())?;
     }
     doc.put(&root, "appliedAt", ts(c.applied_at))?;
+    doc.put(&root, "lead", by.as_str())?;
     doc.put_object(&root, "events", ObjType::List)?;
-    doc.put_object(&root, "logistics", ObjType::Map)?;
+    let logistics = doc.put_object(&root, "logistics", ObjType::Map)?;
+    // Made once, here: two peers each making it would keep only one's times.
+    doc.put_object(&logistics, NOTED_AT, ObjType::Map)?;
     doc.put_object(&root, "interviews", ObjType::List)?;
     add_event(
         doc,
@@ -368,8 +375,28 @@ pub(crate) fn read_salary(r: &Reader<'_>, m: &ObjId, path: &str) -> Result<Salar
     }
 }
 
-pub(crate) fn set_logistics(doc: &mut AutoCommit, u: &LogisticsUpdate) -> Result<()> {
+pub(crate) fn set_lead(doc: &mut AutoCommit, lead: &InterviewerId) -> Result<()> {
+    doc.put(ObjId::Root, "lead", lead.as_str())?;
+    Ok(())
+}
+
+/// Where the time each logistics field was noted is kept, per field, written in the same
+/// change as the field: a conflict shows each value with when it was said.
+pub(crate) const NOTED_AT: &str = "notedAt";
+
+pub(crate) fn set_logistics(doc: &mut AutoCommit, u: &LogisticsUpdate, at: DateTime<Utc>) -> Result<()> {
     let l = ensure_object(doc, &ObjId::Root, "logistics", ObjType::Map)?;
+    let noted = ensure_object(doc, &l, NOTED_AT, ObjType::Map)?;
+    let fields = [
+        ("riskTolerance", u.risk_tolerance.is_some()),
+        ("riskNotes", u.risk_notes.is_some()),
+        ("salary", u.salary.is_some()),
+        ("startDate", u.start_date.is_some()),
+        ("noticePeriodDays", u.notice_period_days.is_some()),
+    ];
+    for (field, _) in fields.iter().filter(|(_, set)| *set) {
+        doc.put(&noted, *field, ts(at))?;
+    }
     if let Some(r) = u.risk_tolerance {
         doc.put(&l, "riskTolerance", r.as_str())?;
     }
@@ -536,6 +563,9 @@ pub(crate) fn read_with_problems(doc: &AutoCommit, id: DocumentId) -> Result<(Ca
         // The earliest thing known to have happened, so durations stay sensible.
         events.iter().map(|e| e.at).min().unwrap_or_default(),
     )?;
+    let lead = r.or(r.interviewer(&root, "lead", "lead"), None)?.or_else(|| {
+        events.iter().find(|e| e.kind == CandidateEventKind::Applied).and_then(|e| e.by.clone())
+    });
     let (name, role, source, contact) = match &profile {
         None => (String::new(), String::new(), None, None),
         Some(p) => (
@@ -557,6 +587,7 @@ pub(crate) fn read_with_problems(doc: &AutoCommit, id: DocumentId) -> Result<(Ca
         logistics: read_logistics(&r)?,
         interviews,
         decision,
+        lead,
     };
     Ok((candidate, r.into_problems()))
 }

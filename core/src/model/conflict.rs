@@ -70,6 +70,48 @@ pub(crate) fn scan(doc: &AutoCommit, kind: DocKind) -> Vec<(String, usize)> {
         .collect()
 }
 
+/// When a value says it was true: the time the person gave with it (`--at`), the same kind
+/// of time the timeline shows, rather than when their device happened to write it. `None`
+/// when the value carries no such time.
+pub(crate) fn said_at(doc: &AutoCommit, path: &str, value: &Value<'_>, op: &ObjId) -> Option<chrono::DateTime<chrono::Utc>> {
+    let time = |obj: &ObjId, key: &str| match doc.get(obj, key).ok().flatten() {
+        Some((Value::Scalar(s), _)) => match s.as_ref() {
+            ScalarValue::Timestamp(ms) | ScalarValue::Int(ms) => chrono::DateTime::from_timestamp_millis(*ms),
+            _ => None,
+        },
+        _ => None,
+    };
+    match value {
+        Value::Scalar(s) => {
+            if let ScalarValue::Timestamp(ms) = s.as_ref() {
+                return chrono::DateTime::from_timestamp_millis(*ms);
+            }
+        }
+        Value::Object(_) if path == "decision" => return time(op, "at"),
+        Value::Object(_) if path.starts_with("scorecards.") => return time(op, "submittedAt"),
+        Value::Object(_) => {}
+    }
+    // A logistics field: the time noted beside it, in the same change.
+    let field = path.strip_prefix("logistics.")?;
+    let (logistics, _) = parent_of(doc, path)?;
+    let change = doc.hash_for_opid(op)?;
+    // Every copy of the map (two peers of an older build may each have made one).
+    let maps = doc.get_all(&logistics, super::candidate::NOTED_AT).ok()?;
+    let values = maps.into_iter().filter_map(|(v, id)| matches!(v, Value::Object(ObjType::Map)).then_some(id)).flat_map(|noted| doc.get_all(&noted, field).unwrap_or_default());
+    values.into_iter().find_map(|(v, noted_op)| {
+        if doc.hash_for_opid(&noted_op)? != change {
+            return None;
+        }
+        match v {
+            Value::Scalar(s) => match s.as_ref() {
+                ScalarValue::Timestamp(ms) => chrono::DateTime::from_timestamp_millis(*ms),
+                _ => None,
+            },
+            _ => None,
+        }
+    })
+}
+
 /// A short human-readable form of one of a field's values.
 pub(crate) fn describe(doc: &AutoCommit, id: DocumentId, path: &str, value: &Value<'_>, obj: &ObjId) -> Result<String> {
     Ok(match value {

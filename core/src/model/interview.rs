@@ -14,6 +14,10 @@ use super::template::{read_stages, write_stages, Stage, Template};
 use crate::error::{Error, Result};
 use crate::ids::{DocumentId, InterviewerId};
 
+/// The most one stage's notes may hold, in UTF-8 bytes: a 45-minute stage typed flat out is
+/// well under 100 KB, and every read, sync and index refresh of the interview pays for it.
+pub const NOTES_LIMIT: usize = 1 << 20;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewInterview {
     pub candidate_id: DocumentId,
@@ -106,13 +110,19 @@ pub struct Interview {
     pub title: Option<String>,
     pub template_name: String,
     pub booked_at: Option<DateTime<Utc>>,
+    /// Who booked it (not necessarily on the panel); `None` in documents from older builds.
+    #[serde(default)]
+    pub booked_by: Option<InterviewerId>,
     pub stages: Vec<Stage>,
     pub scheduled_start: DateTime<Utc>,
     pub minutes: u32,
     pub panelists: Vec<InterviewerId>,
     pub lead: InterviewerId,
-    /// (stage key, when it actually started), in stage order.
+    /// (stage key, when it first started), in stage order.
     pub stage_starts: Vec<(String, DateTime<Utc>)>,
+    /// Every start of a stage, restarts included, in time order: the clock runs on these.
+    #[serde(default)]
+    pub stage_runs: Vec<(String, DateTime<Utc>)>,
     pub ended_at: Option<DateTime<Utc>>,
     pub questions: Vec<CandidateQuestion>,
     pub next_steps: Option<NextSteps>,
@@ -159,41 +169,27 @@ impl Interview {
         self.scheduled_start + Duration::minutes(self.minutes as i64)
     }
 
-    /// Elapsed time against budget per stage, as of `now`. A stage ends when a later-started
-    /// stage begins (panels skip and go back; the clock follows what actually happened).
+    /// Elapsed time against budget per stage, as of `now`. Each start runs until the next
+    /// start or the end; a stage restarted later adds its new run to what it already took
+    /// (panels skip and go back; the clock follows what actually happened). A run dated after
+    /// the end (a peer's) counts for nothing rather than a negative time.
     pub fn clock(&self, now: DateTime<Utc>) -> InterviewClock {
         let end_or_now = self.ended_at.unwrap_or(now);
-        let mut starts: Vec<DateTime<Utc>> = self.stage_starts.iter().map(|(_, t)| *t).collect();
-        starts.sort();
-        let current = if self.ended_at.is_some() {
-            None
-        } else {
-            self.stage_starts
-                .iter()
-                .max_by_key(|(_, t)| *t)
-                .map(|(k, _)| k.clone())
-        };
+        let runs = self.runs();
+        let current = if self.ended_at.is_some() { None } else { runs.last().map(|(k, _)| k.clone()) };
+        let run_end = |n: usize| runs.get(n + 1).map(|(_, t)| *t).or(self.ended_at);
         let stages = self
             .stages
             .iter()
             .map(|s| {
                 let budget = Duration::minutes(s.minutes as i64);
-                let started_at = self
-                    .stage_starts
+                let mine: Vec<usize> = (0..runs.len()).filter(|n| runs[*n].0 == s.key).collect();
+                let started_at = mine.first().map(|n| runs[*n].1);
+                let ended_at = mine.last().and_then(|n| run_end(*n));
+                let elapsed = mine
                     .iter()
-                    .find(|(k, _)| k == &s.key)
-                    .map(|(_, t)| *t);
-                let ended_at = started_at.and_then(|st| {
-                    starts
-                        .iter()
-                        .copied()
-                        .find(|t| *t > st)
-                        .or(self.ended_at)
-                });
-                let elapsed = match started_at {
-                    Some(st) => (ended_at.unwrap_or(end_or_now) - st).max(Duration::zero()),
-                    None => Duration::zero(),
-                };
+                    .map(|n| (run_end(*n).unwrap_or(end_or_now) - runs[*n].1).max(Duration::zero()))
+                    .fold(Duration::zero(), |a, b| a + b);
                 StageTiming {
                     key: s.key.clone(),
                     title: s.title.clone(),
@@ -220,9 +216,21 @@ impl Interview {
             overrun: (elapsed - budget).max(Duration::zero()),
         }
     }
+
+    /// Stage runs in time order; a view from before runs existed falls back on first starts.
+    fn runs(&self) -> Vec<(String, DateTime<Utc>)> {
+        let mut runs = if self.stage_runs.is_empty() { self.stage_starts.clone() } else { self.stage_runs.clone() };
+        runs.sort_by_key(|(_, t)| *t);
+        runs
+    }
+
+    /// When the latest stage (re)started: a new start or the end may not be dated before it.
+    pub fn last_start(&self) -> Option<DateTime<Utc>> {
+        self.runs().last().map(|(_, t)| *t)
+    }
 }
 
-pub(crate) fn create(doc: &mut AutoCommit, n: &NewInterview) -> Result<()> {
+pub(crate) fn create(doc: &mut AutoCommit, n: &NewInterview, booked_by: &InterviewerId) -> Result<()> {
     let root = ObjId::Root;
     doc.put(&root, "schema", SCHEMA_VERSION)?;
     doc.put(&root, "type", "interview")?;
@@ -233,6 +241,7 @@ pub(crate) fn create(doc: &mut AutoCommit, n: &NewInterview) -> Result<()> {
     doc.put(&root, "templateName", n.template.name.as_str())?;
     write_stages(doc, &root, "stages", &n.template.stages)?;
     doc.put(&root, "bookedAt", ts(n.booked_at))?;
+    doc.put(&root, "bookedBy", booked_by.as_str())?;
     doc.put(&root, "scheduledStart", ts(n.scheduled_start))?;
     doc.put(
         &root,
@@ -245,6 +254,7 @@ pub(crate) fn create(doc: &mut AutoCommit, n: &NewInterview) -> Result<()> {
     }
     doc.put(&root, "lead", n.lead.as_str())?;
     doc.put_object(&root, "stageStarts", ObjType::Map)?;
+    doc.put_object(&root, "stageLog", ObjType::List)?;
     // Every stage's Text is created here, once, by the scheduler: if two panelists each
     // created it on first edit, their notes would land in two conflicting objects.
     let notes = doc.put_object(&root, "notes", ObjType::Map)?;
@@ -263,14 +273,33 @@ fn map_or_create(doc: &mut AutoCommit, key: &str) -> Result<ObjId> {
     }
 }
 
-pub(crate) fn start_stage(doc: &mut AutoCommit, key: &str, at: DateTime<Utc>) -> Result<()> {
+/// Records a (re)start of a stage. Every start is appended to `stageLog`, so a restart
+/// keeps the earlier run; `stageStarts` keeps the first start, which older builds read.
+pub(crate) fn start_stage(doc: &mut AutoCommit, key: &str, at: DateTime<Utc>, by: &InterviewerId) -> Result<()> {
     let starts = map_or_create(doc, "stageStarts")?;
-    doc.put(&starts, key, ts(at))?;
+    if doc.get(&starts, key)?.is_none() {
+        doc.put(&starts, key, ts(at))?;
+    }
+    let log = match doc.get(ObjId::Root, "stageLog")? {
+        Some((automerge::Value::Object(ObjType::List), id)) => id,
+        _ => doc.put_object(ObjId::Root, "stageLog", ObjType::List)?,
+    };
+    let n = doc.length(&log);
+    let m = doc.insert_object(&log, n, ObjType::Map)?;
+    doc.put(&m, "stage", key)?;
+    doc.put(&m, "at", ts(at))?;
+    doc.put(&m, "by", by.as_str())?;
     Ok(())
 }
 
 pub(crate) fn end(doc: &mut AutoCommit, at: DateTime<Utc>) -> Result<()> {
     doc.put(ObjId::Root, "endedAt", ts(at))?;
+    Ok(())
+}
+
+/// Takes the end away, so the interview can run on and be ended again.
+pub(crate) fn reopen(doc: &mut AutoCommit) -> Result<()> {
+    doc.delete(ObjId::Root, "endedAt")?;
     Ok(())
 }
 
@@ -370,6 +399,7 @@ pub(crate) fn read_with_problems(doc: &AutoCommit, id: DocumentId) -> Result<(In
             }
         }
     }
+    let stage_runs = read_stage_runs(&r, &stages, &stage_starts)?;
     let mut questions = Vec::new();
     if let Some(list) = r.or(r.list(&root, "questions", "questions"), None)? {
         questions = r.each(r.list_maps(&list, "questions")?, |_, (i, m)| {
@@ -385,6 +415,8 @@ pub(crate) fn read_with_problems(doc: &AutoCommit, id: DocumentId) -> Result<(In
                 noted_by: r.or(r.interviewer(&m, "by", &format!("{path}.by")), None)?,
             })
         })?;
+        // Peers append concurrently: show them in the order they were asked.
+        questions.sort_by_key(|q| q.asked_at);
     }
     let next_steps = match r.or(r.map(&root, "nextSteps", "nextSteps"), None)? {
         None => None,
@@ -410,6 +442,7 @@ pub(crate) fn read_with_problems(doc: &AutoCommit, id: DocumentId) -> Result<(In
         .map(|s| (s.interviewer, s.submitted_at))
         .collect();
     let booked_at = r.or(r.time(&root, "bookedAt", "bookedAt"), None)?;
+    let booked_by = r.or(r.interviewer(&root, "bookedBy", "bookedBy"), None)?;
     let scheduled_start = r.or(
         r.time(&root, "scheduledStart", "scheduledStart")
             .and_then(|t| t.ok_or_else(|| missing("scheduledStart", "a timestamp (missing)"))),
@@ -431,18 +464,46 @@ pub(crate) fn read_with_problems(doc: &AutoCommit, id: DocumentId) -> Result<(In
         title: r.or(r.str(&root, "title", "title"), None)?,
         template_name: r.or(r.str(&root, "templateName", "templateName"), None)?.unwrap_or_default(),
         booked_at,
+        booked_by,
         stages,
         scheduled_start,
         minutes,
         lead,
         panelists,
         stage_starts,
+        stage_runs,
         ended_at: r.or(r.time(&root, "endedAt", "endedAt"), None)?,
         questions,
         next_steps,
         submitted,
     };
     Ok((interview, r.into_problems()))
+}
+
+/// Every start in `stageLog` of a stage the interview has, plus first starts only
+/// `stageStarts` knows (written by an older build), in time order.
+fn read_stage_runs(r: &Reader<'_>, stages: &[Stage], first: &[(String, DateTime<Utc>)]) -> Result<Vec<(String, DateTime<Utc>)>> {
+    let mut runs = Vec::new();
+    if let Some(list) = r.or(r.list(&ObjId::Root, "stageLog", "stageLog"), None)? {
+        let read = r.each(r.list_maps(&list, "stageLog")?, |_, (i, m)| {
+            let path = format!("stageLog[{i}]");
+            let key = r.required_str(&m, "stage", &format!("{path}.stage"))?;
+            let at = r.time(&m, "at", &format!("{path}.at"))?.ok_or_else(|| Error::InvalidField {
+                id: r.id,
+                path: format!("{path}.at"),
+                expected: "a timestamp (missing)",
+            })?;
+            Ok(stages.iter().any(|s| s.key == key).then_some((key, at)))
+        })?;
+        runs.extend(read.into_iter().flatten());
+    }
+    for (key, at) in first {
+        if !runs.iter().any(|(k, t)| k == key && t == at) {
+            runs.push((key.clone(), *at));
+        }
+    }
+    runs.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(runs)
 }
 
 /// Every stage's notes, in stage order.

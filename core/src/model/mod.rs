@@ -14,7 +14,7 @@ pub use candidate::{
 };
 pub use interview::{
     CandidateQuestion, Interview, InterviewClock, NewInterview, NextSteps, QuestionKind,
-    StageTiming,
+    StageTiming, NOTES_LIMIT,
 };
 pub use schema::FieldProblem;
 pub use scorecard::{Ratings, Recommendation, Scorecard, ScorecardDraft, ScorecardView};

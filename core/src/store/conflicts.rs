@@ -17,7 +17,8 @@ pub struct ConflictValue {
     pub value: String,
     /// The interviewer whose device wrote it, if that device said who it is.
     pub author: Option<InterviewerId>,
-    /// When the change that wrote it was made, by the writer's clock.
+    /// When the value was said (the time given with it, as on the timeline), or else when
+    /// the change that wrote it was made, by the writer's clock.
     pub at: Option<DateTime<Utc>>,
 }
 
@@ -49,11 +50,12 @@ impl Store {
                 let (author, at) = match op {
                     automerge::ObjId::Id(_, actor, _) => {
                         let author = super::author_in(&od.doc, &actor.to_hex_string());
-                        let at = od
-                            .doc
-                            .hash_for_opid(op)
-                            .and_then(|h| od.doc.get_change_by_hash(&h))
-                            .and_then(|c| DateTime::from_timestamp(c.timestamp(), 0));
+                        let at = conflict::said_at(&od.doc, &field, value, op).or_else(|| {
+                            od.doc
+                                .hash_for_opid(op)
+                                .and_then(|h| od.doc.get_change_by_hash(&h))
+                                .and_then(|c| DateTime::from_timestamp(c.timestamp(), 0))
+                        });
                         (author, at)
                     }
                     automerge::ObjId::Root => (None, None),

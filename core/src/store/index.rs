@@ -154,7 +154,8 @@ fn write_interview(conn: &Connection, i: &interview::Interview) -> Result<()> {
     add(
         i.booked_at.unwrap_or(i.scheduled_start),
         TimelineKind::InterviewScheduled,
-        Some(i.lead.as_str()),
+        // Who booked it; documents from older builds do not say, and the lead may not be it.
+        i.booked_by.as_ref().map(|b| b.as_str()),
         Some(when),
     )?;
     if let Some(t) = i.started_at() {

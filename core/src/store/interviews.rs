@@ -1,6 +1,7 @@
 //! Interview operations: scheduling, stage timing, notes, questions, next steps, scorecards.
 
-use automerge::ObjId;
+use automerge::transaction::Transactable;
+use automerge::{ObjId, ReadDoc};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
@@ -9,17 +10,24 @@ use crate::error::{Error, Result};
 use crate::ids::DocumentId;
 use crate::model::{
     candidate, interview, scorecard, CandidateQuestion, Interview, InterviewClock, NewInterview,
-    NextSteps, QuestionKind, ScorecardDraft, ScorecardView,
+    NextSteps, QuestionKind, ScorecardDraft, ScorecardView, NOTES_LIMIT,
 };
+use crate::timeline::{not_in_future, TimelineKind};
 
 impl Store {
     /// Schedules an interview for a candidate; the candidate document lists it in the same
     /// call.
+    /// The timeline credits the booking to this store's interviewer, not to the lead.
     pub fn schedule_interview(&mut self, n: NewInterview) -> Result<DocumentId> {
         n.validate()?;
         // The candidate must exist here before an interview points at it.
-        self.candidate(n.candidate_id)?;
-        let id = self.create_doc(DocKind::Interview, |doc| interview::create(doc, &n))?;
+        let applied_at = self.candidate(n.candidate_id)?.applied_at;
+        self.check_event(n.candidate_id, TimelineKind::InterviewScheduled, n.booked_at, None)?;
+        if n.scheduled_start < applied_at {
+            return Err(Error::OutOfOrder { event: "the interview", problem: "before the application".into() });
+        }
+        let me = self.me().clone();
+        let id = self.create_doc(DocKind::Interview, |doc| interview::create(doc, &n, &me))?;
         self.edit(
             n.candidate_id,
             DocKind::Candidate,
@@ -43,9 +51,14 @@ impl Store {
             });
         }
         if i.ended_at.is_some() {
-            return Err(Error::invalid("the interview has ended"));
+            return Err(Error::invalid("the interview has ended; reopen it to run a stage again"));
         }
-        self.edit(id, DocKind::Interview, |doc| interview::start_stage(doc, stage, at), |_| Ok(()))
+        if i.last_start().is_some_and(|last| at < last) {
+            return Err(Error::OutOfOrder { event: "a stage's start", problem: "before the running stage started".into() });
+        }
+        self.check_event(i.candidate_id, TimelineKind::InterviewStarted, at, Some(id))?;
+        let me = self.me().clone();
+        self.edit(id, DocKind::Interview, |doc| interview::start_stage(doc, stage, at, &me), |_| Ok(()))
     }
 
     /// Starts the stage after the running one (the first stage if none has started).
@@ -71,14 +84,34 @@ impl Store {
         }
     }
 
+    /// Ends the interview. Ending it again would move the end under the scorecards and the
+    /// debrief, so it is refused until the interview is explicitly reopened.
     pub fn end_interview(&mut self, id: DocumentId, at: DateTime<Utc>) -> Result<()> {
         let i = self.interview(id)?;
-        if let Some(start) = i.started_at() {
-            if at < start {
-                return Err(Error::invalid("an interview cannot end before it started"));
-            }
+        if i.ended_at.is_some() {
+            return Err(Error::invalid(format!("interview {id} has already ended; reopen it to end it again")));
         }
+        if i.last_start().is_some_and(|last| at < last) {
+            return Err(Error::OutOfOrder { event: "the end of the interview", problem: "before its last stage started".into() });
+        }
+        self.check_event(i.candidate_id, TimelineKind::InterviewHeld, at, Some(id))?;
         self.edit(id, DocKind::Interview, |doc| interview::end(doc, at), |_| Ok(()))
+    }
+
+    /// Takes back the end of an interview that was ended too early, so it can run on and be
+    /// ended again. Not once a scorecard is in: it was written about the interview as ended.
+    pub fn reopen_interview(&mut self, id: DocumentId) -> Result<()> {
+        let i = self.interview(id)?;
+        if !i.panelists.contains(self.me()) {
+            return Err(Error::NotPermitted(format!("{} is not on this interview's panel", self.me())));
+        }
+        if i.ended_at.is_none() {
+            return Err(Error::invalid(format!("interview {id} has not ended")));
+        }
+        if !i.submitted.is_empty() {
+            return Err(Error::invalid(format!("interview {id} has submitted scorecards and stays ended")));
+        }
+        self.edit(id, DocKind::Interview, interview::reopen, |_| Ok(()))
     }
 
     pub fn clock(&mut self, id: DocumentId, now: DateTime<Utc>) -> Result<InterviewClock> {
@@ -99,9 +132,12 @@ impl Store {
         interview::notes_text(&od.doc, id, stage)
     }
 
-    /// Replaces a stage's whole notes; Automerge diffs old and new, so concurrent edits by
-    /// others elsewhere in the text survive.
+    /// Replaces a stage's whole notes as the few splices that differ, so concurrent edits by
+    /// others elsewhere in the text survive. At most `NOTES_LIMIT` bytes.
     pub fn replace_notes(&mut self, id: DocumentId, stage: &str, text: &str) -> Result<()> {
+        if text.len() > NOTES_LIMIT {
+            return Err(Error::TooLarge { what: "a stage's notes", size: text.len() as u64, limit: NOTES_LIMIT as u64 });
+        }
         if self.interview(id)?.stage(stage).is_none() {
             return Err(Error::NotFound {
                 kind: "stage",
@@ -113,7 +149,10 @@ impl Store {
             DocKind::Interview,
             |doc| {
                 let obj: ObjId = interview::ensure_notes_obj(doc, id, stage)?;
-                automerge::transaction::Transactable::update_text(doc, &obj, text)?;
+                let old = doc.text(&obj)?;
+                for s in crate::notes_diff::splices(&old, text) {
+                    doc.splice_text(&obj, s.pos, s.delete as isize, &s.insert)?;
+                }
                 Ok(())
             },
             |_| Ok(()),
@@ -130,6 +169,7 @@ impl Store {
         if text.trim().is_empty() {
             return Err(Error::invalid("a question needs its text"));
         }
+        not_in_future("a question", at, self.now())?;
         let q = CandidateQuestion {
             text: text.trim().to_owned(),
             kind,
@@ -194,7 +234,11 @@ impl Store {
     /// Submits this panelist's draft into the shared interview document; the draft is
     /// removed in the same transaction.
     pub fn submit_scorecard(&mut self, id: DocumentId, at: DateTime<Utc>) -> Result<()> {
-        self.require_panelist(id)?;
+        let i = self.require_panelist(id)?;
+        if i.ended_at.is_none_or(|end| at < end) {
+            return Err(Error::OutOfOrder { event: "a scorecard", problem: "before the end of the interview".into() });
+        }
+        not_in_future("a scorecard", at, self.now())?;
         let draft = self
             .scorecard_draft(id)?
             .ok_or_else(|| Error::invalid("there is no draft scorecard to submit"))?;

@@ -7,10 +7,12 @@ mod candidates;
 mod conflicts;
 mod documents;
 mod heal;
+mod identity;
 mod index;
 mod interviews;
 mod migrations;
 mod observe;
+mod order;
 mod pending;
 mod problems;
 mod queries;
@@ -23,13 +25,13 @@ use std::path::{Path, PathBuf};
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ObjId, ObjType, ReadDoc, TextEncoding};
 use chrono::Utc;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, Transaction};
 
 pub use conflicts::{Conflict, ConflictValue};
 pub use documents::QuarantinedDocument;
 pub use problems::{Problem, ProblemKind};
 pub use observe::{DocumentState, Subscription};
-pub use queries::InterviewView;
+pub use queries::{InterviewView, MIN_ID_PREFIX};
 pub use pending::{Clock, CommitPolicy, ManualClock, SystemClock};
 
 use crate::error::{Error, Result};
@@ -94,6 +96,9 @@ pub struct StoreOptions {
     /// Seeds the store's non-secret randomness (actor, document, storage and peer ids), so
     /// tests replay exactly; `None` in the apps.
     pub seed: Option<u64>,
+    /// Whether opening records the identity as the store's own (the apps: whoever signed
+    /// in). The CLI acts as someone for one command without changing who the store is.
+    pub remember_identity: bool,
 }
 
 impl Default for StoreOptions {
@@ -104,6 +109,7 @@ impl Default for StoreOptions {
             max_open_documents: 64,
             clock: std::sync::Arc::new(SystemClock),
             seed: None,
+            remember_identity: true,
         }
     }
 }
@@ -162,12 +168,10 @@ impl Store {
             Some(seed) => crate::clock::Entropy::seeded(seed),
             None => crate::clock::Entropy::from_os(),
         };
-        let actor = Self::install_actor(&conn, &entropy)?;
-        conn.execute(
-            "INSERT INTO meta(key, value) VALUES ('identity', ?1)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [serde_json::json!({"id": identity.id.as_str(), "name": identity.display_name}).to_string()],
-        )?;
+        let actor = identity::install_actor(&conn, &entropy)?;
+        if options.remember_identity {
+            identity::remember(&conn, &identity)?;
+        }
         Ok(Store {
             conn,
             path,
@@ -182,59 +186,6 @@ impl Store {
             entropy,
             healing: HashMap::new(),
         })
-    }
-
-    /// The identity the store at `path` was last opened with, without opening it for writing.
-    pub fn stored_identity(path: impl AsRef<Path>) -> Result<Option<Identity>> {
-        if !path.as_ref().exists() {
-            return Ok(None);
-        }
-        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        let raw: Option<String> = match conn.query_row("SELECT value FROM meta WHERE key = 'identity'", [], |r| r.get(0)) {
-            Ok(v) => Some(v),
-            Err(rusqlite::Error::QueryReturnedNoRows) => None,
-            // A store created before it had a meta table has no identity to offer.
-            Err(rusqlite::Error::SqliteFailure(_, Some(m))) if m.contains("no such table") => None,
-            Err(e) => return Err(e.into()),
-        };
-        let Some(raw) = raw else { return Ok(None) };
-        let v: serde_json::Value = serde_json::from_str(&raw).map_err(|e| Error::invalid(format!("stored identity: {e}")))?;
-        let (Some(id), Some(name)) = (v["id"].as_str(), v["name"].as_str()) else {
-            return Ok(None);
-        };
-        Ok(Some(Identity {
-            id: InterviewerId::new(id)?,
-            display_name: name.to_owned(),
-        }))
-    }
-
-    fn install_actor(conn: &Connection, entropy: &crate::clock::Entropy) -> Result<ActorId> {
-        let existing: Option<Vec<u8>> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'actor'", [], |r| r.get(0))
-            .optional()?;
-        if let Some(bytes) = existing {
-            if bytes.len() == 16 {
-                return Ok(ActorId::from(bytes));
-            }
-        }
-        let bytes: [u8; 16] = entropy.bytes();
-        conn.execute(
-            "INSERT INTO meta(key, value) VALUES ('actor', ?1)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [&bytes[..]],
-        )?;
-        Ok(ActorId::from(&bytes[..]))
-    }
-
-    /// Gives this install a fresh actor id. Call it when the store was restored from a
-    /// backup: two live copies must never write as the same actor.
-    pub fn rotate_actor(&mut self) -> Result<()> {
-        self.flush()?;
-        self.conn.execute("DELETE FROM meta WHERE key = 'actor'", [])?;
-        self.actor = Self::install_actor(&self.conn, &self.entropy)?;
-        self.docs.clear();
-        self.recent.clear();
-        Ok(())
     }
 
     pub fn identity(&self) -> &Identity {
@@ -669,6 +620,11 @@ impl Store {
         }
         let (obj, text) = od.notes.get_mut(&s.stage).expect("cached above");
         let range = crate::text::splice_range(text, s.pos, s.delete)?;
+        let size = text.len() - range.len() + s.text.len();
+        // A text a peer already took past the cap may still shrink.
+        if size > crate::model::NOTES_LIMIT && size > text.len() {
+            return Err(Error::TooLarge { what: "a stage's notes", size: size as u64, limit: crate::model::NOTES_LIMIT as u64 });
+        }
         od.doc
             .splice_text(&*obj, s.pos as usize, s.delete as isize, &s.text)?;
         text.replace_range(range, &s.text);
@@ -687,8 +643,8 @@ impl Store {
         delete: u64,
         insert: &str,
     ) -> Result<()> {
-        if insert.len() > 1 << 20 {
-            return Err(Error::invalid("a single insertion is limited to 1 MiB"));
+        if insert.len() > crate::model::NOTES_LIMIT {
+            return Err(Error::TooLarge { what: "a single insertion", size: insert.len() as u64, limit: crate::model::NOTES_LIMIT as u64 });
         }
         if delete == 0 && insert.is_empty() {
             return Ok(());

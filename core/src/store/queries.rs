@@ -44,7 +44,25 @@ fn summary(r: &Row<'_>) -> rusqlite::Result<CandidateSummary> {
     })
 }
 
+/// The shortest id prefix `resolve_id` looks up: shorter ones match too much by chance.
+pub const MIN_ID_PREFIX: usize = 4;
+
 impl Store {
+    /// Candidates whose name is `name` (ignoring case), or failing that, whose name contains
+    /// it: what a person types instead of an id.
+    pub fn find_candidates(&self, name: &str) -> Result<Vec<CandidateSummary>> {
+        let wanted = name.trim().to_lowercase();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let all = self.candidates()?;
+        let exact: Vec<_> = all.iter().filter(|c| c.name.to_lowercase() == wanted).cloned().collect();
+        if !exact.is_empty() {
+            return Ok(exact);
+        }
+        Ok(all.into_iter().filter(|c| c.name.to_lowercase().contains(&wanted)).collect())
+    }
+
     /// Every candidate with status and next action: open ones first, longest waiting first.
     pub fn candidates(&self) -> Result<Vec<CandidateSummary>> {
         let mut q = self.conn().prepare_cached(&format!(
@@ -74,11 +92,16 @@ impl Store {
             return Ok(id);
         }
         let text = text.trim();
-        if text.len() < 4 || !text.chars().all(|c| c.is_ascii_alphanumeric()) {
+        if !text.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(Error::NotFound {
                 kind: "document",
                 id: text.to_owned(),
             });
+        }
+        if text.len() < MIN_ID_PREFIX {
+            return Err(Error::invalid(format!(
+                "{text:?} is too short to find a document: give at least {MIN_ID_PREFIX} characters of its id"
+            )));
         }
         let mut q = self.conn().prepare_cached("SELECT id FROM documents")?;
         let ids = q.query_map([], |r| doc_id(r.get(0)?))?;
@@ -161,8 +184,10 @@ impl Store {
                 interview_id: interview.map(doc_id).transpose()?,
                 actor: actor.map(interviewer).transpose()?,
                 detail,
+                problem: None,
             });
         }
+        crate::timeline::flag_out_of_order(&mut entries);
         let interviews = self.interview_summaries(candidate)?;
         let speed = SpeedMetrics::compute(summary.applied_at, &entries, &interviews);
         Ok(Timeline {

@@ -74,6 +74,9 @@ pub struct SyncReport {
     pub changed: BTreeSet<DocumentId>,
     pub unavailable: BTreeSet<DocumentId>,
     pub elapsed_ms: u64,
+    /// Who the other side is (its storage id, else its peer id): one phone syncing several
+    /// panels holds one session per panel.
+    pub peer: Option<String>,
 }
 
 impl SyncReport {
@@ -86,6 +89,7 @@ impl SyncReport {
                 Event::Unavailable(d) => {
                     self.unavailable.insert(d);
                 }
+                Event::Ready { remote_peer, remote_storage } => self.peer = Some(remote_storage.unwrap_or(remote_peer)),
                 _ => {}
             }
         }

@@ -1,0 +1,327 @@
+//! The command line: every command, flag and help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "panelnotes", version, about = "Offline-first interview notes for panels")]
+pub struct Cli {
+    /// The store file [default: panelnotes/store.sqlite3 in your data directory].
+    #[arg(long, global = true, env = "PANELNOTES_STORE")]
+    pub store: Option<PathBuf>,
+    /// With `init`: who this store belongs to (an email or handle). With any other command:
+    /// act as this interviewer for this one command; the store's own identity is unchanged.
+    #[arg(long = "as", global = true, env = "PANELNOTES_AS")]
+    pub as_: Option<String>,
+    /// Show and read times in this zone: an IANA name (Europe/Berlin), UTC, or an offset
+    /// (+05:30) [default: the system's zone].
+    #[arg(long, global = true, env = "PANELNOTES_TZ")]
+    pub tz: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Set up the store for you, once: `panelnotes init --as ana@acme.test --name "Ana"`.
+    Init {
+        /// Your display name.
+        #[arg(long)]
+        name: String,
+        /// Change the identity of a store that already has one.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Show who you are acting as and where the store is.
+    Whoami,
+    /// Candidates: add, find, show their timeline, record events, logistics and the decision.
+    #[command(subcommand)]
+    Candidate(CandidateCmd),
+    /// The candidate list: status, how long they wait, the next action.
+    Candidates,
+    /// Interviews: schedule, run the stages, questions, next steps.
+    #[command(subcommand)]
+    Interview(InterviewCmd),
+    /// Write a stage's notes from stdin (or your $EDITOR with --editor).
+    Notes {
+        interview: String,
+        stage: String,
+        /// Append to the notes instead of replacing them.
+        #[arg(long)]
+        append: bool,
+        /// Open the notes in $EDITOR.
+        #[arg(long, conflicts_with = "append")]
+        editor: bool,
+        /// Print the notes instead of writing them.
+        #[arg(long, conflicts_with_all = ["append", "editor"])]
+        print: bool,
+        /// Splice stdin in at this position (UTF-16 code units, as the apps count).
+        #[arg(long, conflicts_with_all = ["append", "editor", "print"])]
+        insert_at: Option<u64>,
+        /// With --insert-at: first delete this many UTF-16 code units.
+        #[arg(long, requires = "insert_at", default_value_t = 0)]
+        delete: u64,
+    },
+    /// Your scorecard: draft (kept on this device), submit, and see the panel's once yours is in.
+    #[command(subcommand)]
+    Scorecard(ScorecardCmd),
+    /// Interviews you sat on that still wait for your scorecard.
+    Pending,
+    /// Interview templates.
+    #[command(subcommand)]
+    Template(TemplateCmd),
+    /// Export a candidate's dossier as Markdown.
+    Export {
+        candidate: String,
+        /// Write to this file instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Load every document and report the ones that are damaged (quarantined).
+    Verify,
+    /// Fields that hold several concurrent values (two salary figures, two start dates...),
+    /// with who wrote each and when it was said. Without an id: every document.
+    Conflicts { document: Option<String> },
+    /// Keep one value of a conflicting field: `panelnotes resolve DOC FIELD N`, N as listed.
+    Resolve { document: String, field: String, pick: usize },
+    /// Make the invite (a URI for a QR code) that lets a phone join an interview's panel.
+    Invite { interview: String },
+    /// Join a panel from its invite.
+    Join { invite: String },
+    /// Sync the panels' documents: listen for panel members, dial one, or use a relay.
+    Sync(SyncArgs),
+    /// Play the playbook interview with a panel of three, from application to decision.
+    Demo {
+        /// Keep the demo's store here instead of a temporary directory.
+        #[arg(long)]
+        keep: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+pub struct SyncModeArgs {
+    /// Accept panel members on this address (such as 0.0.0.0:7420 or 127.0.0.1:0).
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Dial a panel member at this address.
+    #[arg(long)]
+    pub connect: Option<String>,
+    /// Sync through an automerge-repo sync server (ws://host:port).
+    #[arg(long)]
+    pub relay: Option<String>,
+}
+
+#[derive(Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub mode: SyncModeArgs,
+    /// Only this interview's panel [default: every panel this store knows].
+    #[arg(long)]
+    pub panel: Option<String>,
+    /// With --listen: stop once this many phones (peers) have synced, however many panels
+    /// each shares.
+    #[arg(long)]
+    pub sessions: Option<usize>,
+    /// With --listen: stop after this many seconds.
+    #[arg(long = "for")]
+    pub for_seconds: Option<u64>,
+}
+
+#[derive(Subcommand)]
+pub enum CandidateCmd {
+    Add {
+        /// The candidate's name.
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        source: Option<String>,
+        #[arg(long)]
+        contact: Option<String>,
+        #[arg(long, default_value = "now")]
+        applied_at: String,
+    },
+    List,
+    /// Candidates whose name matches (every command also takes a name where it takes an id).
+    Find { name: String },
+    /// The candidate's timeline, interviews, feedback and speed metrics.
+    Show { candidate: String },
+    /// Record an event: acknowledged, debrief-booked, debrief-held, offer-made,
+    /// offer-accepted, offer-declined, withdrew, note.
+    Event {
+        candidate: String,
+        kind: String,
+        #[arg(long, default_value = "now")]
+        at: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// What the candidate said about risk, pay, start date and notice.
+    Logistics(LogisticsArgs),
+    /// The decision; only the candidate's lead records it.
+    Decide {
+        candidate: String,
+        #[arg(value_enum)]
+        outcome: OutcomeArg,
+        #[arg(long, default_value = "now")]
+        at: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Hand the process (debrief, decision) to another lead.
+    Lead { candidate: String, lead: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum OutcomeArg {
+    Hire,
+    Reject,
+}
+
+#[derive(Args)]
+pub struct LogisticsArgs {
+    pub candidate: String,
+    #[arg(long, value_enum)]
+    pub risk: Option<RiskArg>,
+    #[arg(long)]
+    pub risk_notes: Option<String>,
+    /// Their current yearly pay.
+    #[arg(long, conflicts_with_all = ["salary_range", "salary_passed"])]
+    pub salary_current: Option<i64>,
+    /// The yearly range they expect, as MIN-MAX.
+    #[arg(long, conflicts_with = "salary_passed")]
+    pub salary_range: Option<String>,
+    /// They preferred not to say.
+    #[arg(long)]
+    pub salary_passed: bool,
+    #[arg(long, default_value = "EUR")]
+    pub currency: String,
+    /// YYYY-MM-DD; not before the day it was said.
+    #[arg(long)]
+    pub start_date: Option<String>,
+    #[arg(long)]
+    pub notice_days: Option<u32>,
+    /// When they said it.
+    #[arg(long, default_value = "now")]
+    pub at: String,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RiskArg {
+    Comfortable,
+    Cautious,
+    Averse,
+}
+
+#[derive(Subcommand)]
+pub enum InterviewCmd {
+    /// Book an interview; the timeline credits the booking to you.
+    Schedule {
+        candidate: String,
+        /// When it starts.
+        #[arg(long)]
+        at: String,
+        /// Panelists (emails or handles), comma separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        panel: Vec<String>,
+        /// The interview's lead, one of the panel.
+        #[arg(long)]
+        lead: String,
+        #[arg(long, default_value = panelnotes_core::model::PLAYBOOK_NAME)]
+        template: String,
+        #[arg(long)]
+        minutes: Option<u32>,
+        #[arg(long)]
+        title: Option<String>,
+        /// When it was booked (the timeline's "interview scheduled").
+        #[arg(long, default_value = "now")]
+        booked_at: String,
+    },
+    /// Stages with elapsed time against budget, questions and next steps.
+    Show {
+        interview: String,
+        #[arg(long, default_value = "now")]
+        now: String,
+    },
+    /// Start STAGE, or the next stage when none is given. Starting a stage again adds a run.
+    Stage {
+        interview: String,
+        stage: Option<String>,
+        #[arg(long, default_value = "now")]
+        at: String,
+    },
+    /// End the interview (once: `reopen` it to end it again).
+    End {
+        interview: String,
+        #[arg(long, default_value = "now")]
+        at: String,
+    },
+    /// Take back an interview's end, while no scorecard is in.
+    Reopen { interview: String },
+    /// A question the candidate asked: one of --generic/--specific.
+    Question {
+        interview: String,
+        text: String,
+        /// Could be asked of any company.
+        #[arg(long, conflicts_with = "specific")]
+        generic: bool,
+        /// Informed by what they learnt about us.
+        #[arg(long)]
+        specific: bool,
+        #[arg(long, default_value = "now")]
+        at: String,
+    },
+    NextSteps {
+        interview: String,
+        /// Whom they meet next (repeatable).
+        #[arg(long)]
+        meet: Vec<String>,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ScorecardCmd {
+    /// Create or update your draft (ratings 1-4).
+    Draft {
+        interview: String,
+        #[arg(long)]
+        technical: Option<u8>,
+        #[arg(long)]
+        challenge: Option<u8>,
+        #[arg(long)]
+        business: Option<u8>,
+        #[arg(long)]
+        questions: Option<u8>,
+        /// strong-no, no, yes or strong-yes.
+        #[arg(long)]
+        recommend: Option<String>,
+        #[arg(long)]
+        comments: Option<String>,
+    },
+    Submit {
+        interview: String,
+        #[arg(long, default_value = "now")]
+        at: String,
+    },
+    /// Your draft and the panel's submitted scorecards (sealed until yours is submitted).
+    Show { interview: String },
+}
+
+#[derive(Subcommand)]
+pub enum TemplateCmd {
+    List,
+    /// A template by name, by the id (or its first characters) `template list` shows, or
+    /// "built-in".
+    Show { template: String },
+    /// Add a template from a JSON file: {"name": ..., "stages": [{"key", "title", "minutes", "guidance", "prompts": [{"text"}]}]}.
+    Add { file: PathBuf },
+    /// Replace a team template's name and stages from a JSON file.
+    Edit { template: String, file: PathBuf },
+}

@@ -1,0 +1,87 @@
+//! Who uses this install: the interviewer it acts for (kept in the store so tools can show
+//! it) and the Automerge actor id its edits are written as.
+
+use std::path::Path;
+
+use automerge::ActorId;
+use rusqlite::{Connection, OptionalExtension};
+
+use super::{Identity, Store};
+use crate::error::{Error, Result};
+use crate::ids::InterviewerId;
+
+impl Store {
+    /// The identity the store at `path` was last opened with, without opening it for writing.
+    pub fn stored_identity(path: impl AsRef<Path>) -> Result<Option<Identity>> {
+        if !path.as_ref().exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let raw: Option<String> = match conn.query_row("SELECT value FROM meta WHERE key = 'identity'", [], |r| r.get(0)) {
+            Ok(v) => Some(v),
+            Err(rusqlite::Error::QueryReturnedNoRows) => None,
+            // A store created before it had a meta table has no identity to offer.
+            Err(rusqlite::Error::SqliteFailure(_, Some(m))) if m.contains("no such table") => None,
+            Err(e) => return Err(e.into()),
+        };
+        let Some(raw) = raw else { return Ok(None) };
+        let v: serde_json::Value = serde_json::from_str(&raw).map_err(|e| Error::invalid(format!("stored identity: {e}")))?;
+        let (Some(id), Some(name)) = (v["id"].as_str(), v["name"].as_str()) else {
+            return Ok(None);
+        };
+        // An id an older build accepted but this one does not (it had a space, say) is no
+        // identity: `panelnotes init` sets a valid one.
+        Ok(InterviewerId::new(id).ok().map(|id| Identity {
+            id,
+            display_name: name.to_owned(),
+        }))
+    }
+
+    /// Makes `identity` the store's own from now on: an explicit change of who uses it.
+    pub fn set_identity(&mut self, identity: Identity) -> Result<()> {
+        remember(&self.conn, &identity)?;
+        self.me = identity;
+        Ok(())
+    }
+
+    /// Gives this install a fresh actor id. Call it when the store was restored from a
+    /// backup: two live copies must never write as the same actor.
+    pub fn rotate_actor(&mut self) -> Result<()> {
+        self.flush()?;
+        self.conn.execute("DELETE FROM meta WHERE key = 'actor'", [])?;
+        self.actor = install_actor(&self.conn, &self.entropy)?;
+        self.docs.clear();
+        self.recent.clear();
+        Ok(())
+    }
+}
+
+pub(super) fn install_actor(conn: &Connection, entropy: &crate::clock::Entropy) -> Result<ActorId> {
+    let existing: Option<Vec<u8>> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'actor'", [], |r| r.get(0))
+        .optional()?;
+    if let Some(bytes) = existing {
+        if bytes.len() == 16 {
+            return Ok(ActorId::from(bytes));
+        }
+    }
+    let bytes: [u8; 16] = entropy.bytes();
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('actor', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [&bytes[..]],
+    )?;
+    Ok(ActorId::from(&bytes[..]))
+}
+
+pub(super) fn remember(conn: &Connection, identity: &Identity) -> Result<()> {
+    if identity.display_name.trim().is_empty() {
+        return Err(Error::invalid("the interviewer needs a display name"));
+    }
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('identity', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [serde_json::json!({"id": identity.id.as_str(), "name": identity.display_name}).to_string()],
+    )?;
+    Ok(())
+}
