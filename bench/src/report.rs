@@ -69,11 +69,12 @@ fn worse(q: &Value) -> Option<f64> {
 
 /// A target row: met when `value <= limit` (or `>=` when `at_least`).
 fn verdict(value: Option<f64>, limit: f64, at_least: bool) -> String {
+    let by = |r: f64| if r < 1.5 { format!("{:.0} %", (r - 1.0) * 100.0) } else { format!("{r:.1}×") };
     match value {
         None => "not measured".into(),
         Some(v) if (at_least && v >= limit) || (!at_least && v <= limit) => "**met**".into(),
-        Some(v) if at_least => format!("**missed** (short by {:.1}×)", limit / v),
-        Some(v) => format!("**missed** (over by {:.1}×)", v / limit),
+        Some(v) if at_least => format!("**missed** (short by {})", by(limit / v)),
+        Some(v) => format!("**missed** (over by {})", by(v / limit)),
     }
 }
 

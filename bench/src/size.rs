@@ -4,28 +4,32 @@
 //! written; it is a guide to what costs what, not an exact ledger.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::{json, Value};
 
 fn crate_of(symbol: &str) -> String {
     let s = symbol.trim_start_matches('<').trim_start_matches('&').trim_start_matches("dyn ");
-    if s.starts_with("sqlite3") || s.starts_with("SQLITE") {
-        return "sqlite (C)".into();
+    if s.starts_with("uniffi_") || s.starts_with("ffi_panelnotes") {
+        return "panelnotes_ffi (uniffi scaffolding)".into();
     }
     match s.split_once("::") {
-        Some((head, _)) if head.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => head.to_owned(),
-        _ => "other (C, std glue, unnamed)".into(),
+        Some((head, _)) if head.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => match head {
+            // Generic code (drop glue, iterators, collections) instantiated for other crates'
+            // types lands under the standard library's names.
+            "core" | "alloc" | "std" => format!("{head} (std library, generics included)"),
+            _ => head.to_owned(),
+        },
+        // The only C in the library is the bundled SQLite (its static functions have no prefix).
+        _ if !s.contains("::") => "C: the bundled SQLite".into(),
+        _ => "other".into(),
     }
 }
 
 pub fn measure(unstripped: &Path, stripped: &Path) -> Value {
     let bytes = std::fs::metadata(stripped).unwrap().len();
-    let mut gz = Command::new("gzip").args(["-9", "-c"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
-    gz.stdin.take().unwrap().write_all(&std::fs::read(stripped).unwrap()).unwrap();
-    let gz_bytes = gz.wait_with_output().unwrap().stdout.len();
+    let gz_bytes = Command::new("gzip").args(["-9", "-c"]).arg(stripped).output().unwrap().stdout.len();
     let nm = Command::new("nm").args(["-S", "--size-sort", "-C"]).arg(unstripped).output().unwrap();
     let mut by_crate: BTreeMap<String, u64> = BTreeMap::new();
     for line in String::from_utf8_lossy(&nm.stdout).lines() {
