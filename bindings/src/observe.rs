@@ -1,11 +1,11 @@
-//! Listeners: registering one delivers the current state at once, then every change, on the
-//! thread that made it (often a sync thread). The returned handle stops it when dropped or
-//! closed. A listener must not call back into the store synchronously: forward the value
-//! (the Kotlin and Swift layers turn listeners into a Flow and an AsyncStream).
+//! Listeners: registering one delivers the current state, then every change, on the core's
+//! notifier thread, which holds no lock: a listener may call back into the store or stop
+//! itself. The returned handle stops it when dropped or closed.
 
 use std::sync::{Arc, Mutex};
 
 use panelnotes_core::{DocumentState, Subscription};
+
 
 use crate::error::PanelNotesError;
 use crate::records::*;
@@ -39,7 +39,12 @@ impl ObserverHandle {
 #[uniffi::export]
 impl PanelNotes {
     pub fn observe_candidates(&self, listener: Arc<dyn CandidateListListener>) -> Result<Arc<ObserverHandle>, PanelNotesError> {
-        let sub = self.lock().subscribe_candidates(move |list| {
+        let mut list = Vec::new();
+        let sub = self.lock().subscribe_candidates(move |update| {
+            match update {
+                panelnotes_core::CandidateListUpdate::Reset(all) => list = all.clone(),
+                panelnotes_core::CandidateListUpdate::Diff(ops) => panelnotes_core::apply_diff(&mut list, ops),
+            }
             listener.on_candidates(list.iter().cloned().map(Into::into).collect());
         })?;
         Ok(Arc::new(ObserverHandle { subscription: Mutex::new(Some(sub)) }))
@@ -47,9 +52,9 @@ impl PanelNotes {
 
     pub fn observe_document(&self, document_id: String, listener: Arc<dyn DocumentListener>) -> Result<Arc<ObserverHandle>, PanelNotesError> {
         let doc = id(&document_id)?;
-        let sub = self.lock().subscribe_document(doc, move |state, origin| {
-            let remote = origin == panelnotes_core::Origin::Remote;
-            match state {
+        let sub = self.lock().subscribe_document(doc, move |update| {
+            let remote = update.origin == panelnotes_core::Origin::Remote;
+            match &update.state {
                 DocumentState::Interview(v) => listener.on_interview(Interview::from((**v).clone()), remote),
                 DocumentState::Candidate(c) => listener.on_candidate(c.id.to_string(), remote),
                 DocumentState::Template(_) => {}

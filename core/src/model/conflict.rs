@@ -8,7 +8,7 @@ use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value};
 use super::schema::Reader;
 use crate::error::Result;
 use crate::ids::DocumentId;
-use crate::store::DocKind;
+use crate::model::DocKind;
 
 /// Paths that are facts with one true value, for each kind of document.
 pub(crate) fn fields(doc: &AutoCommit, kind: DocKind) -> Vec<String> {

@@ -10,12 +10,14 @@ mod heal;
 mod identity;
 mod index;
 mod interviews;
+mod list_diff;
 mod migrations;
 mod observe;
 mod order;
 mod pending;
 mod problems;
 mod queries;
+mod reader;
 mod repair;
 mod sync;
 
@@ -30,7 +32,10 @@ use rusqlite::{params, Connection, Transaction};
 pub use conflicts::{Conflict, ConflictValue};
 pub use documents::QuarantinedDocument;
 pub use problems::{Problem, ProblemKind};
-pub use observe::{DocumentState, Subscription};
+pub use crate::model::DocKind;
+pub use list_diff::{apply_diff, ListDiff};
+pub use observe::{CandidateListUpdate, DocumentState, DocumentUpdate, Subscription};
+pub use reader::Reader;
 pub use queries::{InterviewView, MIN_ID_PREFIX};
 pub use pending::{Clock, CommitPolicy, ManualClock, SystemClock};
 
@@ -39,32 +44,6 @@ use crate::ids::{DocumentId, InterviewerId};
 use documents::OpenDoc;
 use pending::{PendingRun, PendingSplice};
 use automerge::ChangeHash;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum DocKind {
-    Candidate,
-    Interview,
-    Template,
-}
-
-impl DocKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocKind::Candidate => "candidate",
-            DocKind::Interview => "interview",
-            DocKind::Template => "template",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "candidate" => Some(DocKind::Candidate),
-            "interview" => Some(DocKind::Interview),
-            "template" => Some(DocKind::Template),
-            _ => None,
-        }
-    }
-}
 
 /// Where a change came from, for observers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,7 +109,7 @@ pub struct Store {
     recent: Vec<DocumentId>,
     /// Commits since the last WAL checkpoint.
     unchecked_commits: u32,
-    observers: std::sync::Arc<std::sync::Mutex<observe::Registry>>,
+    notifier: std::sync::Arc<observe::Notifier>,
     /// Documents shared with a connected peer, each held by its connections' tokens.
     live: HashMap<DocumentId, Vec<std::sync::Weak<()>>>,
     entropy: crate::clock::Entropy,
@@ -181,7 +160,7 @@ impl Store {
             docs: HashMap::new(),
             recent: Vec::new(),
             unchecked_commits: 0,
-            observers: Default::default(),
+            notifier: observe::Notifier::new(),
             live: HashMap::new(),
             entropy,
             healing: HashMap::new(),
@@ -281,18 +260,7 @@ impl Store {
     }
 
     pub(crate) fn pending_splices(&self, id: DocumentId) -> Result<Vec<PendingSplice>> {
-        let mut q = self
-            .conn
-            .prepare_cached("SELECT edit FROM pending_edits WHERE doc_id = ?1 ORDER BY seq")?;
-        let rows = q.query_map([&id.as_bytes()[..]], |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(serde_json::from_str(&row?).map_err(|err| Error::Corrupt {
-                id,
-                reason: format!("unreadable pending edit: {err}"),
-            })?);
-        }
-        Ok(out)
+        pending::splices(&self.conn, id)
     }
 
     /// Keystrokes that were durable but not yet folded when the app last stopped.
@@ -829,6 +797,7 @@ impl Drop for Store {
         // Pending keystrokes are durable already; folding here only saves the next open a
         // replay. Errors cannot be reported from drop.
         let _ = self.flush();
+        self.notifier.close();
     }
 }
 
