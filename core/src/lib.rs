@@ -3,15 +3,18 @@
 //! bindings crate wraps this one.
 
 pub mod clock;
+pub use services::export;
 pub mod error;
-pub mod export;
+pub mod guard;
 pub mod ids;
 pub mod model;
+pub mod services;
 pub(crate) mod notes_diff;
 pub mod store;
 pub mod sync;
 pub mod text;
 pub mod transport;
+pub mod trust;
 pub mod timeline;
 
 pub use clock::Entropy;
