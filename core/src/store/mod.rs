@@ -123,7 +123,7 @@ pub struct Store {
     /// Copies of quarantined documents arriving from peers, until they are whole.
     healing: HashMap<DocumentId, AutoCommit>,
     /// Interviews typed in before their document was decoded.
-    undecoded: HashMap<DocumentId, keystrokes::Undecoded>,
+    undecoded: keystrokes::Undecoded,
     at_rest: std::sync::Arc<dyn at_rest::AtRest>,
 }
 

@@ -54,7 +54,7 @@ impl Store {
 
     pub(crate) fn load(&mut self, id: DocumentId) -> Result<()> {
         // The decoded document replaces what keystrokes were checked against.
-        self.undecoded.remove(&id);
+        self.drop_undecoded(id);
         let stored = documents::read(&self.conn, &*self.at_rest, id)?;
         let doc = match documents::decode(id, &stored.bytes) {
             Ok(doc) => doc,
@@ -106,7 +106,7 @@ impl Store {
     /// as an open document writing as this install's actor.
     pub(crate) fn adopt(&mut self, id: DocumentId, kind: DocKind, mut doc: AutoCommit, snapshot_len: usize, chunks_len: usize) {
         doc.set_actor(self.actor.clone());
-        self.undecoded.remove(&id);
+        self.drop_undecoded(id);
         let saved_heads = doc.get_heads();
         let actor_registered = author_in(&doc, &self.actor.to_hex_string()).is_some();
         self.docs.insert(
