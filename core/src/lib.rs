@@ -7,6 +7,7 @@ pub use services::export;
 pub mod error;
 pub mod guard;
 pub mod ids;
+pub mod keys;
 pub mod model;
 pub mod services;
 pub(crate) mod notes_diff;
