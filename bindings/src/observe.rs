@@ -1,26 +1,43 @@
-//! Listeners: registering one delivers the current state at once, then every change, on the
-//! thread that made it (often a sync thread). The returned handle stops it when dropped or
-//! closed. A listener must not call back into the store synchronously: forward the value
-//! (the Kotlin and Swift layers turn listeners into a Flow and an AsyncStream).
+//! Listeners (interim: rewired onto the core's notifier thread when it lands).
 
 use std::sync::{Arc, Mutex};
 
+use panelnotes_core::model::Candidate;
+use panelnotes_core::timeline::CandidateSummary;
 use panelnotes_core::{DocumentState, Subscription};
 
-use crate::error::PanelNotesError;
-use crate::records::*;
+use crate::error::R;
+use crate::records::Interview;
 use crate::store::{id, PanelNotes};
 
 #[uniffi::export(with_foreign)]
 pub trait CandidateListListener: Send + Sync {
-    fn on_candidates(&self, candidates: Vec<CandidateSummary>);
+    fn on_reset(&self, candidates: Vec<CandidateSummary>);
+}
+
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct InterviewUpdate {
+    pub interview: Interview,
+    pub remote: bool,
+    pub first: bool,
+    pub changed_stages: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct CandidateUpdate {
+    pub candidate: Candidate,
+    pub remote: bool,
+    pub first: bool,
 }
 
 #[uniffi::export(with_foreign)]
-pub trait DocumentListener: Send + Sync {
-    /// `remote` is true when the change came from a peer.
-    fn on_interview(&self, interview: Interview, remote: bool);
-    fn on_candidate(&self, candidate_id: String, remote: bool);
+pub trait InterviewListener: Send + Sync {
+    fn on_interview(&self, update: InterviewUpdate);
+}
+
+#[uniffi::export(with_foreign)]
+pub trait CandidateListener: Send + Sync {
+    fn on_candidate(&self, update: CandidateUpdate);
 }
 
 #[derive(uniffi::Object)]
@@ -28,9 +45,14 @@ pub struct ObserverHandle {
     subscription: Mutex<Option<Subscription>>,
 }
 
+impl ObserverHandle {
+    fn new(sub: Subscription) -> Arc<Self> {
+        Arc::new(ObserverHandle { subscription: Mutex::new(Some(sub)) })
+    }
+}
+
 #[uniffi::export]
 impl ObserverHandle {
-    /// Stops the listener now (dropping or closing the handle does the same).
     pub fn stop(&self) {
         self.subscription.lock().unwrap_or_else(|p| p.into_inner()).take();
     }
@@ -38,23 +60,32 @@ impl ObserverHandle {
 
 #[uniffi::export]
 impl PanelNotes {
-    pub fn observe_candidates(&self, listener: Arc<dyn CandidateListListener>) -> Result<Arc<ObserverHandle>, PanelNotesError> {
-        let sub = self.lock().subscribe_candidates(move |list| {
-            listener.on_candidates(list.iter().cloned().map(Into::into).collect());
-        })?;
-        Ok(Arc::new(ObserverHandle { subscription: Mutex::new(Some(sub)) }))
+    pub fn observe_candidates(&self, listener: Arc<dyn CandidateListListener>) -> R<Arc<ObserverHandle>> {
+        let sub = self.lock().subscribe_candidates(move |list| listener.on_reset(list.to_vec()))?;
+        Ok(ObserverHandle::new(sub))
     }
 
-    pub fn observe_document(&self, document_id: String, listener: Arc<dyn DocumentListener>) -> Result<Arc<ObserverHandle>, PanelNotesError> {
-        let doc = id(&document_id)?;
-        let sub = self.lock().subscribe_document(doc, move |state, origin| {
-            let remote = origin == panelnotes_core::Origin::Remote;
-            match state {
-                DocumentState::Interview(v) => listener.on_interview(Interview::from((**v).clone()), remote),
-                DocumentState::Candidate(c) => listener.on_candidate(c.id.to_string(), remote),
-                DocumentState::Template(_) => {}
+    pub fn observe_interview(&self, interview_id: String, listener: Arc<dyn InterviewListener>) -> R<Arc<ObserverHandle>> {
+        let mut first = true;
+        let sub = self.lock().subscribe_document(id(&interview_id)?, move |state, origin| {
+            if let DocumentState::Interview(v) = state {
+                let interview: Interview = (**v).clone().into();
+                let changed_stages = interview.notes.iter().map(|n| n.stage.clone()).collect();
+                listener.on_interview(InterviewUpdate { interview, remote: origin == panelnotes_core::Origin::Remote, first, changed_stages });
+                first = false;
             }
         })?;
-        Ok(Arc::new(ObserverHandle { subscription: Mutex::new(Some(sub)) }))
+        Ok(ObserverHandle::new(sub))
+    }
+
+    pub fn observe_candidate(&self, candidate_id: String, listener: Arc<dyn CandidateListener>) -> R<Arc<ObserverHandle>> {
+        let mut first = true;
+        let sub = self.lock().subscribe_document(id(&candidate_id)?, move |state, origin| {
+            if let DocumentState::Candidate(c) = state {
+                listener.on_candidate(CandidateUpdate { candidate: (**c).clone(), remote: origin == panelnotes_core::Origin::Remote, first });
+                first = false;
+            }
+        })?;
+        Ok(ObserverHandle::new(sub))
     }
 }

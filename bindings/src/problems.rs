@@ -6,8 +6,9 @@ use std::time::SystemTime;
 
 use panelnotes_core as core;
 
+use panelnotes_core::ffi::to_system;
+
 use crate::error::PanelNotesError;
-use crate::records::to_system;
 use crate::store::{id, PanelNotes};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
