@@ -46,7 +46,7 @@ impl PanelNotes {
 
     /// The interview with every stage's notes, from the index (no decode).
     pub fn interview(&self, interview_id: String) -> R<Interview> {
-        Ok(self.read().interview_view(id(&interview_id)?)?.into())
+        self.interview_view(id(&interview_id)?)
     }
 
     pub fn start_stage(&self, interview_id: String, stage: String, at_time: SystemTime) -> R<()> {

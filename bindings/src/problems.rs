@@ -66,7 +66,7 @@ impl PanelNotes {
     /// Problems met in what peers wrote, oldest first; `document_id` narrows to one.
     pub fn problems(&self, document_id: Option<String>) -> Result<Vec<Problem>, PanelNotesError> {
         let only = document_id.as_deref().map(id).transpose()?;
-        Ok(self.lock().problems(only)?.into_iter().map(Into::into).collect())
+        Ok(self.read().problems(only)?.into_iter().map(Into::into).collect())
     }
 
     /// Drops a value `problems` lists (or the list item lacking it) for every panel member,
@@ -78,7 +78,7 @@ impl PanelNotes {
     /// Documents that failed to load; each heals at the next sync with a panel member.
     pub fn quarantined(&self) -> Result<Vec<QuarantinedDocument>, PanelNotesError> {
         Ok(self
-            .lock()
+            .read()
             .quarantined()?
             .into_iter()
             .map(|q| QuarantinedDocument { document_id: q.id.to_string(), kind: q.kind, reason: q.reason, since: to_system(q.at) })

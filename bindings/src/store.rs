@@ -6,14 +6,17 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, SystemTime};
 
 use panelnotes_core::ffi::{from_system, to_system};
-use panelnotes_core::{DocumentId, InterviewerId, Store};
+use panelnotes_core::{DocumentId, InterviewerId, Reader, Store};
 
 use crate::error::{PanelNotesError, R};
 use crate::records::{Identity, Interview};
 
 #[derive(uniffi::Object)]
 pub struct PanelNotes {
+    /// The writer: documents, the write connection, the pending log.
     pub(crate) store: Arc<Mutex<Store>>,
+    /// A read-only connection of its own, so reads never wait behind the writer.
+    reader: Mutex<Reader>,
 }
 
 /// A document id from the apps; one that does not parse names nothing we have.
@@ -40,8 +43,18 @@ impl PanelNotes {
     }
 
     /// The read side (lists, timelines, pending feedback, the interview view).
-    pub(crate) fn read(&self) -> MutexGuard<'_, Store> {
-        lock_store(&self.store)
+    pub(crate) fn read(&self) -> MutexGuard<'_, Reader> {
+        self.reader.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The interview view from the index; the writer builds it only for an interview the
+    /// index has never seen (a store written before views existed).
+    pub(crate) fn interview_view(&self, id: DocumentId) -> R<Interview> {
+        let found = self.read().interview_view(id)?;
+        Ok(match found {
+            Some(v) => v.into(),
+            None => self.lock().interview_view(id)?.into(),
+        })
     }
 }
 
@@ -65,9 +78,11 @@ impl PanelNotes {
     #[uniffi::constructor]
     pub fn open(path: String, interviewer_id: String, display_name: String) -> R<Arc<Self>> {
         let identity = panelnotes_core::Identity { id: who(interviewer_id)?, display_name };
-        let store = Arc::new(Mutex::new(Store::open(path, identity)?));
+        let store = Store::open(path, identity)?;
+        let reader = Mutex::new(store.reader()?);
+        let store = Arc::new(Mutex::new(store));
         start_upkeep(&store);
-        Ok(Arc::new(PanelNotes { store }))
+        Ok(Arc::new(PanelNotes { store, reader }))
     }
 
     pub fn interviewer_id(&self) -> String {
@@ -125,20 +140,26 @@ impl PanelNotes {
     }
 
     /// Opens an interview for the screen: returns its view from the index at once and decodes
-    /// the document on a core thread, so neither the screen nor the first keystroke waits.
+    /// the document on a core thread, holding the writer only to read the bytes and to hand
+    /// the decoded document back. Keystrokes typed meanwhile are logged and applied then.
     pub fn open_interview(&self, interview_id: String) -> R<Interview> {
         let doc = id(&interview_id)?;
-        let view = self.read().interview_view(doc)?;
+        let view = self.interview_view(doc)?;
         let store = Arc::downgrade(&self.store);
         std::thread::Builder::new()
             .name("panelnotes-decode".into())
             .spawn(move || {
-                if let Some(store) = store.upgrade() {
-                    // A failure here shows again, typed, on the first edit that needs it.
-                    let _ = lock_store(&store).preload(doc);
+                // A document that fails to decode fails again, typed, on the first use that
+                // needs it; nothing to report from here.
+                let Some(s) = store.upgrade() else { return };
+                let Ok(Some(decoding)) = lock_store(&s).start_decode(doc) else { return };
+                drop(s);
+                let Ok(decoded) = decoding.decode() else { return };
+                if let Some(s) = store.upgrade() {
+                    let _ = lock_store(&s).finish_decode(decoded);
                 }
             })
             .map_err(|e| PanelNotesError::Storage { reason: e.to_string() })?;
-        Ok(view.into())
+        Ok(view)
     }
 }

@@ -162,7 +162,7 @@ uniffi::custom_type!(IsoDate, String, {
 
 // The kind of a document, from the store module (restructured separately): declared remote so
 // the derive sits here, next to the other FFI forms.
-use crate::store::DocKind;
+use crate::model::DocKind;
 
 #[uniffi::remote(Enum)]
 pub enum DocKind {

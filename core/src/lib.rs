@@ -22,7 +22,7 @@ pub mod timeline;
 pub use clock::Entropy;
 pub use error::{Error, Result};
 pub use ids::{DocumentId, InterviewerId};
-pub use store::{
-    Clock, CommitPolicy, Conflict, ConflictValue, DocKind, DocumentState, Identity, InterviewView,
+pub use store::{Decoded, Decoding, 
+    apply_diff, CandidateListUpdate, Clock, CommitPolicy, Conflict, ConflictValue, DocKind, DocumentState, DocumentUpdate, Identity, InterviewView, ListDiff, Reader,
     ManualClock, MIN_ID_PREFIX, Origin, Problem, ProblemKind, QuarantinedDocument, Store, StoreOptions, Subscription, SystemClock,
 };

@@ -5,7 +5,7 @@
 use chrono::{TimeZone, Utc};
 use panelnotes_core::model::{LogisticsUpdate, NewCandidate, SalaryExpectation};
 use panelnotes_core::sync::{Event, Grant};
-use panelnotes_core::{DocumentId, DocumentState, Origin, Store};
+use panelnotes_core::{apply_diff, CandidateListUpdate, DocumentId, DocumentState, DocumentUpdate, Origin, Store};
 use panelnotes_tests::fixture;
 use panelnotes_tests::net::{settle, Link};
 
@@ -177,6 +177,15 @@ fn a_reconnect_resumes_from_persisted_sync_state() {
     );
 }
 
+/// Waits (on the notifier thread's schedule, not a timer assert) until `done` holds.
+fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "never happened: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 #[test]
 fn observers_get_the_state_then_remote_changes_until_dropped() {
     let dir = tempfile::tempdir().unwrap();
@@ -186,33 +195,57 @@ fn observers_get_the_state_then_remote_changes_until_dropped() {
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = seen.clone();
     let sub = stores[1]
-        .subscribe_document(i, move |state, origin| {
-            if let DocumentState::Interview(v) = state {
+        .subscribe_document(i, move |u: &DocumentUpdate| {
+            if let DocumentState::Interview(v) = &u.state {
                 let learn = v.notes.iter().find(|(k, _)| k == "learn").unwrap().1.clone();
-                sink.lock().unwrap().push((origin, learn));
+                sink.lock().unwrap().push((u.origin, u.first, learn, u.changed_stages.clone()));
             }
         })
         .unwrap();
-    let lists = std::sync::Arc::new(std::sync::Mutex::new(0));
-    let count = lists.clone();
-    let list_sub = stores[1].subscribe_candidates(move |l| {
-        assert_eq!(l.len(), 1);
-        *count.lock().unwrap() += 1;
-    });
+    let lists = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = lists.clone();
+    let list_sub = stores[1]
+        .subscribe_candidates(move |u: &CandidateListUpdate| sink.lock().unwrap().push(u.clone()))
+        .unwrap();
+    eventually("the current state", || !seen.lock().unwrap().is_empty() && !lists.lock().unwrap().is_empty());
     type_at_end(&mut stores[0], i, "learn", "remote words");
     settle(&mut stores, &mut links);
+    eventually("the remote words", || seen.lock().unwrap().last().unwrap().2 == "remote words");
     {
         let seen = seen.lock().unwrap();
-        assert_eq!(seen[0], (Origin::Local, String::new()), "the current state comes first");
-        assert_eq!(seen.last().unwrap(), &(Origin::Remote, "remote words".to_string()));
+        assert_eq!((seen[0].0, seen[0].1, seen[0].2.as_str()), (Origin::Local, true, ""), "the current state comes first");
+        assert_eq!(seen[0].3.len(), stores[1].interview(i).unwrap().stages.len(), "the first update names every stage");
+        let last = seen.last().unwrap();
+        assert_eq!((last.0, last.1), (Origin::Remote, false));
+        assert_eq!(last.3, vec!["learn".to_string()], "only the stage that changed is named");
     }
-    drop(sub);
-    drop(list_sub);
-    let before = (seen.lock().unwrap().len(), *lists.lock().unwrap());
-    assert!(before.1 >= 2);
-    type_at_end(&mut stores[0], i, "learn", " and more");
     stores[0].set_logistics(c, LogisticsUpdate { notice_period_days: Some(10), ..Default::default() }).unwrap();
     settle(&mut stores, &mut links);
+    // The list listener got the list, then diffs that rebuild what the store lists now.
+    let now = stores[1].candidates().unwrap();
+    eventually("the list catches up", || {
+        let updates = lists.lock().unwrap();
+        let mut rebuilt = Vec::new();
+        for u in updates.iter() {
+            match u {
+                CandidateListUpdate::Reset(l) => rebuilt = l.clone(),
+                CandidateListUpdate::Diff(ops) => apply_diff(&mut rebuilt, ops),
+            }
+        }
+        rebuilt == now
+    });
+    assert!(matches!(lists.lock().unwrap()[0], CandidateListUpdate::Reset(_)), "the whole list comes first");
+    drop(sub);
+    drop(list_sub);
+    let before = (seen.lock().unwrap().len(), lists.lock().unwrap().len());
+    type_at_end(&mut stores[0], i, "learn", " and more");
+    stores[0].set_logistics(c, LogisticsUpdate { notice_period_days: Some(20), ..Default::default() }).unwrap();
+    settle(&mut stores, &mut links);
     assert_eq!(stores[1].notes(i, "learn").unwrap(), "remote words and more");
-    assert_eq!((seen.lock().unwrap().len(), *lists.lock().unwrap()), before, "dropped handles stop delivery");
+    // A later subscription's first delivery marks that the notifier has run past the changes.
+    let marker = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let m = marker.clone();
+    let _later = stores[1].subscribe_document(i, move |_| m.store(true, std::sync::atomic::Ordering::SeqCst)).unwrap();
+    eventually("the later subscription", || marker.load(std::sync::atomic::Ordering::SeqCst));
+    assert_eq!((seen.lock().unwrap().len(), lists.lock().unwrap().len()), before, "dropped handles stop delivery");
 }

@@ -8,7 +8,7 @@ use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value};
 use super::schema::Reader;
 use crate::error::Result;
 use crate::ids::DocumentId;
-use crate::store::DocKind;
+use crate::model::DocKind;
 
 /// The token naming one value of a field: the field's path and the id of the op that wrote
 /// the value (`counter@actor`), which no other value of any field shares and every peer sees

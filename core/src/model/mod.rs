@@ -19,3 +19,31 @@ pub use interview::{
 pub use schema::FieldProblem;
 pub use scorecard::{Ratings, Recommendation, Scorecard, ScorecardDraft, ScorecardView};
 pub use template::{Probe, Prompt, Stage, Template, PLAYBOOK_NAME};
+
+/// What a stored document is, from its root's `type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DocKind {
+    Candidate,
+    Interview,
+    Template,
+}
+
+impl DocKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Candidate => "candidate",
+            DocKind::Interview => "interview",
+            DocKind::Template => "template",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "candidate" => Some(DocKind::Candidate),
+            "interview" => Some(DocKind::Interview),
+            "template" => Some(DocKind::Template),
+            _ => None,
+        }
+    }
+}
+

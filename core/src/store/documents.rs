@@ -97,6 +97,19 @@ pub(crate) fn read(conn: &Connection, id: DocumentId) -> Result<StoredDoc> {
     })
 }
 
+/// The stored sizes of a document (snapshot, chunks), or `None` if it is gone or quarantined:
+/// how a decode made elsewhere checks that it is still current.
+pub(crate) fn stored_lens(conn: &Connection, id: DocumentId) -> Result<Option<(usize, usize)>> {
+    let key = &id.as_bytes()[..];
+    Ok(conn
+        .prepare_cached(
+            "SELECT length(snapshot), (SELECT COALESCE(SUM(length(bytes)), 0) FROM chunks WHERE doc_id = ?1)
+             FROM documents WHERE id = ?1 AND quarantine_reason IS NULL",
+        )?
+        .query_row([key], |r| Ok((r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as usize)))
+        .optional()?)
+}
+
 /// One Automerge call over snapshot and chunks together (one call per chunk is orders of
 /// magnitude slower). Any damage, including a change whose dependencies are missing, is
 /// reported as corruption.

@@ -5,17 +5,21 @@
 
 mod candidates;
 mod conflicts;
+mod decode;
 mod documents;
 mod heal;
 mod identity;
 mod index;
 mod interviews;
+mod keystrokes;
+mod list_diff;
 mod migrations;
 mod observe;
 mod order;
 mod pending;
 mod problems;
 mod queries;
+mod reader;
 mod repair;
 mod sync;
 
@@ -25,46 +29,24 @@ use std::path::{Path, PathBuf};
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ObjId, ObjType, ReadDoc, TextEncoding};
 use chrono::Utc;
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{Connection, Transaction};
 
 pub use conflicts::{Conflict, ConflictValue};
+pub use decode::{Decoded, Decoding};
 pub use documents::QuarantinedDocument;
 pub use problems::{Problem, ProblemKind};
-pub use observe::{DocumentState, Subscription};
+pub use crate::model::DocKind;
+pub use list_diff::{apply_diff, ListDiff};
+pub use observe::{CandidateListUpdate, DocumentState, DocumentUpdate, Subscription};
+pub use reader::Reader;
 pub use queries::{InterviewView, MIN_ID_PREFIX};
 pub use pending::{Clock, CommitPolicy, ManualClock, SystemClock};
 
 use crate::error::{Error, Result};
 use crate::ids::{DocumentId, InterviewerId};
 use documents::OpenDoc;
-use pending::{PendingRun, PendingSplice};
+
 use automerge::ChangeHash;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum DocKind {
-    Candidate,
-    Interview,
-    Template,
-}
-
-impl DocKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocKind::Candidate => "candidate",
-            DocKind::Interview => "interview",
-            DocKind::Template => "template",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "candidate" => Some(DocKind::Candidate),
-            "interview" => Some(DocKind::Interview),
-            "template" => Some(DocKind::Template),
-            _ => None,
-        }
-    }
-}
 
 /// Where a change came from, for observers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,12 +112,14 @@ pub struct Store {
     recent: Vec<DocumentId>,
     /// Commits since the last WAL checkpoint.
     unchecked_commits: u32,
-    observers: std::sync::Arc<std::sync::Mutex<observe::Registry>>,
+    notifier: std::sync::Arc<observe::Notifier>,
     /// Documents shared with a connected peer, each held by its connections' tokens.
     live: HashMap<DocumentId, Vec<std::sync::Weak<()>>>,
     entropy: crate::clock::Entropy,
     /// Copies of quarantined documents arriving from peers, until they are whole.
     healing: HashMap<DocumentId, AutoCommit>,
+    /// Interviews typed in before their document was decoded.
+    undecoded: HashMap<DocumentId, keystrokes::Undecoded>,
 }
 
 impl Store {
@@ -181,10 +165,11 @@ impl Store {
             docs: HashMap::new(),
             recent: Vec::new(),
             unchecked_commits: 0,
-            observers: Default::default(),
+            notifier: observe::Notifier::new(),
             live: HashMap::new(),
             entropy,
             healing: HashMap::new(),
+            undecoded: HashMap::new(),
         })
     }
 
@@ -264,6 +249,8 @@ impl Store {
     }
 
     fn load(&mut self, id: DocumentId) -> Result<()> {
+        // The decoded document replaces what keystrokes were checked against.
+        self.undecoded.remove(&id);
         let stored = documents::read(&self.conn, id)?;
         let doc = match documents::decode(id, &stored.bytes) {
             Ok(doc) => doc,
@@ -277,36 +264,7 @@ impl Store {
             }
         };
         self.adopt(id, stored.kind, doc, stored.snapshot_len, stored.chunks_len);
-        self.replay_pending(id)
-    }
-
-    pub(crate) fn pending_splices(&self, id: DocumentId) -> Result<Vec<PendingSplice>> {
-        let mut q = self
-            .conn
-            .prepare_cached("SELECT edit FROM pending_edits WHERE doc_id = ?1 ORDER BY seq")?;
-        let rows = q.query_map([&id.as_bytes()[..]], |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(serde_json::from_str(&row?).map_err(|err| Error::Corrupt {
-                id,
-                reason: format!("unreadable pending edit: {err}"),
-            })?);
-        }
-        Ok(out)
-    }
-
-    /// Keystrokes that were durable but not yet folded when the app last stopped.
-    fn replay_pending(&mut self, id: DocumentId) -> Result<()> {
-        let edits = self.pending_splices(id)?;
-        if edits.is_empty() {
-            return Ok(());
-        }
-        for splice in &edits {
-            self.apply_splice(id, splice)?;
-        }
-        let now = self.options.clock.now();
-        self.docs.get_mut(&id).expect("loaded").pending = Some(PendingRun::new(now));
-        self.fold(id)
+        self.replay_pending(id, true)
     }
 
     /// Creates a document: written by `init`, stored as its first snapshot, indexed, all in
@@ -344,6 +302,7 @@ impl Store {
     /// as an open document writing as this install's actor.
     fn adopt(&mut self, id: DocumentId, kind: DocKind, mut doc: AutoCommit, snapshot_len: usize, chunks_len: usize) {
         doc.set_actor(self.actor.clone());
+        self.undecoded.remove(&id);
         let saved_heads = doc.get_heads();
         let actor_registered = author_in(&doc, &self.actor.to_hex_string()).is_some();
         self.docs.insert(
@@ -542,6 +501,10 @@ impl Store {
     /// Folds every pending keystroke and compacts where due; the store is then fully
     /// checkpointed into Automerge changes.
     pub fn flush(&mut self) -> Result<()> {
+        for id in self.undecoded_ids() {
+            // Decoding replays and folds the keystrokes typed against the index.
+            self.preload(id)?;
+        }
         let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
         for id in ids {
             self.fold(id)?;
@@ -593,128 +556,6 @@ impl Store {
             self.forget(id);
         }
         Ok(failed)
-    }
-
-    // ---- keystrokes ---------------------------------------------------------------------
-
-    /// Applies a splice to the in-memory document and its notes cache, after checking its
-    /// UTF-16 range against the current text.
-    fn apply_splice(&mut self, id: DocumentId, s: &PendingSplice) -> Result<()> {
-        let od = self.docs.get_mut(&id).expect("open");
-        if !od.notes.contains_key(&s.stage) {
-            let interview = crate::model::interview::read(&od.doc, id)?;
-            if interview.stage(&s.stage).is_none() {
-                return Err(Error::NotFound {
-                    kind: "stage",
-                    id: s.stage.clone(),
-                });
-            }
-            let Some(obj) = crate::model::interview::notes_obj(&od.doc, id, &s.stage)? else {
-                return Err(Error::NotFound {
-                    kind: "stage notes",
-                    id: s.stage.clone(),
-                });
-            };
-            let text = od.doc.text(&obj)?;
-            od.notes.insert(s.stage.clone(), (obj, text));
-        }
-        let (obj, text) = od.notes.get_mut(&s.stage).expect("cached above");
-        let range = crate::text::splice_range(text, s.pos, s.delete)?;
-        let size = text.len() - range.len() + s.text.len();
-        // A text a peer already took past the cap may still shrink.
-        if size > crate::model::NOTES_LIMIT && size > text.len() {
-            return Err(Error::TooLarge { what: "a stage's notes", size: size as u64, limit: crate::model::NOTES_LIMIT as u64 });
-        }
-        od.doc
-            .splice_text(&*obj, s.pos as usize, s.delete as isize, &s.text)?;
-        text.replace_range(range, &s.text);
-        if !od.dirty_notes.contains(&s.stage) {
-            od.dirty_notes.insert(s.stage.clone());
-        }
-        Ok(())
-    }
-
-    /// Splices a stage's notes at a UTF-16 position. Durable when it returns.
-    pub fn splice_notes(
-        &mut self,
-        interview: DocumentId,
-        stage: &str,
-        position: u64,
-        delete: u64,
-        insert: &str,
-    ) -> Result<()> {
-        if insert.len() > crate::model::NOTES_LIMIT {
-            return Err(Error::TooLarge { what: "a single insertion", size: insert.len() as u64, limit: crate::model::NOTES_LIMIT as u64 });
-        }
-        if delete == 0 && insert.is_empty() {
-            return Ok(());
-        }
-        let od = self.open_doc(interview, DocKind::Interview)?;
-        // Creating the stage's Text (for a document from a peer that lacks it) or recording
-        // who this actor is are structured edits: do them as their own change first.
-        let needs_setup = !od.actor_registered
-            || (!od.notes.contains_key(stage)
-                && crate::model::interview::notes_obj(&od.doc, interview, stage)?.is_none());
-        if needs_setup {
-            let exists = crate::model::interview::read(&od.doc, interview)?.stage(stage).is_some();
-            if !exists {
-                return Err(Error::NotFound {
-                    kind: "stage",
-                    id: stage.to_owned(),
-                });
-            }
-            self.edit(
-                interview,
-                DocKind::Interview,
-                |doc| crate::model::interview::ensure_notes_obj(doc, interview, stage).map(|_| ()),
-                |_| Ok(()),
-            )?;
-        }
-        let splice = PendingSplice {
-            stage: stage.to_owned(),
-            pos: position,
-            delete,
-            text: insert.to_owned(),
-        };
-        self.apply_splice(interview, &splice)?;
-        let logged = self
-            .conn
-            .prepare_cached("INSERT INTO pending_edits(doc_id, edit) VALUES (?1, ?2)")
-            .and_then(|mut q| {
-                q.execute(params![
-                    &interview.as_bytes()[..],
-                    serde_json::to_string(&splice).expect("plain struct serializes")
-                ])
-            });
-        if let Err(e) = logged {
-            // Not durable, so not acknowledged: drop the in-memory copy (it holds the splice)
-            // and let the next access rebuild it from disk.
-            self.forget(interview);
-            return Err(e.into());
-        }
-        let now = self.options.clock.now();
-        let policy = self.policy_for(interview);
-        let od = self.docs.get_mut(&interview).expect("open");
-        let run = od.pending.get_or_insert(PendingRun::new(now));
-        run.record(now, insert);
-        if run.overdue(&policy, now) || policy.cap.is_zero() {
-            self.fold(interview)?;
-        }
-        Ok(())
-    }
-
-    /// Decodes a document into memory ahead of its first edit, so that edit is not the one
-    /// that waits for the load.
-    pub fn preload(&mut self, id: DocumentId) -> Result<()> {
-        let kind = self.kind_or_not_found(id)?;
-        self.open_doc(id, kind).map(|_| ())
-    }
-
-    /// Drops a document's decoded form (after folding its keystrokes), for memory pressure.
-    pub fn unload(&mut self, id: DocumentId) -> Result<()> {
-        self.fold(id)?;
-        self.forget(id);
-        Ok(())
     }
 
     pub(crate) fn is_open(&self, id: DocumentId) -> bool {
@@ -829,6 +670,7 @@ impl Drop for Store {
         // Pending keystrokes are durable already; folding here only saves the next open a
         // replay. Errors cannot be reported from drop.
         let _ = self.flush();
+        self.notifier.close();
     }
 }
 

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::index::from_ms;
+use rusqlite::Connection;
+
 use super::Store;
 
 use crate::error::{Error, Result};
@@ -47,7 +49,14 @@ fn summary(r: &Row<'_>) -> rusqlite::Result<CandidateSummary> {
 /// The shortest id prefix `resolve_id` looks up: shorter ones match too much by chance.
 pub const MIN_ID_PREFIX: usize = 4;
 
-impl Store {
+/// The index reads, over whichever connection asks: the writer's own, or a read-only one
+/// (`Reader`) that never waits behind a merge.
+pub(crate) struct Queries<'c> {
+    pub conn: &'c Connection,
+    pub me: &'c InterviewerId,
+}
+
+impl Queries<'_> {
     /// Candidates whose name is `name` (ignoring case), or failing that, whose name contains
     /// it: what a person types instead of an id.
     pub fn find_candidates(&self, name: &str) -> Result<Vec<CandidateSummary>> {
@@ -65,7 +74,7 @@ impl Store {
 
     /// Every candidate with status and next action: open ones first, longest waiting first.
     pub fn candidates(&self) -> Result<Vec<CandidateSummary>> {
-        let mut q = self.conn().prepare_cached(&format!(
+        let mut q = self.conn.prepare_cached(&format!(
             "SELECT {SUMMARY_COLUMNS} FROM idx_candidates c LEFT JOIN documents d ON d.id = c.id
              ORDER BY c.closed, c.waiting_since, c.id"
         ))?;
@@ -74,7 +83,7 @@ impl Store {
     }
 
     pub fn candidate_summary(&self, id: DocumentId) -> Result<CandidateSummary> {
-        let mut q = self.conn().prepare_cached(&format!(
+        let mut q = self.conn.prepare_cached(&format!(
             "SELECT {SUMMARY_COLUMNS} FROM idx_candidates c LEFT JOIN documents d ON d.id = c.id
              WHERE c.id = ?1"
         ))?;
@@ -103,7 +112,7 @@ impl Store {
                 "{text:?} is too short to find a document: give at least {MIN_ID_PREFIX} characters of its id"
             )));
         }
-        let mut q = self.conn().prepare_cached("SELECT id FROM documents")?;
+        let mut q = self.conn.prepare_cached("SELECT id FROM documents")?;
         let ids = q.query_map([], |r| doc_id(r.get(0)?))?;
         let mut found = None;
         for id in ids {
@@ -122,7 +131,7 @@ impl Store {
     }
 
     fn interview_summaries(&self, candidate: DocumentId) -> Result<Vec<InterviewSummary>> {
-        let mut q = self.conn().prepare_cached(
+        let mut q = self.conn.prepare_cached(
             "SELECT id, title, scheduled_start, minutes, lead, started_at, ended_at
              FROM idx_interviews WHERE candidate_id = ?1 ORDER BY scheduled_start, id",
         )?;
@@ -140,7 +149,7 @@ impl Store {
             })
         })?;
         let mut out: Vec<InterviewSummary> = rows.collect::<rusqlite::Result<_>>()?;
-        let mut p = self.conn().prepare_cached(
+        let mut p = self.conn.prepare_cached(
             "SELECT interviewer, submitted_at FROM idx_panelists WHERE interview_id = ?1 ORDER BY interviewer",
         )?;
         for i in &mut out {
@@ -159,7 +168,7 @@ impl Store {
     /// first, with the interviews, who submitted feedback, and the speed metrics.
     pub fn timeline(&self, candidate: DocumentId) -> Result<Timeline> {
         let summary = self.candidate_summary(candidate)?;
-        let mut q = self.conn().prepare_cached(
+        let mut q = self.conn.prepare_cached(
             "SELECT at, kind, interview_id, actor, detail FROM idx_events
              WHERE candidate_id = ?1 ORDER BY at, (source_doc = candidate_id) DESC, ord",
         )?;
@@ -205,7 +214,7 @@ impl Store {
     /// Interviews this interviewer sat on that have ended without their scorecard, oldest
     /// first.
     pub fn pending_feedback(&self, now: DateTime<Utc>) -> Result<Vec<PendingFeedback>> {
-        let mut q = self.conn().prepare_cached(
+        let mut q = self.conn.prepare_cached(
             "SELECT i.id, i.candidate_id, COALESCE(c.name, ''), i.ended_at
              FROM idx_panelists p
              JOIN idx_interviews i ON i.id = p.interview_id
@@ -213,7 +222,7 @@ impl Store {
              WHERE p.interviewer = ?1 AND p.submitted_at IS NULL AND i.ended_at IS NOT NULL
              ORDER BY i.ended_at",
         )?;
-        let rows = q.query_map(params![self.me().as_str()], |r| {
+        let rows = q.query_map(params![self.me.as_str()], |r| {
             let ended = from_ms(r.get(3)?);
             Ok(PendingFeedback {
                 interview_id: doc_id(r.get(0)?)?,
@@ -260,38 +269,44 @@ impl Store {
                 .collect::<Result<Vec<_>>>()?;
             return Ok(InterviewView { interview, notes });
         }
-        let key = &id.as_bytes()[..];
-        let view: Option<Option<String>> = self
-            .conn()
-            .query_row("SELECT view FROM idx_interviews WHERE id = ?1", [key], |r| r.get(0))
-            .optional()?;
-        let Some(Some(view)) = view else {
-            // Not indexed (or indexed before views existed): decode the document.
-            self.preload(id)?;
-            return self.interview_view(id);
-        };
-        let interview: crate::model::Interview = serde_json::from_str(&view).map_err(|e| Error::Corrupt {
-            id,
-            reason: format!("unreadable interview view: {e}"),
-        })?;
-        let mut stored: std::collections::HashMap<String, String> = {
-            let mut q = self
-                .conn()
-                .prepare_cached("SELECT stage, text FROM idx_notes WHERE interview_id = ?1")?;
-            let rows = q.query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        // Keystrokes not yet folded into a change are in the pending-edit log.
-        for splice in self.pending_splices(id)? {
-            let text = stored.entry(splice.stage.clone()).or_default();
-            let range = crate::text::splice_range(text, splice.pos, splice.delete)?;
-            text.replace_range(range, &splice.text);
+        match indexed_interview_view(self.conn(), id)? {
+            Some(view) => Ok(view),
+            None => {
+                // Not indexed (or indexed before views existed): decode the document.
+                self.preload(id)?;
+                self.interview_view(id)
+            }
         }
-        let notes = interview
-            .stages
-            .iter()
-            .map(|s| (s.key.clone(), stored.remove(&s.key).unwrap_or_default()))
-            .collect();
-        Ok(InterviewView { interview, notes })
     }
+}
+
+/// The interview from the index tables and the pending-edit log alone; `None` when it was
+/// never indexed (a store written before views existed).
+pub(crate) fn indexed_interview_view(conn: &Connection, id: DocumentId) -> Result<Option<InterviewView>> {
+    let key = &id.as_bytes()[..];
+    let view: Option<Option<String>> = conn
+        .query_row("SELECT view FROM idx_interviews WHERE id = ?1", [key], |r| r.get(0))
+        .optional()?;
+    let Some(Some(view)) = view else { return Ok(None) };
+    let interview: crate::model::Interview = serde_json::from_str(&view).map_err(|e| Error::Corrupt {
+        id,
+        reason: format!("unreadable interview view: {e}"),
+    })?;
+    let mut stored: std::collections::HashMap<String, String> = {
+        let mut q = conn.prepare_cached("SELECT stage, text FROM idx_notes WHERE interview_id = ?1")?;
+        let rows = q.query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    // Keystrokes not yet folded into a change are in the pending-edit log.
+    for splice in super::pending::splices(conn, id)? {
+        let text = stored.entry(splice.stage.clone()).or_default();
+        let range = crate::text::splice_range(text, splice.pos, splice.delete)?;
+        text.replace_range(range, &splice.text);
+    }
+    let notes = interview
+        .stages
+        .iter()
+        .map(|s| (s.key.clone(), stored.remove(&s.key).unwrap_or_default()))
+        .collect();
+    Ok(Some(InterviewView { interview, notes }))
 }
