@@ -224,7 +224,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Resolve { document, field, pick } => {
             let id = id(&store, &document)?;
-            store.resolve_conflict(id, &field, pick)?;
+            // The numbers are this CLI's shorthand for the tokens `conflicts` listed: map the
+            // number through a fresh listing, so a changed conflict is refused, never misread.
+            let listed = store.conflicts(id)?;
+            let Some(c) = listed.iter().find(|c| c.field == field) else {
+                return Err(Failure::msg(format!("no conflict on {field} of {id}")));
+            };
+            let Some(v) = c.values.get(pick) else {
+                return Err(Failure::msg(format!("pick a value from 0 to {} for {field}", c.values.len() - 1)));
+            };
+            store.resolve_conflict(id, &field, &v.token)?;
             say!("kept value {pick} of {field}");
         }
         Command::Invite { interview } => {

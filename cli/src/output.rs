@@ -7,6 +7,7 @@ use std::io::Write;
 use chrono::{DateTime, Utc};
 use panelnotes_core::model::{Interview, InterviewClock, ScorecardView};
 use panelnotes_core::timeline::{humanize, CandidateSummary, Timeline, TimelineKind};
+use panelnotes_core::export::next_action_text;
 use panelnotes_core::DocumentId;
 
 use crate::when;
@@ -81,7 +82,7 @@ pub fn candidate_list(list: &[CandidateSummary], now: DateTime<Utc>) -> String {
     for c in list {
         // A wait that would be negative (a time a peer put in the future) shows as none.
         let waiting = if c.status.is_closed() { "-".into() } else { humanize((now - c.waiting_since).max(chrono::Duration::zero())) };
-        let mut next = c.next_action.clone().unwrap_or_else(|| "—".into());
+        let mut next = c.next_action.as_ref().map(next_action_text).unwrap_or_else(|| "—".into());
         if let Some(p) = &c.problem {
             next = format!("PROBLEM: {p}");
         }
@@ -104,7 +105,7 @@ pub fn timeline(t: &Timeline) -> String {
     out.push_str(&format!(
         "Status: {}{}\n\nTimeline ({})\n",
         c.status.as_str().replace('_', " "),
-        c.next_action.as_deref().map(|a| format!(" — next: {}", line(a))).unwrap_or_default(),
+        c.next_action.as_ref().map(|a| format!(" — next: {}", line(&next_action_text(a)))).unwrap_or_default(),
         when::zone_label()
     ));
     for e in &t.entries {

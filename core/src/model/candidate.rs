@@ -37,6 +37,7 @@ impl NewCandidate {
 
 /// Events recorded on the candidate document itself. Interview events (scheduled, held,
 /// feedback submitted) come from the interview documents.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CandidateEventKind {
@@ -84,6 +85,7 @@ impl CandidateEventKind {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CandidateEvent {
     pub kind: CandidateEventKind,
@@ -92,6 +94,7 @@ pub struct CandidateEvent {
     pub note: Option<String>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RiskTolerance {
@@ -124,6 +127,7 @@ impl RiskTolerance {
 
 /// What the candidate said about pay: their current pay, a range they expect, or nothing.
 /// Amounts are yearly, in whole units of `currency` (an ISO 4217 code).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SalaryExpectation {
@@ -172,6 +176,7 @@ impl std::fmt::Display for SalaryExpectation {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Logistics {
     pub risk_tolerance: Option<RiskTolerance>,
@@ -183,12 +188,18 @@ pub struct Logistics {
 
 /// A partial update: only `Some` fields are written, so concurrent updates of different fields
 /// by two interviewers both survive.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LogisticsUpdate {
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub risk_tolerance: Option<RiskTolerance>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub risk_notes: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub salary: Option<SalaryExpectation>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub start_date: Option<NaiveDate>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub notice_period_days: Option<u32>,
 }
 
@@ -210,6 +221,7 @@ impl LogisticsUpdate {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -234,6 +246,7 @@ impl Outcome {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {
     pub outcome: Outcome,
@@ -242,6 +255,7 @@ pub struct Decision {
     pub reason: Option<String>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Candidate {
     pub id: DocumentId,

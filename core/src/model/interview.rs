@@ -59,6 +59,7 @@ impl NewInterview {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionKind {
@@ -85,6 +86,7 @@ impl QuestionKind {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CandidateQuestion {
     pub text: String,
@@ -93,6 +95,7 @@ pub struct CandidateQuestion {
     pub noted_by: Option<InterviewerId>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NextSteps {
     /// Whom the candidate meets next (people or roles).
@@ -131,6 +134,7 @@ pub struct Interview {
 }
 
 /// How one stage went or is going.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StageTiming {
     pub key: String,
@@ -144,6 +148,7 @@ pub struct StageTiming {
     pub overrun: Duration,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InterviewClock {
     pub stages: Vec<StageTiming>,

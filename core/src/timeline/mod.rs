@@ -2,6 +2,7 @@
 //! action it calls for, and the speed metrics. Everything here is computed from index rows,
 //! never by loading documents, so the list and the timeline stay fast with many candidates.
 
+mod next_action;
 mod order;
 mod speed;
 
@@ -13,6 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::ids::{DocumentId, InterviewerId};
 use crate::model::{CandidateEventKind, Outcome};
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TimelineKind {
     Candidate(CandidateEventKind),
@@ -71,6 +73,7 @@ impl TimelineKind {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TimelineEntry {
     pub at: DateTime<Utc>,
@@ -84,6 +87,7 @@ pub struct TimelineEntry {
     pub problem: Option<OrderProblem>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CandidateStatus {
     Applied,
@@ -161,10 +165,27 @@ pub struct InterviewFacts {
     pub submitted: usize,
 }
 
+/// What the team should do next for a candidate. An enum, not a sentence: the apps and the CLI
+/// each say it in their own words and language.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NextAction {
+    AcknowledgeApplication,
+    ScheduleInterview,
+    /// The earliest interview that has not ended.
+    HoldInterview { scheduled_start: DateTime<Utc> },
+    CollectScorecards { submitted: u32, panel: u32 },
+    BookDebrief,
+    HoldDebrief,
+    RecordDecision,
+    MakeOffer,
+    FollowUpOnOffer,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DerivedStatus {
     pub status: CandidateStatus,
-    pub next_action: Option<String>,
+    pub next_action: Option<NextAction>,
     /// Since when the candidate has been waiting on the team (or on themselves).
     pub since: DateTime<Utc>,
 }
@@ -188,7 +209,7 @@ pub fn derive_status(
         next_action: None,
         since,
     };
-    let todo = |status, action: String, since| DerivedStatus {
+    let todo = |status, action: NextAction, since| DerivedStatus {
         status,
         next_action: Some(action),
         since,
@@ -206,20 +227,20 @@ pub fn derive_status(
                 return done(CandidateStatus::OfferDeclined, t);
             }
             if let Some(t) = ev(E::OfferMade) {
-                return todo(CandidateStatus::OfferMade, "Follow up on the offer".into(), t);
+                return todo(CandidateStatus::OfferMade, NextAction::FollowUpOnOffer, t);
             }
-            return todo(CandidateStatus::Hired, "Make an offer".into(), t);
+            return todo(CandidateStatus::Hired, NextAction::MakeOffer, t);
         }
         None => {}
     }
     if let Some(t) = ev(E::DebriefHeld) {
-        return todo(CandidateStatus::AwaitingDecision, "Record the decision".into(), t);
+        return todo(CandidateStatus::AwaitingDecision, NextAction::RecordDecision, t);
     }
     let last_end = interviews.iter().filter_map(|i| i.ended_at).max();
     let debrief_booked = ev(E::DebriefBooked);
     if let Some(t) = debrief_booked {
         if last_end.is_none_or(|e| t >= e) {
-            return todo(CandidateStatus::DebriefBooked, "Hold the debrief".into(), t);
+            return todo(CandidateStatus::DebriefBooked, NextAction::HoldDebrief, t);
         }
     }
     if !interviews.is_empty() {
@@ -231,7 +252,7 @@ pub fn derive_status(
             let since = last_at(events, TimelineKind::InterviewScheduled).unwrap_or(applied_at);
             return todo(
                 CandidateStatus::InterviewScheduled,
-                format!("Hold the interview ({} UTC)", next.scheduled_start.format("%Y-%m-%d %H:%M")),
+                NextAction::HoldInterview { scheduled_start: next.scheduled_start },
                 since,
             );
         }
@@ -241,27 +262,28 @@ pub fn derive_status(
         if submitted < panel {
             return todo(
                 CandidateStatus::AwaitingFeedback,
-                format!("Collect scorecards ({submitted} of {panel} in)"),
+                NextAction::CollectScorecards { submitted: submitted as u32, panel: panel as u32 },
                 end,
             );
         }
         let since = last_at(events, TimelineKind::FeedbackSubmitted).unwrap_or(end);
         return todo(
             CandidateStatus::ReadyForDebrief,
-            "Book the debrief with the whole panel".into(),
+            NextAction::BookDebrief,
             since,
         );
     }
     if let Some(t) = ev(E::Acknowledged) {
-        return todo(CandidateStatus::Acknowledged, "Schedule an interview".into(), t);
+        return todo(CandidateStatus::Acknowledged, NextAction::ScheduleInterview, t);
     }
     todo(
         CandidateStatus::Applied,
-        "Acknowledge the application".into(),
+        NextAction::AcknowledgeApplication,
         applied_at,
     )
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CandidateSummary {
     pub id: DocumentId,
@@ -270,7 +292,7 @@ pub struct CandidateSummary {
     pub source: Option<String>,
     pub applied_at: DateTime<Utc>,
     pub status: CandidateStatus,
-    pub next_action: Option<String>,
+    pub next_action: Option<NextAction>,
     pub waiting_since: DateTime<Utc>,
     pub interviews: u32,
     /// Set when the candidate's document could not be read (corrupt or invalid); the row
@@ -278,12 +300,14 @@ pub struct CandidateSummary {
     pub problem: Option<String>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PanelistFeedback {
     pub interviewer: InterviewerId,
     pub submitted_at: Option<DateTime<Utc>>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InterviewSummary {
     pub id: DocumentId,
@@ -297,6 +321,7 @@ pub struct InterviewSummary {
     pub panel: Vec<PanelistFeedback>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Timeline {
     pub candidate: CandidateSummary,
@@ -306,6 +331,7 @@ pub struct Timeline {
     pub speed: SpeedMetrics,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingFeedback {
     pub interview_id: DocumentId,
@@ -356,18 +382,18 @@ mod tests {
         let ack = (TimelineKind::Candidate(E::Acknowledged), t(2));
         let s = derive_status(t(0), &[], None, &[]);
         assert_eq!((s.status, s.since), (CandidateStatus::Applied, t(0)));
-        assert_eq!(s.next_action.as_deref(), Some("Acknowledge the application"));
+        assert_eq!(s.next_action, Some(NextAction::AcknowledgeApplication));
 
         let s = derive_status(t(0), &[ack], None, &[]);
         assert_eq!(s.status, CandidateStatus::Acknowledged);
 
         let s = derive_status(t(0), &[ack], None, &[facts(48, None, 3, 0)]);
         assert_eq!(s.status, CandidateStatus::InterviewScheduled);
-        assert!(s.next_action.unwrap().contains("2026-03-04 09:00"));
+        assert_eq!(s.next_action, Some(NextAction::HoldInterview { scheduled_start: t(48) }));
 
         let s = derive_status(t(0), &[ack], None, &[facts(48, Some(49), 3, 1)]);
         assert_eq!(s.status, CandidateStatus::AwaitingFeedback);
-        assert_eq!(s.next_action.as_deref(), Some("Collect scorecards (1 of 3 in)"));
+        assert_eq!(s.next_action, Some(NextAction::CollectScorecards { submitted: 1, panel: 3 }));
         assert_eq!(s.since, t(49));
 
         let s = derive_status(t(0), &[ack], None, &[facts(48, Some(49), 3, 3)]);
@@ -391,7 +417,7 @@ mod tests {
         assert_eq!(s.status, CandidateStatus::AwaitingDecision);
 
         let s = derive_status(t(0), &[ack], Some((Outcome::Hire, t(52))), &[]);
-        assert_eq!((s.status, s.next_action.as_deref()), (CandidateStatus::Hired, Some("Make an offer")));
+        assert_eq!((s.status, s.next_action), (CandidateStatus::Hired, Some(NextAction::MakeOffer)));
         let offer = (TimelineKind::Candidate(E::OfferMade), t(53));
         let accepted = (TimelineKind::Candidate(E::OfferAccepted), t(54));
         let s = derive_status(t(0), &[offer, accepted], Some((Outcome::Hire, t(52))), &[]);

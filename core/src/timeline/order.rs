@@ -14,6 +14,7 @@ pub const ALLOWED_SKEW: Duration = Duration::minutes(5);
 
 /// An entry dated before `must_follow`, which has to happen first (for a scorecard: before
 /// its interview ended, or while it has not ended at all).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct OrderProblem {
     pub must_follow: TimelineKind,

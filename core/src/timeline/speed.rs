@@ -8,6 +8,7 @@ use super::{InterviewSummary, TimelineEntry, TimelineKind};
 use crate::ids::{DocumentId, InterviewerId};
 use crate::model::{CandidateEventKind, Outcome};
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FeedbackDelay {
     pub interview_id: DocumentId,
@@ -17,6 +18,7 @@ pub struct FeedbackDelay {
 }
 
 /// Each figure is `None` until both of its ends happened in order; none is ever negative.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SpeedMetrics {
     pub application_to_acknowledgement: Option<Duration>,
