@@ -4,6 +4,7 @@
 pub mod candidate;
 pub mod conflict;
 pub mod interview;
+pub mod probe_notes;
 pub mod schema;
 pub mod scorecard;
 pub mod template;
@@ -16,6 +17,7 @@ pub use interview::{
     CandidateQuestion, Interview, InterviewClock, NewInterview, NextSteps, QuestionKind,
     StageTiming, NOTES_LIMIT,
 };
+pub use probe_notes::{probe_notes, ProbeNote, ALL_PROBES};
 pub use schema::FieldProblem;
 pub use scorecard::{Ratings, Recommendation, Scorecard, ScorecardDraft, ScorecardView};
 pub use template::{Probe, Prompt, Stage, Template, PLAYBOOK_NAME};

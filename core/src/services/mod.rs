@@ -6,6 +6,7 @@ pub mod candidates;
 pub mod debrief;
 pub mod export;
 pub mod interviews;
+pub mod kit;
 pub(crate) mod order;
 pub mod scorecards;
 pub mod templates;
