@@ -246,6 +246,15 @@ pub enum InterviewCmd {
         #[arg(long, default_value = "now")]
         now: String,
     },
+    /// The live kit: the running stage's guidance and prompts by probe, its time against
+    /// budget, and what is still uncovered (probes, logistics, the candidate's questions).
+    /// Tie notes to a probe with a heading (`## Technical depth`) or a tag (`#depth`,
+    /// `#challenge`, `#impact`).
+    Kit {
+        interview: String,
+        #[arg(long, default_value = "now")]
+        now: String,
+    },
     /// Start STAGE, or the next stage when none is given. Starting a stage again adds a run.
     Stage {
         interview: String,
@@ -253,7 +262,8 @@ pub enum InterviewCmd {
         #[arg(long, default_value = "now")]
         at: String,
     },
-    /// End the interview (once: `reopen` it to end it again).
+    /// End the interview (once: `reopen` it to end it again); prints what the panel never
+    /// covered.
     End {
         interview: String,
         #[arg(long, default_value = "now")]

@@ -8,6 +8,7 @@ mod args;
 mod candidates;
 mod demo;
 mod interviews;
+mod kit;
 mod sync;
 mod when;
 

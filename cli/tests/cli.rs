@@ -34,7 +34,17 @@ fn a_whole_process_through_the_cli() {
     let show = cli.ok("ana@acme", &["interview", "show", &i, "--now", "2026-03-04 09:30"]);
     assert!(show.contains("▶ learn"), "{show}");
     assert!(show.contains("pitch        Company and role pitch       7m of 5m, 2m over"), "{show}");
-    cli.ok("ana@acme", &["interview", "end", &i, "--at", "2026-03-04 09:50"]);
+    cli.ok_in("ana@acme", &["notes", &i, "learn", "--append"], Some("\n## Technical depth\nTuned shuffles by hand."));
+    let kit = cli.ok("ana@acme", &["interview", "kit", &i, "--now", "2026-03-04 09:30"]);
+    assert!(kit.contains("Learn about the candidate (now): 23m of 20m, 3m over"), "{kit}");
+    assert!(kit.contains("Technical depth [noted]\n    ? Have you used X or anything like it?\n    > Tuned shuffles by hand."), "{kit}");
+    assert!(kit.contains("Business impact [no notes yet]"), "{kit}");
+    assert!(kit.contains("  - logistics: possible start date\n"), "{kit}");
+    assert!(!kit.contains("logistics: salary"), "{kit}");
+    let end = cli.ok("ana@acme", &["interview", "end", &i, "--at", "2026-03-04 09:50"]);
+    assert!(end.starts_with("Never covered:\n"), "{end}");
+    assert!(end.contains("probe: Reaction to a challenge") && end.contains("probe: Business impact"), "{end}");
+    assert!(!end.contains("probe: Technical depth") && !end.contains("candidate's questions"), "{end}");
     assert!(cli.ok("ben@acme", &["pending"]).contains("Dana"));
     cli.ok("ana@acme", &["scorecard", "draft", &i, "--technical", "4", "--challenge", "3", "--business", "3", "--questions", "2", "--recommend", "strong-yes"]);
     cli.ok("ana@acme", &["scorecard", "submit", &i, "--at", "2026-03-04 10:00"]);
