@@ -10,6 +10,7 @@ use automerge::{AutoCommit, ObjId, ObjType, ReadDoc};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::debrief::{read_debrief_slot, write_debrief_slot, DebriefSlot};
 use super::schema::{ts, FieldProblem, Reader, SCHEMA_VERSION};
 use crate::error::{Error, Result};
 use crate::ids::{DocumentId, InterviewerId};
@@ -92,6 +93,10 @@ pub struct CandidateEvent {
     pub at: DateTime<Utc>,
     pub by: Option<InterviewerId>,
     pub note: Option<String>,
+    /// On a debrief booking: when it is held and with whom. `None` on other events and on
+    /// bookings from older builds (which recorded only that a booking was made).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub debrief: Option<DebriefSlot>,
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -303,6 +308,7 @@ pub(crate) fn create(doc: &mut AutoCommit, c: &NewCandidate, by: &InterviewerId)
             at: c.applied_at,
             by: Some(by.clone()),
             note: None,
+            debrief: None,
         },
     )
 }
@@ -327,8 +333,12 @@ pub(crate) fn add_event(doc: &mut AutoCommit, e: &CandidateEvent) -> Result<()> 
     if let Some(n) = &e.note {
         doc.put(&m, "note", n.as_str())?;
     }
+    if let Some(d) = &e.debrief {
+        write_debrief_slot(doc, &m, d)?;
+    }
     Ok(())
 }
+
 
 pub(crate) fn add_interview(doc: &mut AutoCommit, interview: DocumentId) -> Result<()> {
     let list = ensure_object(doc, &ObjId::Root, "interviews", ObjType::List)?;
@@ -543,6 +553,7 @@ pub(crate) fn read_with_problems(doc: &AutoCommit, id: DocumentId) -> Result<(Ca
                 })?,
                 by: r.or(r.interviewer(&m, "by", &format!("{path}.by")), None)?,
                 note: r.or(r.str(&m, "note", &format!("{path}.note")), None)?,
+                debrief: if kind == CandidateEventKind::DebriefBooked { read_debrief_slot(&r, &m, &path)? } else { None },
             }))
         })?;
         events = read.into_iter().flatten().collect();

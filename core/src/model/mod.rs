@@ -3,6 +3,7 @@
 
 pub mod candidate;
 pub mod conflict;
+pub mod debrief;
 pub mod interview;
 pub mod probe_notes;
 pub mod schema;
@@ -18,6 +19,7 @@ pub use interview::{
     StageTiming, NOTES_LIMIT,
 };
 pub use probe_notes::{probe_notes, ProbeNote, ALL_PROBES};
+pub use debrief::DebriefSlot;
 pub use schema::FieldProblem;
 pub use scorecard::{Ratings, Recommendation, Scorecard, ScorecardDraft, ScorecardView};
 pub use template::{Probe, Prompt, Stage, Template, PLAYBOOK_NAME};

@@ -49,6 +49,7 @@ impl Store {
             at,
             by: Some(self.me().clone()),
             note,
+            debrief: None,
         };
         self.edit(id, DocKind::Candidate, |doc| candidate::add_event(doc, &e), |_| Ok(()))
     }

@@ -194,6 +194,19 @@ fn last_at(events: &[(TimelineKind, DateTime<Utc>)], kind: TimelineKind) -> Opti
     events.iter().filter(|(k, _)| *k == kind).map(|(_, t)| *t).max()
 }
 
+/// The index's detail for a booked slot, "for 2026-03-04 11:00 UTC, 30 min": short, no prose
+/// from a document, and read back by `slot_from_detail`.
+pub fn slot_detail(at: DateTime<Utc>, minutes: u32) -> String {
+    format!("for {} UTC, {} min", at.format("%Y-%m-%d %H:%M"), minutes)
+}
+
+/// When a slot written by `slot_detail` starts; `None` for anything else.
+pub fn slot_from_detail(detail: &str) -> Option<DateTime<Utc>> {
+    let rest = detail.strip_prefix("for ")?;
+    let (when, _) = rest.split_once(" UTC")?;
+    chrono::NaiveDateTime::parse_from_str(when, "%Y-%m-%d %H:%M").ok().map(|t| t.and_utc())
+}
+
 /// Where a candidate stands and what the team should do next. The order of the checks is the
 /// order of the playbook's process, latest stage first.
 pub fn derive_status(
@@ -201,6 +214,32 @@ pub fn derive_status(
     events: &[(TimelineKind, DateTime<Utc>)],
     decision: Option<(Outcome, DateTime<Utc>)>,
     interviews: &[InterviewFacts],
+) -> DerivedStatus {
+    derive_status_with_debrief(applied_at, events, decision, interviews, None)
+}
+
+/// A booking counts once its debrief sits after the loop: booked after the last interview
+/// ended (all a booking without a slot can say), or, whenever it was made, for a slot that
+/// starts no earlier than the last interview of the loop. A booking whose slot falls before
+/// an interview scheduled since no longer counts. Interviews still to be held come first.
+pub fn debrief_counts(
+    booked_at: DateTime<Utc>,
+    slot: Option<DateTime<Utc>>,
+    interviews: &[InterviewFacts],
+) -> bool {
+    match slot {
+        Some(at) => interviews.iter().all(|i| at >= i.scheduled_start),
+        None => interviews.iter().filter_map(|i| i.ended_at).max().is_none_or(|e| booked_at >= e),
+    }
+}
+
+/// `derive_status` with the slot of the latest debrief booking, when it has one.
+pub fn derive_status_with_debrief(
+    applied_at: DateTime<Utc>,
+    events: &[(TimelineKind, DateTime<Utc>)],
+    decision: Option<(Outcome, DateTime<Utc>)>,
+    interviews: &[InterviewFacts],
+    debrief_at: Option<DateTime<Utc>>,
 ) -> DerivedStatus {
     use CandidateEventKind as E;
     let ev = |k: E| last_at(events, TimelineKind::Candidate(k));
@@ -238,9 +277,10 @@ pub fn derive_status(
     }
     let last_end = interviews.iter().filter_map(|i| i.ended_at).max();
     let debrief_booked = ev(E::DebriefBooked);
+    let all_held = interviews.iter().all(|i| i.ended_at.is_some());
     if let Some(t) = debrief_booked {
-        if last_end.is_none_or(|e| t >= e) {
-            return todo(CandidateStatus::DebriefBooked, NextAction::HoldDebrief, t);
+        if all_held && debrief_counts(t, debrief_at, interviews) {
+            return todo(CandidateStatus::DebriefBooked, NextAction::HoldDebrief, t.max(last_end.unwrap_or(t)));
         }
     }
     if !interviews.is_empty() {

@@ -55,11 +55,19 @@ impl SpeedMetrics {
                 .map(|e| e.at)
         };
         let last_end = interviews.iter().filter_map(|i| end_of(i.id)).max();
+        // A booking made before the end, for a slot after it, was made in advance: the team
+        // did not wait at all, so it counts as booked the moment the last interview ended.
         let debrief = last_end.and_then(|end| {
             valid()
                 .filter(|e| e.kind == TimelineKind::Candidate(CandidateEventKind::DebriefBooked))
-                .map(|e| e.at)
-                .filter(|t| *t >= end)
+                .filter_map(|e| {
+                    let slot = e.detail.as_deref().and_then(super::slot_from_detail);
+                    if e.at >= end {
+                        Some(e.at)
+                    } else {
+                        slot.filter(|s| *s >= end).map(|_| end)
+                    }
+                })
                 .min()
         });
         let mut feedback = Vec::new();
