@@ -173,6 +173,25 @@ pub enum CandidateCmd {
     },
     /// Hand the process (debrief, decision) to another lead.
     Lead { candidate: String, lead: String },
+    /// The debrief: the proposed slot right after the last interview (with the whole panel,
+    /// or a one-to-one's interviewer and the lead), booked with --book, exported with --ics.
+    Debrief {
+        candidate: String,
+        /// Book it (the proposal, or --at/--minutes instead); only the candidate's lead books.
+        #[arg(long)]
+        book: bool,
+        /// When the debrief starts, instead of the proposal's time.
+        #[arg(long, requires = "book")]
+        at: Option<String>,
+        #[arg(long, requires = "book")]
+        minutes: Option<u32>,
+        /// When the booking is made (the timeline's "debrief booked").
+        #[arg(long, requires = "book", default_value = "now")]
+        booked_at: String,
+        /// Write the booked debrief as an iCalendar invitation to this file.
+        #[arg(long)]
+        ics: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -26,6 +26,13 @@ pub fn run(store: &mut Store, cmd: InterviewCmd) -> Result<(), Failure> {
                 lead: InterviewerId::new(lead)?,
             })?;
             say!("{i}");
+            // The playbook: book the debrief now, right after the last interview. On stderr:
+            // stdout stays the new id, for scripts.
+            if let Ok(Some(p)) = store.debrief_proposal(c) {
+                if store.candidate(c).is_ok_and(|c| c.debrief().is_none()) {
+                    eprint!("{}", output::block(&crate::kit::proposal(&p)));
+                }
+            }
         }
         InterviewCmd::Show { interview, now } => {
             let i = store.resolve_id(&interview)?;

@@ -1,7 +1,8 @@
 //! The live interview kit and the debrief brief in words: the core returns enums and records,
 //! the sentences are the CLI's.
 
-use panelnotes_core::model::Probe;
+use panelnotes_core::model::{DebriefSlot, Probe};
+use panelnotes_core::services::debrief::{DebriefAttendance, DebriefProposal};
 use panelnotes_core::services::kit::{InterviewKit, LogisticsItem, Uncovered};
 use panelnotes_core::timeline::humanize;
 
@@ -71,4 +72,22 @@ pub fn kit(k: &InterviewKit) -> String {
     out += &format!("Interview: {} of {}\n", humanize(k.elapsed), humanize(k.budget));
     out += &uncovered(&k.uncovered, k.ended);
     out
+}
+
+pub fn slot(s: &DebriefSlot) -> String {
+    let who: Vec<_> = s.attendees.iter().map(|a| line(a.as_str())).collect();
+    format!("{} UTC, {} min, with {}", s.at.format("%Y-%m-%d %H:%M"), s.minutes, who.join(", "))
+}
+
+pub fn proposal(p: &DebriefProposal) -> String {
+    let whom = match &p.attendance {
+        DebriefAttendance::WholePanel => "the whole panel".to_string(),
+        DebriefAttendance::OneToOne { interviewer, lead } if interviewer == lead => format!("{} (interviewer and lead)", line(interviewer.as_str())),
+        DebriefAttendance::OneToOne { interviewer, lead } => format!("{} (interviewer) and {} (lead)", line(interviewer.as_str()), line(lead.as_str())),
+    };
+    format!(
+        "Proposed debrief, right after the last interview, with {whom}: {}\n  book it: panelnotes candidate debrief {} --book\n",
+        slot(&p.slot),
+        crate::output::short(p.candidate_id)
+    )
 }

@@ -157,3 +157,28 @@ fn conflicts_are_listed_and_resolved() {
     let md = cli.ok("ana@acme", &["export", &c]);
     assert!(md.contains("- Salary: current pay 90000 EUR/year"), "{md}");
 }
+
+#[test]
+fn the_debrief_is_proposed_booked_ahead_and_exported() {
+    let cli = Cli::new();
+    let c = cli.ok("ana@acme", &["candidate", "add", "--name", "Dana", "--role", "SRE", "--applied-at", "2026-03-02 09:00"]).trim().to_owned();
+    let i = cli
+        .ok("ana@acme", &["interview", "schedule", &c, "--at", "2026-03-04 09:00", "--panel", "ben@acme", "--lead", "ben@acme", "--booked-at", "2026-03-02 10:00"])
+        .trim()
+        .to_owned();
+    let shown = cli.ok("ana@acme", &["candidate", "debrief", &c]);
+    assert!(
+        shown.contains("with ben@acme (interviewer) and ana@acme (lead): 2026-03-04 09:45 UTC, 30 min, with ben@acme, ana@acme"),
+        "{shown}"
+    );
+    let ics = cli.dir.path().join("debrief.ics");
+    let booked = cli.ok("ana@acme", &["candidate", "debrief", &c, "--book", "--minutes", "20", "--booked-at", "2026-03-02 10:05", "--ics", ics.to_str().unwrap()]);
+    assert_eq!(booked.trim(), "Debrief booked: 2026-03-04 09:45 UTC, 20 min, with ben@acme, ana@acme");
+    let ics = std::fs::read_to_string(ics).unwrap();
+    assert!(ics.contains("DTSTART:20260304T094500Z") && ics.contains("DTEND:20260304T100500Z"), "{ics}");
+    cli.ok("ben@acme", &["interview", "stage", &i, "--at", "2026-03-04 09:00"]);
+    cli.ok("ben@acme", &["interview", "end", &i, "--at", "2026-03-04 09:40"]);
+    let tl = cli.ok("ana@acme", &["candidate", "show", &c]);
+    assert!(tl.contains("Status: debrief booked — next: Hold the debrief"), "{tl}");
+    assert!(tl.contains("last interview → debrief booked: 0s"), "{tl}");
+}
