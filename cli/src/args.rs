@@ -173,6 +173,10 @@ pub enum CandidateCmd {
     },
     /// Hand the process (debrief, decision) to another lead.
     Lead { candidate: String, lead: String },
+    /// The debrief brief: partial (naming who is missing) until every scorecard is in; per
+    /// rating the spread, disagreements first, with the evidence; questions, logistics, next
+    /// steps. It never suggests a decision.
+    Brief { candidate: String },
     /// The debrief: the proposed slot right after the last interview (with the whole panel,
     /// or a one-to-one's interviewer and the lead), booked with --book, exported with --ics.
     Debrief {

@@ -74,6 +74,10 @@ pub fn run(store: &mut Store, cmd: CandidateCmd) -> Result<(), Failure> {
                 std::fs::write(&path, text).map_err(|e| Failure::msg(format!("writing {}: {e}", path.display())))?;
             }
         }
+        CandidateCmd::Brief { candidate } => {
+            let c = resolve(store, &candidate)?;
+            output::emit(&crate::kit::brief(&store.debrief_brief(c)?));
+        }
         CandidateCmd::Show { candidate } => {
             let c = resolve(store, &candidate)?;
             output::emit(&output::timeline(&store.timeline(c)?));

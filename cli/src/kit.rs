@@ -2,6 +2,7 @@
 //! the sentences are the CLI's.
 
 use panelnotes_core::model::{DebriefSlot, Probe};
+use panelnotes_core::services::brief::{DebriefBrief, RatedDimension};
 use panelnotes_core::services::debrief::{DebriefAttendance, DebriefProposal};
 use panelnotes_core::services::kit::{InterviewKit, LogisticsItem, Uncovered};
 use panelnotes_core::timeline::humanize;
@@ -90,4 +91,78 @@ pub fn proposal(p: &DebriefProposal) -> String {
         slot(&p.slot),
         crate::output::short(p.candidate_id)
     )
+}
+
+pub fn dimension(d: RatedDimension) -> &'static str {
+    match d.probe() {
+        Some(p) => p.title(),
+        None => "Quality of their questions",
+    }
+}
+
+/// The brief for the debrief: who is missing, disagreements first with their evidence,
+/// questions, logistics, next steps. It states what the panel wrote and suggests nothing.
+pub fn brief(b: &DebriefBrief) -> String {
+    let mut out = String::new();
+    if b.complete {
+        out += "Debrief brief (complete: every scorecard is in)\n";
+    } else {
+        out += "Debrief brief (PARTIAL)\n";
+        for m in &b.missing {
+            out += &format!("  missing: {} (interview {})\n", line(m.interviewer.as_str()), crate::output::short(m.interview_id));
+        }
+        for i in &b.sealed {
+            out += &format!("  sealed to you until your own scorecard is in: interview {}\n", crate::output::short(*i));
+        }
+    }
+    for d in &b.dimensions {
+        let label = if d.spread >= 2 { "disagreement" } else if d.spread == 1 { "close" } else { "agreement" };
+        out += &format!("\n{} — spread {} ({label})\n", dimension(d.dimension), d.spread);
+        for r in &d.ratings {
+            out += &format!("  {} {}/4: {}\n", line(r.interviewer.as_str()), r.rating, line(&r.comments));
+            for n in &r.notes {
+                out += &format!("    > {}\n", line(&n.text));
+            }
+        }
+    }
+    if !b.recommendations.is_empty() {
+        out += "\nEach panelist's own recommendation:\n";
+        for r in &b.recommendations {
+            out += &format!("  {}: {}\n", line(r.interviewer.as_str()), r.recommendation.title());
+        }
+    }
+    out += &format!("\nThe candidate's questions ({} specific, {} generic):\n", b.specific_questions, b.generic_questions);
+    if b.questions.is_empty() {
+        out += "  none recorded\n";
+    }
+    for q in &b.questions {
+        out += &format!("  [{}] {}\n", q.kind.as_str(), line(&q.text));
+    }
+    out += "\nLogistics:\n";
+    let l = &b.logistics;
+    let or = |v: Option<String>| v.unwrap_or_else(|| "not asked".into());
+    out += &format!("  risk tolerance: {}\n", or(l.risk_tolerance.map(|r| r.as_str().to_owned())));
+    out += &format!("  salary: {}\n", or(l.salary.as_ref().map(|s| line(&s.to_string()))));
+    out += &format!("  start date: {}\n", or(l.start_date.map(|d| d.to_string())));
+    out += &format!("  notice: {}\n", or(l.notice_period_days.map(|d| format!("{d} days"))));
+    for c in &b.logistics_conflicts {
+        let values: Vec<_> = c.values.iter().map(|v| format!("{} ({})", line(&v.value), v.author.as_ref().map_or("unknown", |a| a.as_str()))).collect();
+        out += &format!("  CONFLICT {}: {}\n", line(&c.field), values.join(" vs "));
+    }
+    if !b.next_steps.is_empty() {
+        out += "\nNext steps:\n";
+        for n in &b.next_steps {
+            let s = &n.next_steps;
+            if !s.meet_next.is_empty() {
+                out += &format!("  meets next: {}\n", line(&s.meet_next.join(", ")));
+            }
+            if let Some(o) = &s.owner {
+                out += &format!("  follow-up owner: {}\n", line(o.as_str()));
+            }
+            if let Some(note) = &s.note {
+                out += &format!("  {}\n", line(note));
+            }
+        }
+    }
+    out
 }

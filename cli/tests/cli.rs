@@ -49,9 +49,17 @@ fn a_whole_process_through_the_cli() {
     cli.ok("ana@acme", &["scorecard", "draft", &i, "--technical", "4", "--challenge", "3", "--business", "3", "--questions", "2", "--recommend", "strong-yes"]);
     cli.ok("ana@acme", &["scorecard", "submit", &i, "--at", "2026-03-04 10:00"]);
     assert!(cli.ok("ben@acme", &["scorecard", "show", &i]).contains("Sealed: 1 of 2 submitted"));
+    let partial = cli.ok("ana@acme", &["candidate", "brief", short]);
+    assert!(partial.starts_with("Debrief brief (PARTIAL)\n  missing: ben@acme"), "{partial}");
     cli.ok("ben@acme", &["scorecard", "draft", &i, "--technical", "3", "--challenge", "3", "--business", "2", "--questions", "3", "--recommend", "no"]);
     let revealed = cli.ok("ben@acme", &["scorecard", "submit", &i, "--at", "2026-03-04 11:00"]);
     assert!(revealed.contains("ana@acme — Strong yes"), "{revealed}");
+    let brief = cli.ok("ana@acme", &["candidate", "brief", short]);
+    assert!(brief.starts_with("Debrief brief (complete: every scorecard is in)\n\nTechnical depth — spread 1 (close)\n  ben@acme 3/4"), "{brief}");
+    assert!(brief.contains("    > Tuned shuffles by hand."), "{brief}");
+    assert!(brief.contains("Reaction to a challenge — spread 0 (agreement)"), "{brief}");
+    assert!(brief.contains("  [generic] How is the culture?"), "{brief}");
+    assert!(brief.contains("  start date: not asked"), "{brief}");
     cli.ok("ana@acme", &["candidate", "event", short, "debrief-booked", "--at", "2026-03-04 11:05"]);
     cli.ok("ana@acme", &["candidate", "decide", short, "hire", "--at", "2026-03-05 09:00"]);
     let tl = cli.ok("ana@acme", &["candidate", "show", short]);
