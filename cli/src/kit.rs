@@ -118,10 +118,16 @@ pub fn brief(b: &DebriefBrief) -> String {
     for d in &b.dimensions {
         let label = if d.spread >= 2 { "disagreement" } else if d.spread == 1 { "close" } else { "agreement" };
         out += &format!("\n{} — spread {} ({label})\n", dimension(d.dimension), d.spread);
+        // The panel's shared notes of one interview are the same for each of its raters:
+        // shown once, under the first.
+        let mut shown = Vec::new();
         for r in &d.ratings {
             out += &format!("  {} {}/4: {}\n", line(r.interviewer.as_str()), r.rating, line(&r.comments));
-            for n in &r.notes {
-                out += &format!("    > {}\n", line(&n.text));
+            if !shown.contains(&r.interview_id) {
+                shown.push(r.interview_id);
+                for n in &r.notes {
+                    out += &format!("    > {}\n", line(&n.text));
+                }
             }
         }
     }

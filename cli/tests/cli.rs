@@ -123,7 +123,18 @@ fn the_demo_runs_three_processes_that_converge() {
         "No conflicts.",
         "application → acknowledgement:   2h 30m",
         "2026-03-02 11:40  Interview scheduled (for 2026-03-04 09:00, 45 min) by ana@acme.test",
-        "last interview → debrief booked: 2h 18m",
+        // Booked when the interview was scheduled: no wait after it.
+        "last interview → debrief booked: 0s",
+        "Proposed debrief, right after the last interview, with the whole panel: 2026-03-04 09:45 UTC, 30 min",
+        "Debrief booked: 2026-03-04 09:45 UTC, 30 min, with ana@acme.test, ben@acme.test, cy@acme.test",
+        // The kit on Ana's phone before any sync: her own #depth note only.
+        "    Technical depth [noted]",
+        "    Business impact [no notes yet]",
+        // At the end, after the phones synced in the room.
+        "Never covered:\n      - logistics: possible start date",
+        "Debrief brief (PARTIAL)",
+        "missing: ben@acme.test",
+        "Debrief brief (complete: every scorecard is in)\n    \n    Technical depth — spread 2 (disagreement)\n      cy@acme.test 2/4",
     ] {
         assert!(text.contains(expected), "{expected:?} missing from the demo:\n{text}");
     }

@@ -55,8 +55,10 @@ impl SpeedMetrics {
                 .map(|e| e.at)
         };
         let last_end = interviews.iter().filter_map(|i| end_of(i.id)).max();
-        // A booking made before the end, for a slot after it, was made in advance: the team
-        // did not wait at all, so it counts as booked the moment the last interview ended.
+        // A booking made before the end, for a slot after the loop's last interview starts
+        // (the rule `debrief_counts` applies to the status), was made in advance: the team did
+        // not wait at all, so it counts as booked the moment the last interview ended.
+        let last_start = interviews.iter().map(|i| i.scheduled_start).max();
         let debrief = last_end.and_then(|end| {
             valid()
                 .filter(|e| e.kind == TimelineKind::Candidate(CandidateEventKind::DebriefBooked))
@@ -65,7 +67,7 @@ impl SpeedMetrics {
                     if e.at >= end {
                         Some(e.at)
                     } else {
-                        slot.filter(|s| *s >= end).map(|_| end)
+                        slot.filter(|s| last_start.is_none_or(|l| *s >= l)).map(|_| end)
                     }
                 })
                 .min()
