@@ -68,6 +68,15 @@ pub enum Command {
     Scorecard(ScorecardCmd),
     /// Interviews you sat on that still wait for your scorecard.
     Pending,
+    /// Scorecards owed across every candidate, by interviewer, with the next reminder
+    /// (an hour after the interview, then daily).
+    Owed {
+        /// Only this interviewer's.
+        #[arg(long)]
+        interviewer: Option<String>,
+        #[arg(long, default_value = "now")]
+        now: String,
+    },
     /// Interview templates.
     #[command(subcommand)]
     Template(TemplateCmd),
@@ -170,6 +179,9 @@ pub enum CandidateCmd {
         at: String,
         #[arg(long)]
         reason: Option<String>,
+        /// Decide although some scorecards are missing (refused otherwise).
+        #[arg(long)]
+        without_scorecards: bool,
     },
     /// Hand the process (debrief, decision) to another lead.
     Lead { candidate: String, lead: String },

@@ -120,13 +120,17 @@ pub fn run(store: &mut Store, cmd: CandidateCmd) -> Result<(), Failure> {
             };
             store.set_logistics_at(c, update, when::parse(&a.at)?)?;
         }
-        CandidateCmd::Decide { candidate, outcome, at, reason } => {
+        CandidateCmd::Decide { candidate, outcome, at, reason, without_scorecards } => {
             let c = resolve(store, &candidate)?;
             let o = match outcome {
                 OutcomeArg::Hire => Outcome::Hire,
                 OutcomeArg::Reject => Outcome::Reject,
             };
-            store.decide(c, o, when::parse(&at)?, reason)?;
+            if without_scorecards {
+                store.decide_despite_missing_scorecards(c, o, when::parse(&at)?, reason)?;
+            } else {
+                store.decide(c, o, when::parse(&at)?, reason)?;
+            }
         }
         CandidateCmd::Lead { candidate, lead } => {
             let c = resolve(store, &candidate)?;

@@ -151,6 +151,25 @@ fn run(cli: Cli) -> Result<(), Failure> {
             interviews::notes(&mut store, &interview, &stage, interviews::NotesMode { append, editor, print, insert_at, delete })?
         }
         Command::Scorecard(c) => interviews::scorecard(&mut store, c)?,
+        Command::Owed { interviewer, now } => {
+            let who = interviewer.map(InterviewerId::new).transpose()?;
+            let now = when::parse(&now)?;
+            let owed = store.feedback_owed(who.as_ref(), now)?;
+            if owed.is_empty() {
+                say!("No scorecards owed.");
+            }
+            for o in owed {
+                say!(
+                    "{} owes [{}] {} — ended {} ({} ago), next reminder {}",
+                    output::line(o.interviewer.as_str()),
+                    output::short(o.interview_id),
+                    output::line(&o.candidate_name),
+                    output::when(o.ended_at),
+                    panelnotes_core::timeline::humanize(o.waiting),
+                    output::when(o.next_reminder_at),
+                );
+            }
+        }
         Command::Pending => {
             let p = store.pending_feedback(chrono::Utc::now())?;
             if p.is_empty() {

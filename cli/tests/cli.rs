@@ -200,4 +200,9 @@ fn the_debrief_is_proposed_booked_ahead_and_exported() {
     let tl = cli.ok("ana@acme", &["candidate", "show", &c]);
     assert!(tl.contains("Status: debrief booked — next: Hold the debrief"), "{tl}");
     assert!(tl.contains("last interview → debrief booked: 0s"), "{tl}");
+    let owed = cli.ok("ana@acme", &["owed", "--now", "2026-03-05 12:00"]);
+    assert!(owed.contains("ben@acme owes [") && owed.contains("next reminder 2026-03-06 10:40"), "{owed}");
+    let e = cli.fails(&["candidate", "decide", &c, "hire", "--at", "2026-03-05 09:00"], None);
+    assert!(e.contains("1 scorecard(s) are missing (ben@acme)"), "{e}");
+    cli.ok("ana@acme", &["candidate", "decide", &c, "hire", "--at", "2026-03-05 09:00", "--without-scorecards"]);
 }

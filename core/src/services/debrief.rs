@@ -128,7 +128,8 @@ impl Store {
         Ok(cal.done().to_string())
     }
 
-    pub fn decide(
+    /// Writes the decision; `decide` checks the scorecards first (services/feedback.rs).
+    pub(crate) fn record_decision(
         &mut self,
         id: DocumentId,
         outcome: Outcome,

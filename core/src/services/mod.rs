@@ -6,6 +6,7 @@ pub mod brief;
 pub mod candidates;
 pub mod debrief;
 pub mod export;
+pub mod feedback;
 pub mod interviews;
 pub mod kit;
 pub(crate) mod order;
