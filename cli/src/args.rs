@@ -68,6 +68,19 @@ pub enum Command {
     Scorecard(ScorecardCmd),
     /// Interviews you sat on that still wait for your scorecard.
     Pending,
+    /// Applicants not yet acknowledged, oldest first, flagged over the target.
+    Acks {
+        #[arg(long)]
+        role: Option<String>,
+        /// A status as `candidates` shows it, with underscores (interview_scheduled).
+        #[arg(long)]
+        status: Option<String>,
+        /// The team's target, in hours.
+        #[arg(long, default_value_t = 24)]
+        target_hours: u32,
+        #[arg(long, default_value = "now")]
+        now: String,
+    },
     /// Scorecards owed across every candidate, by interviewer, with the next reminder
     /// (an hour after the interview, then daily).
     Owed {
@@ -159,7 +172,7 @@ pub enum CandidateCmd {
     /// The candidate's timeline, interviews, feedback and speed metrics.
     Show { candidate: String },
     /// Record an event: acknowledged, debrief-booked, debrief-held, offer-made,
-    /// offer-accepted, offer-declined, withdrew, note.
+    /// offer-accepted, offer-declined, withdrew, note, candidate-informed.
     Event {
         candidate: String,
         kind: String,

@@ -86,7 +86,7 @@ pub fn run(store: &mut Store, cmd: CandidateCmd) -> Result<(), Failure> {
             let c = resolve(store, &candidate)?;
             let k = CandidateEventKind::parse(&kind).ok_or_else(|| {
                 Error::InvalidArgument(format!(
-                    "unknown event {kind:?}; use one of acknowledged, debrief-booked, debrief-held, offer-made, offer-accepted, offer-declined, withdrew, note"
+                    "unknown event {kind:?}; use one of acknowledged, debrief-booked, debrief-held, offer-made, offer-accepted, offer-declined, withdrew, note, candidate-informed"
                 ))
             })?;
             store.record_event(c, k, when::parse(&at)?, note)?;

@@ -151,6 +151,21 @@ fn run(cli: Cli) -> Result<(), Failure> {
             interviews::notes(&mut store, &interview, &stage, interviews::NotesMode { append, editor, print, insert_at, delete })?
         }
         Command::Scorecard(c) => interviews::scorecard(&mut store, c)?,
+        Command::Acks { role, status, target_hours, now } => {
+            use panelnotes_core::services::acknowledge::AcknowledgementFilter;
+            use panelnotes_core::timeline::{humanize, CandidateStatus};
+            let status = status
+                .map(|s| CandidateStatus::parse(&s.replace('-', "_")).ok_or_else(|| Failure::msg(format!("unknown status {:?}", output::line(&s)))))
+                .transpose()?;
+            let queue = store.acknowledgement_queue(&AcknowledgementFilter { role, status }, chrono::Duration::hours(target_hours as i64), when::parse(&now)?)?;
+            if queue.is_empty() {
+                say!("Every application is acknowledged.");
+            }
+            for a in queue {
+                let flag = if a.over_target { "OVER TARGET" } else { "" };
+                say!("[{}] {} — {} — waiting {} {flag}", output::short(a.candidate_id), output::line(&a.name), output::line(&a.role), humanize(a.waiting));
+            }
+        }
         Command::Owed { interviewer, now } => {
             let who = interviewer.map(InterviewerId::new).transpose()?;
             let now = when::parse(&now)?;

@@ -91,7 +91,7 @@ pub fn candidate_list(list: &[CandidateSummary], now: DateTime<Utc>) -> String {
             pad(&short(c.id), 9),
             pad(&c.name, 22),
             pad(&c.role, 18),
-            pad(&c.status.as_str().replace('_', " "), 19),
+            pad(&c.status.title(), 19),
             pad(&waiting, 8),
             line(&next)
         ));
@@ -104,7 +104,7 @@ pub fn timeline(t: &Timeline) -> String {
     let mut out = format!("{} — {} ({})\n", line(&c.name), line(&c.role), c.id);
     out.push_str(&format!(
         "Status: {}{}\n\nTimeline ({})\n",
-        c.status.as_str().replace('_', " "),
+        c.status.title(),
         c.next_action.as_ref().map(|a| format!(" — next: {}", line(&next_action_text(a)))).unwrap_or_default(),
         when::zone_label()
     ));
@@ -160,6 +160,7 @@ pub fn timeline(t: &Timeline) -> String {
     }
     out.push_str(&format!("  last interview → debrief booked: {}\n", d(s.last_interview_to_debrief_booked)));
     out.push_str(&format!("  last interview → decision:       {}\n", d(s.last_interview_to_decision)));
+    out.push_str(&format!("  decision → candidate informed:   {}\n", d(s.decision_to_candidate_informed)));
     out.push_str(&format!("  application → decision:         {}\n", d(s.application_to_decision)));
     if t.entries.iter().any(|e| e.problem.is_some()) {
         out.push_str("  (entries marked ⚠ were recorded out of order and count in no figure)\n");

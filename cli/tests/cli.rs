@@ -65,7 +65,7 @@ fn a_whole_process_through_the_cli() {
     let tl = cli.ok("ana@acme", &["candidate", "show", short]);
     assert!(tl.contains("application → acknowledgement:   1h 0m"), "{tl}");
     assert!(tl.contains("last interview → debrief booked: 1h 15m"), "{tl}");
-    assert!(tl.contains("Status: hired — next: Make an offer"), "{tl}");
+    assert!(tl.contains("Status: offer to make — next: Make an offer"), "{tl}");
     let md_path = cli.dir.path().join("dana.md");
     cli.ok("ana@acme", &["export", short, "-o", md_path.to_str().unwrap()]);
     let md = std::fs::read_to_string(md_path).unwrap();
@@ -205,4 +205,10 @@ fn the_debrief_is_proposed_booked_ahead_and_exported() {
     let e = cli.fails(&["candidate", "decide", &c, "hire", "--at", "2026-03-05 09:00"], None);
     assert!(e.contains("1 scorecard(s) are missing (ben@acme)"), "{e}");
     cli.ok("ana@acme", &["candidate", "decide", &c, "hire", "--at", "2026-03-05 09:00", "--without-scorecards"]);
+    // Never acknowledged: 3 days 22 hours after applying, the queue flags Dana.
+    let acks = cli.ok("ana@acme", &["acks", "--now", "2026-03-06 07:00"]);
+    assert!(acks.contains("Dana — SRE — waiting 3d 22h OVER TARGET"), "{acks}");
+    assert!(cli.ok("ana@acme", &["acks", "--role", "Designer", "--now", "2026-03-06 07:00"]).contains("Every application is acknowledged."));
+    let tl = cli.ok("ana@acme", &["candidate", "show", &c]);
+    assert!(tl.contains("Status: offer to make — next: Make an offer"), "{tl}");
 }

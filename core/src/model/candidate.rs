@@ -51,10 +51,12 @@ pub enum CandidateEventKind {
     OfferDeclined,
     Withdrew,
     Note,
+    /// The candidate was told the decision (the playbook's last speed rule).
+    CandidateInformed,
 }
 
 impl CandidateEventKind {
-    pub const ALL: [CandidateEventKind; 9] = [
+    pub const ALL: [CandidateEventKind; 10] = [
         CandidateEventKind::Applied,
         CandidateEventKind::Acknowledged,
         CandidateEventKind::DebriefBooked,
@@ -64,6 +66,7 @@ impl CandidateEventKind {
         CandidateEventKind::OfferDeclined,
         CandidateEventKind::Withdrew,
         CandidateEventKind::Note,
+        CandidateEventKind::CandidateInformed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +80,7 @@ impl CandidateEventKind {
             CandidateEventKind::OfferDeclined => "offer_declined",
             CandidateEventKind::Withdrew => "withdrew",
             CandidateEventKind::Note => "note",
+            CandidateEventKind::CandidateInformed => "candidate_informed",
         }
     }
 

@@ -40,8 +40,8 @@ impl Store {
         }
         if matches!(kind, CandidateEventKind::DebriefBooked | CandidateEventKind::DebriefHeld) {
             self.require_lead(id, "books and holds the debrief")?;
-        } else {
-            self.candidate(id)?;
+        } else if self.candidate(id)?.decision.is_none() && kind == CandidateEventKind::CandidateInformed {
+            return Err(Error::OutOfOrder { event: "informing the candidate", problem: "before the decision".into() });
         }
         self.check_event(id, TimelineKind::Candidate(kind), at, None)?;
         let e = CandidateEvent {

@@ -34,7 +34,8 @@ pub fn next_action_text(a: &NextAction) -> String {
         NextAction::ScheduleInterview => "Schedule an interview".into(),
         NextAction::HoldInterview { scheduled_start } => format!("Hold the interview ({} UTC)", when(*scheduled_start)),
         NextAction::CollectScorecards { submitted, panel } => format!("Collect scorecards ({submitted} of {panel} in)"),
-        NextAction::BookDebrief => "Book the debrief with the whole panel".into(),
+        // The proposal names who attends: the whole panel, or a one-to-one's interviewer and lead.
+        NextAction::BookDebrief => "Book the debrief right after the last interview".into(),
         NextAction::HoldDebrief => "Hold the debrief".into(),
         NextAction::RecordDecision => "Record the decision".into(),
         NextAction::MakeOffer => "Make an offer".into(),
@@ -57,7 +58,7 @@ impl Store {
         if let Some(s) = &c.contact {
             let _ = writeln!(w, "- Contact: {s}");
         }
-        let _ = write!(w, "- Status: {}", tl.candidate.status.as_str().replace('_', " "));
+        let _ = write!(w, "- Status: {}", tl.candidate.status.title());
         if let Some(a) = &tl.candidate.next_action {
             let _ = write!(w, " — next: {}", next_action_text(a));
         }

@@ -2,6 +2,7 @@
 //! (ARCHITECTURE.md, "Layers"): what the apps and the CLI call. The store below knows
 //! documents, chunks, indexes and the pending log, not hiring.
 
+pub mod acknowledge;
 pub mod brief;
 pub mod candidates;
 pub mod debrief;

@@ -62,6 +62,7 @@ impl TimelineKind {
                 CandidateEventKind::OfferDeclined => "Offer declined",
                 CandidateEventKind::Withdrew => "Candidate withdrew",
                 CandidateEventKind::Note => "Note",
+                CandidateEventKind::CandidateInformed => "Candidate informed of the decision",
             },
             TimelineKind::InterviewScheduled => "Interview scheduled",
             TimelineKind::InterviewStarted => "Interview started",
@@ -119,6 +120,26 @@ impl CandidateStatus {
             CandidateStatus::OfferMade => "offer_made",
             CandidateStatus::OfferAccepted => "offer_accepted",
             CandidateStatus::OfferDeclined => "offer_declined",
+            CandidateStatus::Rejected => "rejected",
+            CandidateStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// The status in English, for the export and the CLI (the apps say it in their own
+    /// words). A hire decided but not yet offered reads "offer to make", not "hired".
+    pub fn title(self) -> &'static str {
+        match self {
+            CandidateStatus::Applied => "applied",
+            CandidateStatus::Acknowledged => "acknowledged",
+            CandidateStatus::InterviewScheduled => "interview scheduled",
+            CandidateStatus::AwaitingFeedback => "awaiting feedback",
+            CandidateStatus::ReadyForDebrief => "ready for debrief",
+            CandidateStatus::DebriefBooked => "debrief booked",
+            CandidateStatus::AwaitingDecision => "awaiting decision",
+            CandidateStatus::Hired => "offer to make",
+            CandidateStatus::OfferMade => "offer made",
+            CandidateStatus::OfferAccepted => "offer accepted",
+            CandidateStatus::OfferDeclined => "offer declined",
             CandidateStatus::Rejected => "rejected",
             CandidateStatus::Withdrawn => "withdrawn",
         }

@@ -49,6 +49,8 @@ fn rules(kind: TimelineKind) -> &'static [Rule] {
     const ENDED_REQUIRED: Rule = rule(K::InterviewHeld, Scope::SameInterview, true);
     const EVERY_ENDED: Rule = rule(K::InterviewHeld, Scope::EveryInterview, false);
     const HIRED: Rule = rule(K::Decided(Outcome::Hire), Scope::Candidate, false);
+    // Informing follows the decision, whichever it was (that there is one, the service checks).
+    const REJECTED: Rule = rule(K::Decided(Outcome::Reject), Scope::Candidate, false);
     const OFFERED: Rule = rule(K::Candidate(E::OfferMade), Scope::Candidate, false);
     match kind {
         K::Candidate(E::Applied) => &[],
@@ -56,6 +58,7 @@ fn rules(kind: TimelineKind) -> &'static [Rule] {
         K::FeedbackSubmitted => &[APPLIED, ENDED_REQUIRED],
         K::Candidate(E::DebriefHeld) | K::Decided(_) => &[APPLIED, EVERY_ENDED],
         K::Candidate(E::OfferMade) => &[APPLIED, HIRED],
+        K::Candidate(E::CandidateInformed) => &[APPLIED, HIRED, REJECTED],
         K::Candidate(E::OfferAccepted | E::OfferDeclined) => &[APPLIED, OFFERED],
         _ => &[APPLIED],
     }
@@ -125,6 +128,7 @@ impl TimelineKind {
                 E::OfferAccepted => "the offer's acceptance",
                 E::OfferDeclined => "the offer's refusal",
                 E::Withdrew => "the withdrawal",
+                E::CandidateInformed => "informing the candidate",
                 E::Note => "a note",
             },
             TimelineKind::InterviewScheduled => "the booking of an interview",

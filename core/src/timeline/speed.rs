@@ -27,6 +27,9 @@ pub struct SpeedMetrics {
     pub last_interview_to_debrief_booked: Option<Duration>,
     pub last_interview_to_decision: Option<Duration>,
     pub application_to_decision: Option<Duration>,
+    /// Decision to the candidate being told.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub decision_to_candidate_informed: Option<Duration>,
 }
 
 /// `to - from`, when `to` is not before `from`.
@@ -98,6 +101,9 @@ impl SpeedMetrics {
             last_interview_to_debrief_booked: debrief.zip(last_end).and_then(|(d, e)| since(e, d)),
             last_interview_to_decision: decided.zip(last_end).and_then(|(d, e)| since(e, d)),
             application_to_decision: decided.and_then(|d| since(applied_at, d)),
+            decision_to_candidate_informed: decided
+                .zip(first(TimelineKind::Candidate(CandidateEventKind::CandidateInformed)))
+                .and_then(|(d, i)| since(d, i)),
         }
     }
 
@@ -109,6 +115,7 @@ impl SpeedMetrics {
             self.last_interview_to_debrief_booked,
             self.last_interview_to_decision,
             self.application_to_decision,
+            self.decision_to_candidate_informed,
         ]
         .into_iter()
         .flatten()
