@@ -131,6 +131,9 @@ pub struct Interview {
     pub next_steps: Option<NextSteps>,
     /// Interviewers whose scorecard is in the document, with when they submitted.
     pub submitted: Vec<(InterviewerId, DateTime<Utc>)>,
+    /// Next-step commitments with their position in the document's list.
+    #[serde(default)]
+    pub commitments: Vec<(usize, super::commitment::Commitment)>,
 }
 
 /// How one stage went or is going.
@@ -481,6 +484,7 @@ pub(crate) fn read_with_problems(doc: &AutoCommit, id: DocumentId) -> Result<(In
         questions,
         next_steps,
         submitted,
+        commitments: super::commitment::read(&r)?,
     };
     Ok((interview, r.into_problems()))
 }

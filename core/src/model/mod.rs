@@ -2,6 +2,7 @@
 //! writes only the fields an edit touches.
 
 pub mod candidate;
+pub mod commitment;
 pub mod conflict;
 pub mod debrief;
 pub mod interview;
@@ -19,6 +20,7 @@ pub use interview::{
     StageTiming, NOTES_LIMIT,
 };
 pub use probe_notes::{probe_notes, ProbeNote, ALL_PROBES};
+pub use commitment::Commitment;
 pub use debrief::DebriefSlot;
 pub use schema::FieldProblem;
 pub use scorecard::{Ratings, Recommendation, Scorecard, ScorecardDraft, ScorecardView};

@@ -5,6 +5,7 @@
 pub mod acknowledge;
 pub mod brief;
 pub mod candidates;
+pub mod commitments;
 pub mod debrief;
 pub mod export;
 pub mod feedback;

@@ -167,6 +167,10 @@ fn write_interview(conn: &Connection, i: &interview::Interview) -> Result<()> {
     if let Some(t) = i.ended_at {
         add(t, TimelineKind::InterviewHeld, None, None)?;
     }
+    // Commitments by their deadline, credited to their owner; the text stays in the document.
+    for (_, c) in &i.commitments {
+        add(c.due, TimelineKind::CommitmentDue, Some(c.owner.as_str()), c.done_at.map(|_| "done".to_owned()))?;
+    }
     let mut submitted = i.submitted.clone();
     submitted.sort_by_key(|(_, t)| *t);
     for (who, at) in &submitted {

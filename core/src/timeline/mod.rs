@@ -23,6 +23,8 @@ pub enum TimelineKind {
     InterviewHeld,
     FeedbackSubmitted,
     Decided(Outcome),
+    /// A next-step commitment's deadline (its owner as the actor; "done" once kept).
+    CommitmentDue,
 }
 
 impl TimelineKind {
@@ -33,6 +35,7 @@ impl TimelineKind {
             TimelineKind::InterviewStarted => "interview_started",
             TimelineKind::InterviewHeld => "interview_held",
             TimelineKind::FeedbackSubmitted => "feedback_submitted",
+            TimelineKind::CommitmentDue => "commitment_due",
             TimelineKind::Decided(Outcome::Hire) => "decided_hire",
             TimelineKind::Decided(Outcome::Reject) => "decided_reject",
         }
@@ -44,6 +47,7 @@ impl TimelineKind {
             "interview_started" => TimelineKind::InterviewStarted,
             "interview_held" => TimelineKind::InterviewHeld,
             "feedback_submitted" => TimelineKind::FeedbackSubmitted,
+            "commitment_due" => TimelineKind::CommitmentDue,
             "decided_hire" => TimelineKind::Decided(Outcome::Hire),
             "decided_reject" => TimelineKind::Decided(Outcome::Reject),
             other => TimelineKind::Candidate(CandidateEventKind::parse(other)?),
@@ -68,6 +72,7 @@ impl TimelineKind {
             TimelineKind::InterviewStarted => "Interview started",
             TimelineKind::InterviewHeld => "Interview held",
             TimelineKind::FeedbackSubmitted => "Scorecard submitted",
+            TimelineKind::CommitmentDue => "Commitment due",
             TimelineKind::Decided(Outcome::Hire) => "Decision: hire",
             TimelineKind::Decided(Outcome::Reject) => "Decision: reject",
         }
@@ -509,6 +514,7 @@ mod tests {
             TimelineKind::InterviewStarted,
             TimelineKind::InterviewHeld,
             TimelineKind::FeedbackSubmitted,
+            TimelineKind::CommitmentDue,
             TimelineKind::Decided(Outcome::Hire),
             TimelineKind::Decided(Outcome::Reject),
         ] {

@@ -134,6 +134,7 @@ impl TimelineKind {
             TimelineKind::InterviewScheduled => "the booking of an interview",
             TimelineKind::InterviewStarted => "the start of the interview",
             TimelineKind::InterviewHeld => "the end of the interview",
+            TimelineKind::CommitmentDue => "a commitment's deadline",
             TimelineKind::FeedbackSubmitted => "a scorecard",
             TimelineKind::Decided(_) => "the decision",
         }
