@@ -81,6 +81,13 @@ pub enum Command {
         #[arg(long, default_value = "now")]
         now: String,
     },
+    /// Open next-step commitments across candidates, overdue first.
+    Commitments {
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long, default_value = "now")]
+        now: String,
+    },
     /// Scorecards owed across every candidate, by interviewer, with the next reminder
     /// (an hour after the interview, then daily).
     Owed {
@@ -329,6 +336,24 @@ pub enum InterviewCmd {
         /// Informed by what they learnt about us.
         #[arg(long)]
         specific: bool,
+        #[arg(long, default_value = "now")]
+        at: String,
+    },
+    /// A commitment made in the room: OWNER does TEXT by --due.
+    Commit {
+        interview: String,
+        text: String,
+        #[arg(long)]
+        owner: String,
+        #[arg(long)]
+        due: String,
+        #[arg(long, default_value = "now")]
+        at: String,
+    },
+    /// Mark commitment N (as `commitments` lists it) kept.
+    Kept {
+        interview: String,
+        index: u32,
         #[arg(long, default_value = "now")]
         at: String,
     },

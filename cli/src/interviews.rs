@@ -89,6 +89,14 @@ pub fn run(store: &mut Store, cmd: InterviewCmd) -> Result<(), Failure> {
             };
             store.add_question(i, &text, kind, when::parse(&at)?)?;
         }
+        InterviewCmd::Commit { interview, text, owner, due, at } => {
+            let i = store.resolve_id(&interview)?;
+            store.add_commitment(i, &text, InterviewerId::new(owner)?, when::parse(&due)?, when::parse(&at)?)?;
+        }
+        InterviewCmd::Kept { interview, index, at } => {
+            let i = store.resolve_id(&interview)?;
+            store.complete_commitment(i, index, when::parse(&at)?)?;
+        }
         InterviewCmd::NextSteps { interview, meet, owner, note } => {
             let i = store.resolve_id(&interview)?;
             store.set_next_steps(i, NextSteps { meet_next: meet, owner: owner.map(InterviewerId::new).transpose()?, note })?;

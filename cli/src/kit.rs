@@ -155,6 +155,12 @@ pub fn brief(b: &DebriefBrief) -> String {
         let values: Vec<_> = c.values.iter().map(|v| format!("{} ({})", line(&v.value), v.author.as_ref().map_or("unknown", |a| a.as_str()))).collect();
         out += &format!("  CONFLICT {}: {}\n", line(&c.field), values.join(" vs "));
     }
+    if !b.open_commitments.is_empty() {
+        out += "\nOpen commitments:\n";
+        for c in &b.open_commitments {
+            out += &format!("  {} by {} UTC: {}\n", line(c.owner.as_str()), c.due.format("%Y-%m-%d %H:%M"), line(&c.text));
+        }
+    }
     if !b.next_steps.is_empty() {
         out += "\nNext steps:\n";
         for n in &b.next_steps {

@@ -166,6 +166,24 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 say!("[{}] {} — {} — waiting {} {flag}", output::short(a.candidate_id), output::line(&a.name), output::line(&a.role), humanize(a.waiting));
             }
         }
+        Command::Commitments { owner, now } => {
+            let owner = owner.map(InterviewerId::new).transpose()?;
+            let open = store.open_commitments(owner.as_ref(), when::parse(&now)?)?;
+            if open.is_empty() {
+                say!("No open commitments.");
+            }
+            for o in open {
+                let flag = if o.overdue { " OVERDUE" } else { "" };
+                say!(
+                    "[{}] #{} {} by {}{flag}: {}",
+                    output::short(o.interview_id),
+                    o.index,
+                    output::line(o.commitment.owner.as_str()),
+                    output::when(o.commitment.due),
+                    output::line(&o.commitment.text)
+                );
+            }
+        }
         Command::Owed { interviewer, now } => {
             let who = interviewer.map(InterviewerId::new).transpose()?;
             let now = when::parse(&now)?;

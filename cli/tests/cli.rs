@@ -211,4 +211,11 @@ fn the_debrief_is_proposed_booked_ahead_and_exported() {
     assert!(cli.ok("ana@acme", &["acks", "--role", "Designer", "--now", "2026-03-06 07:00"]).contains("Every application is acknowledged."));
     let tl = cli.ok("ana@acme", &["candidate", "show", &c]);
     assert!(tl.contains("Status: offer to make — next: Make an offer"), "{tl}");
+    cli.ok("ben@acme", &["interview", "commit", &i, "Send the take-home", "--owner", "ben@acme", "--due", "2026-03-05 12:00", "--at", "2026-03-04 09:35"]);
+    let open = cli.ok("ana@acme", &["commitments", "--now", "2026-03-06 00:00"]);
+    assert!(open.contains("#0 ben@acme by 2026-03-05 12:00 OVERDUE: Send the take-home"), "{open}");
+    assert!(cli.ok("ana@acme", &["candidate", "brief", &c]).contains("Open commitments:\n  ben@acme by 2026-03-05 12:00 UTC: Send the take-home"));
+    cli.ok("ben@acme", &["interview", "kept", &i, "0", "--at", "2026-03-05 11:00"]);
+    assert!(cli.ok("ana@acme", &["commitments"]).contains("No open commitments."));
+    assert!(cli.ok("ana@acme", &["candidate", "show", &c]).contains("Commitment due"));
 }

@@ -10,7 +10,7 @@
 
 use crate::error::{Error, Result};
 use crate::ids::{DocumentId, InterviewerId};
-use crate::model::{CandidateQuestion, Logistics, NextSteps, Probe, ProbeNote, QuestionKind, Ratings, Recommendation, ScorecardView};
+use crate::model::{Commitment, CandidateQuestion, Logistics, NextSteps, Probe, ProbeNote, QuestionKind, Ratings, Recommendation, ScorecardView};
 use crate::services::kit::interview_probe_notes;
 use crate::store::{Conflict, Store};
 
@@ -118,6 +118,8 @@ pub struct DebriefBrief {
     /// Logistics fields holding concurrent values (two salary figures...), with their authors.
     pub logistics_conflicts: Vec<Conflict>,
     pub next_steps: Vec<OpenNextSteps>,
+    /// Commitments made in the room and not yet kept, by deadline.
+    pub open_commitments: Vec<Commitment>,
 }
 
 impl Store {
@@ -132,6 +134,7 @@ impl Store {
         let mut recommendations = Vec::new();
         let mut questions = Vec::new();
         let mut next_steps = Vec::new();
+        let mut open_commitments = Vec::new();
         let mut interviews: Vec<_> = timeline.interviews.iter().collect();
         interviews.sort_by_key(|i| i.scheduled_start);
         for summary in interviews {
@@ -141,6 +144,7 @@ impl Store {
             }
             let view = self.interview_view(id)?;
             questions.extend(view.interview.questions.iter().cloned());
+            open_commitments.extend(view.interview.commitments.iter().filter(|(_, c)| c.done_at.is_none()).map(|(_, c)| c.clone()));
             if let Some(n) = &view.interview.next_steps {
                 next_steps.push(OpenNextSteps { interview_id: id, next_steps: n.clone() });
             }
@@ -182,6 +186,7 @@ impl Store {
         // Stable: equal spreads keep the scorecard's order.
         dimensions.sort_by(|a, b| b.spread.cmp(&a.spread));
         questions.sort_by_key(|q| q.asked_at);
+        open_commitments.sort_by_key(|c| c.due);
         let count = |k: QuestionKind| questions.iter().filter(|q| q.kind == k).count() as u32;
         let logistics_conflicts = self
             .conflicts(candidate)?
@@ -201,6 +206,7 @@ impl Store {
             logistics: c.logistics,
             logistics_conflicts,
             next_steps,
+            open_commitments,
         })
     }
 }
