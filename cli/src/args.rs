@@ -403,7 +403,9 @@ pub enum TemplateCmd {
     /// A template by name, by the id (or its first characters) `template list` shows, or
     /// "built-in".
     Show { template: String },
-    /// Add a template from a JSON file: {"name": ..., "stages": [{"key", "title", "minutes", "guidance", "prompts": [{"text"}]}]}.
+    /// Add a template from a JSON file: {"name": ..., "stages": [{"key", "title", "minutes", "guidance", "prompts": [{"text", "probe"}]}]}.
+    /// A prompt's optional "probe" (technical_depth, reaction_to_challenge, business_impact)
+    /// groups it in the live kit; prompts without one are the stage's points (the pitch).
     Add { file: PathBuf },
     /// Replace a team template's name and stages from a JSON file.
     Edit { template: String, file: PathBuf },

@@ -55,3 +55,32 @@ fn the_kit_follows_the_stage_and_shrinks_what_is_uncovered() {
     assert_eq!(kit.uncovered.probes, [Probe::BusinessImpact]);
     assert_eq!(kit.uncovered.logistics, [LogisticsItem::StartDate, LogisticsItem::NoticePeriod]);
 }
+
+#[test]
+fn a_team_template_s_pitch_points_and_probe_prompts_are_the_kit() {
+    use panelnotes_core::model::{Prompt, Template};
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(&dir, "ana@acme");
+    let mut t0 = Template::playbook();
+    t0.name = "Platform team".into();
+    t0.stages[0].prompts = vec![Prompt { probe: None, text: "We run 40 services on one cluster".into() }];
+    // Only the depth probe is asked in this team's interview.
+    t0.stages[1].prompts = vec![
+        Prompt { probe: Some(Probe::TechnicalDepth), text: "Walk us through an outage you debugged".into() },
+        Prompt { probe: Some(Probe::TechnicalDepth), text: "What would you change in it now?".into() },
+    ];
+    let id = s.create_template(t0).unwrap();
+    let c = s.create_candidate(new_candidate("Dana", 0)).unwrap();
+    let mut n = panel_interview(c, 600);
+    n.template = s.template(id).unwrap();
+    let i = s.schedule_interview(n).unwrap();
+    let kit = s.interview_kit(i, t(595)).unwrap();
+    assert_eq!(kit.stage.as_ref().unwrap().prompts, ["We run 40 services on one cluster"]);
+    assert_eq!(kit.uncovered.probes, [Probe::TechnicalDepth]);
+    s.advance_stage(i, t(600)).unwrap();
+    s.advance_stage(i, t(605)).unwrap();
+    let kit = s.interview_kit(i, t(606)).unwrap();
+    let probes = &kit.stage.as_ref().unwrap().probes;
+    assert_eq!(probes.len(), 1);
+    assert_eq!(probes[0].prompts, ["Walk us through an outage you debugged", "What would you change in it now?"]);
+}
