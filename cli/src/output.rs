@@ -91,7 +91,7 @@ pub fn candidate_list(list: &[CandidateSummary], now: DateTime<Utc>) -> String {
             pad(&short(c.id), 9),
             pad(&c.name, 22),
             pad(&c.role, 18),
-            pad(&c.status.title(), 19),
+            pad(c.status.title(), 19),
             pad(&waiting, 8),
             line(&next)
         ));

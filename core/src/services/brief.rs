@@ -184,7 +184,7 @@ impl Store {
             })
             .collect();
         // Stable: equal spreads keep the scorecard's order.
-        dimensions.sort_by(|a, b| b.spread.cmp(&a.spread));
+        dimensions.sort_by_key(|d| std::cmp::Reverse(d.spread));
         questions.sort_by_key(|q| q.asked_at);
         open_commitments.sort_by_key(|c| c.due);
         let count = |k: QuestionKind| questions.iter().filter(|q| q.kind == k).count() as u32;
