@@ -14,9 +14,11 @@ done
 cargo build --release -p panelnotes-ffi -p uniffi-bindgen
 target/release/uniffi-bindgen generate --no-format --language swift --out-dir ios/Generated target/release/libpanelnotes_ffi.dylib
 mkdir -p ios/Sources/PanelNotesFFI ios/Generated/include
-mv ios/Generated/PanelNotesFFI.swift ios/Sources/PanelNotesFFI/
-cp ios/Generated/PanelNotesFFIC.h ios/Generated/include/
-cp ios/Generated/PanelNotesFFIC.modulemap ios/Generated/include/module.modulemap
+# One Swift file per crate (the core's records and the FFI layer), one Swift module for both,
+# and one module map naming both C modules.
+mv ios/Generated/*.swift ios/Sources/PanelNotesFFI/
+cp ios/Generated/*.h ios/Generated/include/
+cat ios/Generated/*.modulemap > ios/Generated/include/module.modulemap
 mkdir -p target/ios-sim
 lipo -create target/aarch64-apple-ios-sim/mobile/libpanelnotes_ffi.a target/x86_64-apple-ios/mobile/libpanelnotes_ffi.a \
     -output target/ios-sim/libpanelnotes_ffi.a

@@ -1,12 +1,16 @@
 //! panelnotes-ffi: the thin uniffi layer the iOS and Android apps see. Every exported item
-//! wraps panelnotes-core; data crosses as records and enums, failures as one public error
-//! enum, changes as listener callbacks that start with the current state and stop when their
-//! handle is dropped. Times cross as `SystemTime` (Instant / Date), text positions as UTF-16
-//! code units.
+//! wraps panelnotes-core. Data crosses as the core's own records and enums (derived behind its
+//! `uniffi` feature, so nothing is lost in a mirror), failures as one public error enum,
+//! changes as listener callbacks that start with the current state and stop when their handle
+//! is dropped. Times cross as `SystemTime` (Instant / Date), text positions as UTF-16 code
+//! units.
 
 uniffi::setup_scaffolding!();
 
+mod candidates;
+mod conflicts;
 mod error;
+mod interviews;
 mod observe;
 mod problems;
 mod records;
@@ -14,8 +18,8 @@ mod store;
 mod sync;
 
 pub use error::PanelNotesError;
-pub use observe::{CandidateListListener, DocumentListener, ObserverHandle};
+pub use observe::*;
 pub use problems::{Problem, ProblemKind, QuarantinedDocument};
 pub use records::*;
 pub use store::PanelNotes;
-pub use sync::{LanServer, SyncCallback, SyncSession};
+pub use sync::{LanServer, LanSync, SyncCallback, SyncSession};

@@ -6,8 +6,9 @@ use std::time::SystemTime;
 
 use panelnotes_core as core;
 
+use panelnotes_core::ffi::to_system;
+
 use crate::error::PanelNotesError;
-use crate::records::to_system;
 use crate::store::{id, PanelNotes};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
@@ -65,7 +66,7 @@ impl PanelNotes {
     /// Problems met in what peers wrote, oldest first; `document_id` narrows to one.
     pub fn problems(&self, document_id: Option<String>) -> Result<Vec<Problem>, PanelNotesError> {
         let only = document_id.as_deref().map(id).transpose()?;
-        Ok(self.lock().problems(only)?.into_iter().map(Into::into).collect())
+        Ok(self.read().problems(only)?.into_iter().map(Into::into).collect())
     }
 
     /// Drops a value `problems` lists (or the list item lacking it) for every panel member,
@@ -77,7 +78,7 @@ impl PanelNotes {
     /// Documents that failed to load; each heals at the next sync with a panel member.
     pub fn quarantined(&self) -> Result<Vec<QuarantinedDocument>, PanelNotesError> {
         Ok(self
-            .lock()
+            .read()
             .quarantined()?
             .into_iter()
             .map(|q| QuarantinedDocument { document_id: q.id.to_string(), kind: q.kind, reason: q.reason, since: to_system(q.at) })

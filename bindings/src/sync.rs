@@ -1,14 +1,17 @@
 //! Sync from the apps: the byte pipe for platform transports (the app moves the bytes), and
 //! the LAN transport, which runs on the core's own threads and reports through a callback.
+//! Both can be cancelled: a session refuses further bytes once cancelled, and a LAN sync ends
+//! at its next read (within tens of milliseconds) with `Cancelled`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use panelnotes_core::transport::lan::{self, LanOptions};
 use panelnotes_core::transport::PanelPipe;
 
-use crate::error::PanelNotesError;
+use crate::error::{PanelNotesError, R};
 use crate::records::SyncReport;
-use crate::store::{id, PanelNotes};
+use crate::store::{id, lock_store, PanelNotes};
 
 /// One encrypted session with one peer over a byte pipe (Multipeer Connectivity, Nearby
 /// Connections, BLE): hand it what arrived, send what `poll` returns.
@@ -16,24 +19,38 @@ use crate::store::{id, PanelNotes};
 pub struct SyncSession {
     store: Arc<Mutex<panelnotes_core::Store>>,
     pipe: Mutex<PanelPipe>,
+    cancelled: AtomicBool,
+}
+
+impl SyncSession {
+    fn new(store: Arc<Mutex<panelnotes_core::Store>>, pipe: PanelPipe) -> Arc<Self> {
+        Arc::new(SyncSession { store, pipe: Mutex::new(pipe), cancelled: AtomicBool::new(false) })
+    }
+
+    fn check_open(&self) -> R<()> {
+        if self.cancelled.load(Ordering::SeqCst) {
+            return Err(PanelNotesError::Cancelled);
+        }
+        Ok(())
+    }
 }
 
 #[uniffi::export]
 impl SyncSession {
     /// Bytes that arrived from the peer (any split). Hostile or damaged input is an error,
     /// after which the session is closed; the store is unchanged by it.
-    pub fn receive(&self, bytes: Vec<u8>) -> Result<(), PanelNotesError> {
-        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+    pub fn receive(&self, bytes: Vec<u8>) -> R<()> {
+        self.check_open()?;
         let mut pipe = self.pipe.lock().unwrap_or_else(|p| p.into_inner());
-        pipe.receive(&mut store, &bytes)?;
+        pipe.receive(&mut lock_store(&self.store), &bytes)?;
         Ok(())
     }
 
     /// Bytes to send to the peer now (empty when there is nothing).
-    pub fn poll(&self) -> Result<Vec<u8>, PanelNotesError> {
-        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+    pub fn poll(&self) -> R<Vec<u8>> {
+        self.check_open()?;
         let mut pipe = self.pipe.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(pipe.poll(&mut store)?)
+        Ok(pipe.poll(&mut lock_store(&self.store))?)
     }
 
     pub fn is_established(&self) -> bool {
@@ -41,10 +58,24 @@ impl SyncSession {
     }
 
     /// Ends the session, keeping what was agreed with the peer for the next one.
-    pub fn finish(&self) -> Result<(), PanelNotesError> {
-        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+    pub fn finish(&self) -> R<()> {
         let mut pipe = self.pipe.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(pipe.close(&mut store)?)
+        Ok(pipe.close(&mut lock_store(&self.store))?)
+    }
+
+    /// Cancels the session (the app's task was cancelled, or the peer went away): what was
+    /// merged stays, the sync state is kept for the next session, and every later `receive`
+    /// or `poll` is `Cancelled`.
+    pub fn cancel(&self) {
+        if self.cancelled.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let mut pipe = self.pipe.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = pipe.close(&mut lock_store(&self.store));
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
     }
 }
 
@@ -54,7 +85,29 @@ pub trait SyncCallback: Send + Sync {
     fn on_error(&self, error: PanelNotesError);
 }
 
-/// A LAN listener; stops when closed or dropped.
+/// A LAN sync under way; `cancel` ends it.
+#[derive(uniffi::Object)]
+pub struct LanSync {
+    cancel: Arc<AtomicBool>,
+}
+
+#[uniffi::export]
+impl LanSync {
+    /// Ends the sync at its next read; the callback then gets `Cancelled`. Dropping this
+    /// handle does not cancel: a sync may be started and forgotten.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+}
+
+/// One finished session of a LAN server: its report, or why it failed.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct LanSession {
+    pub report: Option<SyncReport>,
+    pub error: Option<String>,
+}
+
+/// A LAN listener; stops when stopped or dropped.
 #[derive(uniffi::Object)]
 pub struct LanServer {
     server: Mutex<Option<lan::Server>>,
@@ -67,6 +120,19 @@ impl LanServer {
         self.address.clone()
     }
 
+    /// The sessions it served, newest last.
+    pub fn sessions(&self) -> Vec<LanSession> {
+        let server = self.server.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(s) = server.as_ref() else { return Vec::new() };
+        s.sessions()
+            .into_iter()
+            .map(|r| match r {
+                Ok(report) => LanSession { report: Some(report.into()), error: None },
+                Err(e) => LanSession { report: None, error: Some(e) },
+            })
+            .collect()
+    }
+
     pub fn stop(&self) {
         if let Some(s) = self.server.lock().unwrap_or_else(|p| p.into_inner()).take() {
             s.stop();
@@ -74,50 +140,53 @@ impl LanServer {
     }
 }
 
+impl PanelNotes {
+    fn panel(&self, interview_id: &str) -> R<panelnotes_core::transport::Panel> {
+        self.lock()
+            .panel(id(interview_id)?)?
+            .ok_or_else(|| PanelNotesError::NotFound { kind: "panel".into(), id: interview_id.to_owned() })
+    }
+}
+
 #[uniffi::export]
 impl PanelNotes {
     /// Starts a session to a peer of this interview's panel (this side dials).
-    pub fn start_session(&self, interview_id: String) -> Result<Arc<SyncSession>, PanelNotesError> {
-        let store = self.lock();
-        let panel = store
-            .panel(id(&interview_id)?)?
-            .ok_or_else(|| PanelNotesError::NotFound { kind: "panel".into(), id: interview_id.clone() })?;
-        let pipe = PanelPipe::initiator(&store, &panel)?;
-        drop(store);
-        Ok(Arc::new(SyncSession { store: self.store.clone(), pipe: Mutex::new(pipe) }))
+    pub fn start_session(&self, interview_id: String) -> R<Arc<SyncSession>> {
+        let panel = self.panel(&interview_id)?;
+        let pipe = PanelPipe::initiator(&self.lock(), &panel)?;
+        Ok(SyncSession::new(self.store.clone(), pipe))
     }
 
     /// Accepts a session from a peer; its opening says which of our panels it is for.
     pub fn accept_session(&self) -> Arc<SyncSession> {
-        Arc::new(SyncSession { store: self.store.clone(), pipe: Mutex::new(PanelPipe::responder()) })
+        SyncSession::new(self.store.clone(), PanelPipe::responder())
     }
 
     /// Listens for panel members on the LAN (for example "0.0.0.0:7420").
-    pub fn serve_lan(&self, address: String) -> Result<Arc<LanServer>, PanelNotesError> {
+    pub fn serve_lan(&self, address: String) -> R<Arc<LanServer>> {
         let server = lan::serve(self.store.clone(), address.as_str(), LanOptions::default())?;
         let address = server.local_addr().to_string();
         Ok(Arc::new(LanServer { server: Mutex::new(Some(server)), address }))
     }
 
     /// Syncs this interview's panel with a member at `address`, on a core thread; the result
-    /// arrives through `callback`.
-    pub fn sync_lan(&self, address: String, interview_id: String, callback: Arc<dyn SyncCallback>) -> Result<(), PanelNotesError> {
-        let panel = self
-            .lock()
-            .panel(id(&interview_id)?)?
-            .ok_or_else(|| PanelNotesError::NotFound { kind: "panel".into(), id: interview_id.clone() })?;
+    /// arrives through `callback` (`Cancelled` after `cancel` on the returned handle).
+    pub fn sync_lan(&self, address: String, interview_id: String, callback: Arc<dyn SyncCallback>) -> R<Arc<LanSync>> {
+        let panel = self.panel(&interview_id)?;
         let store = self.store.clone();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
         std::thread::Builder::new()
             .name("panelnotes-lan".into())
-            .spawn(move || match lan::sync_with(&store, address.as_str(), &panel, &LanOptions::default()) {
-                Ok(r) => callback.on_done(SyncReport {
-                    bytes_in: r.bytes_in,
-                    bytes_out: r.bytes_out,
-                    changed_documents: r.changed.iter().map(|d| d.to_string()).collect(),
-                }),
-                Err(e) => callback.on_error(e.into()),
+            .spawn(move || {
+                let result = lan::sync_with_cancel(&store, address.as_str(), &panel, &LanOptions::default(), Some(&flag));
+                match result {
+                    Ok(r) => callback.on_done(r.into()),
+                    Err(_) if flag.load(Ordering::SeqCst) => callback.on_error(PanelNotesError::Cancelled),
+                    Err(e) => callback.on_error(e.into()),
+                }
             })
             .map_err(|e| PanelNotesError::Transport { reason: e.to_string() })?;
-        Ok(())
+        Ok(Arc::new(LanSync { cancel }))
     }
 }

@@ -68,6 +68,35 @@ pub enum Command {
     Scorecard(ScorecardCmd),
     /// Interviews you sat on that still wait for your scorecard.
     Pending,
+    /// Applicants not yet acknowledged, oldest first, flagged over the target.
+    Acks {
+        #[arg(long)]
+        role: Option<String>,
+        /// A status as `candidates` shows it, with underscores (interview_scheduled).
+        #[arg(long)]
+        status: Option<String>,
+        /// The team's target, in hours.
+        #[arg(long, default_value_t = 24)]
+        target_hours: u32,
+        #[arg(long, default_value = "now")]
+        now: String,
+    },
+    /// Open next-step commitments across candidates, overdue first.
+    Commitments {
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long, default_value = "now")]
+        now: String,
+    },
+    /// Scorecards owed across every candidate, by interviewer, with the next reminder
+    /// (an hour after the interview, then daily).
+    Owed {
+        /// Only this interviewer's.
+        #[arg(long)]
+        interviewer: Option<String>,
+        #[arg(long, default_value = "now")]
+        now: String,
+    },
     /// Interview templates.
     #[command(subcommand)]
     Template(TemplateCmd),
@@ -150,7 +179,7 @@ pub enum CandidateCmd {
     /// The candidate's timeline, interviews, feedback and speed metrics.
     Show { candidate: String },
     /// Record an event: acknowledged, debrief-booked, debrief-held, offer-made,
-    /// offer-accepted, offer-declined, withdrew, note.
+    /// offer-accepted, offer-declined, withdrew, note, candidate-informed.
     Event {
         candidate: String,
         kind: String,
@@ -170,9 +199,35 @@ pub enum CandidateCmd {
         at: String,
         #[arg(long)]
         reason: Option<String>,
+        /// Decide although some scorecards are missing (refused otherwise).
+        #[arg(long)]
+        without_scorecards: bool,
     },
     /// Hand the process (debrief, decision) to another lead.
     Lead { candidate: String, lead: String },
+    /// The debrief brief: partial (naming who is missing) until every scorecard is in; per
+    /// rating the spread, disagreements first, with the evidence; questions, logistics, next
+    /// steps. It never suggests a decision.
+    Brief { candidate: String },
+    /// The debrief: the proposed slot right after the last interview (with the whole panel,
+    /// or a one-to-one's interviewer and the lead), booked with --book, exported with --ics.
+    Debrief {
+        candidate: String,
+        /// Book it (the proposal, or --at/--minutes instead); only the candidate's lead books.
+        #[arg(long)]
+        book: bool,
+        /// When the debrief starts, instead of the proposal's time.
+        #[arg(long, requires = "book")]
+        at: Option<String>,
+        #[arg(long, requires = "book")]
+        minutes: Option<u32>,
+        /// When the booking is made (the timeline's "debrief booked").
+        #[arg(long, requires = "book", default_value = "now")]
+        booked_at: String,
+        /// Write the booked debrief as an iCalendar invitation to this file.
+        #[arg(long)]
+        ics: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -246,6 +301,15 @@ pub enum InterviewCmd {
         #[arg(long, default_value = "now")]
         now: String,
     },
+    /// The live kit: the running stage's guidance and prompts by probe, its time against
+    /// budget, and what is still uncovered (probes, logistics, the candidate's questions).
+    /// Tie notes to a probe with a heading (`## Technical depth`) or a tag (`#depth`,
+    /// `#challenge`, `#impact`).
+    Kit {
+        interview: String,
+        #[arg(long, default_value = "now")]
+        now: String,
+    },
     /// Start STAGE, or the next stage when none is given. Starting a stage again adds a run.
     Stage {
         interview: String,
@@ -253,7 +317,8 @@ pub enum InterviewCmd {
         #[arg(long, default_value = "now")]
         at: String,
     },
-    /// End the interview (once: `reopen` it to end it again).
+    /// End the interview (once: `reopen` it to end it again); prints what the panel never
+    /// covered.
     End {
         interview: String,
         #[arg(long, default_value = "now")]
@@ -271,6 +336,24 @@ pub enum InterviewCmd {
         /// Informed by what they learnt about us.
         #[arg(long)]
         specific: bool,
+        #[arg(long, default_value = "now")]
+        at: String,
+    },
+    /// A commitment made in the room: OWNER does TEXT by --due.
+    Commit {
+        interview: String,
+        text: String,
+        #[arg(long)]
+        owner: String,
+        #[arg(long)]
+        due: String,
+        #[arg(long, default_value = "now")]
+        at: String,
+    },
+    /// Mark commitment N (as `commitments` lists it) kept.
+    Kept {
+        interview: String,
+        index: u32,
         #[arg(long, default_value = "now")]
         at: String,
     },
@@ -320,7 +403,9 @@ pub enum TemplateCmd {
     /// A template by name, by the id (or its first characters) `template list` shows, or
     /// "built-in".
     Show { template: String },
-    /// Add a template from a JSON file: {"name": ..., "stages": [{"key", "title", "minutes", "guidance", "prompts": [{"text"}]}]}.
+    /// Add a template from a JSON file: {"name": ..., "stages": [{"key", "title", "minutes", "guidance", "prompts": [{"text", "probe"}]}]}.
+    /// A prompt's optional "probe" (technical_depth, reaction_to_challenge, business_impact)
+    /// groups it in the live kit; prompts without one are the stage's points (the pitch).
     Add { file: PathBuf },
     /// Replace a team template's name and stages from a JSON file.
     Edit { template: String, file: PathBuf },

@@ -46,6 +46,38 @@ pub fn run(store: &mut Store, cmd: CandidateCmd) -> Result<(), Failure> {
             let c = store.create_candidate(NewCandidate { name, role, source, contact, applied_at: when::parse(&applied_at)? })?;
             say!("{c}");
         }
+        CandidateCmd::Debrief { candidate, book, at, minutes, booked_at, ics } => {
+            let c = resolve(store, &candidate)?;
+            let proposal = store.debrief_proposal(c)?;
+            if book {
+                let mut slot = proposal
+                    .as_ref()
+                    .map(|p| p.slot.clone())
+                    .ok_or_else(|| Failure::msg("schedule an interview first: the debrief follows the last one"))?;
+                if let Some(at) = at {
+                    slot.at = when::parse(&at)?;
+                }
+                if let Some(m) = minutes {
+                    slot.minutes = m;
+                }
+                store.book_debrief(c, slot, when::parse(&booked_at)?)?;
+            }
+            match store.candidate(c)?.debrief() {
+                Some(slot) => say!("Debrief booked: {}", crate::kit::slot(slot)),
+                None => match &proposal {
+                    Some(p) => output::emit(&crate::kit::proposal(p)),
+                    None => say!("No debrief to propose: no interview is scheduled, or the decision is made."),
+                },
+            }
+            if let Some(path) = ics {
+                let text = store.debrief_ics(c)?;
+                std::fs::write(&path, text).map_err(|e| Failure::msg(format!("writing {}: {e}", path.display())))?;
+            }
+        }
+        CandidateCmd::Brief { candidate } => {
+            let c = resolve(store, &candidate)?;
+            output::emit(&crate::kit::brief(&store.debrief_brief(c)?));
+        }
         CandidateCmd::Show { candidate } => {
             let c = resolve(store, &candidate)?;
             output::emit(&output::timeline(&store.timeline(c)?));
@@ -54,7 +86,7 @@ pub fn run(store: &mut Store, cmd: CandidateCmd) -> Result<(), Failure> {
             let c = resolve(store, &candidate)?;
             let k = CandidateEventKind::parse(&kind).ok_or_else(|| {
                 Error::InvalidArgument(format!(
-                    "unknown event {kind:?}; use one of acknowledged, debrief-booked, debrief-held, offer-made, offer-accepted, offer-declined, withdrew, note"
+                    "unknown event {kind:?}; use one of acknowledged, debrief-booked, debrief-held, offer-made, offer-accepted, offer-declined, withdrew, note, candidate-informed"
                 ))
             })?;
             store.record_event(c, k, when::parse(&at)?, note)?;
@@ -88,13 +120,17 @@ pub fn run(store: &mut Store, cmd: CandidateCmd) -> Result<(), Failure> {
             };
             store.set_logistics_at(c, update, when::parse(&a.at)?)?;
         }
-        CandidateCmd::Decide { candidate, outcome, at, reason } => {
+        CandidateCmd::Decide { candidate, outcome, at, reason, without_scorecards } => {
             let c = resolve(store, &candidate)?;
             let o = match outcome {
                 OutcomeArg::Hire => Outcome::Hire,
                 OutcomeArg::Reject => Outcome::Reject,
             };
-            store.decide(c, o, when::parse(&at)?, reason)?;
+            if without_scorecards {
+                store.decide_despite_missing_scorecards(c, o, when::parse(&at)?, reason)?;
+            } else {
+                store.decide(c, o, when::parse(&at)?, reason)?;
+            }
         }
         CandidateCmd::Lead { candidate, lead } => {
             let c = resolve(store, &candidate)?;

@@ -2,7 +2,10 @@
 //! `panelnotes` process with its own store, taking notes offline through the 45-minute
 //! structure and syncing over the LAN transport on loopback (encrypted with the panel's
 //! secret). It prints the merged notes, the conflict and its resolution, the scorecards once
-//! each panelist's own is in, and the candidate's timeline with its speed metrics.
+//! each panelist's own is in, and the candidate's timeline with its speed metrics. Along the
+//! way, the playbook in the interviewer's hand: the debrief proposed and booked when the
+//! interview is scheduled, the live kit with what is still uncovered, what the panel never
+//! covered, and the debrief brief, partial and then complete.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -137,6 +140,9 @@ pub fn run(keep: Option<PathBuf>) -> Result<(), Failure> {
         .run(&["interview", "schedule", &c, "--at", "2026-03-04 09:00", "--panel", "ana@acme.test,ben@acme.test,cy@acme.test", "--lead", "ana@acme.test", "--title", "Panel interview", "--booked-at", "2026-03-02 11:40"], None, true)?
         .trim()
         .to_owned();
+    say!("\nThe playbook: book the debrief with the whole panel now, right after the last interview.");
+    ana.run(&["candidate", "debrief", &c], None, true)?;
+    ana.run(&["candidate", "debrief", &c, "--book", "--booked-at", "2026-03-02 11:45"], None, true)?;
     let invite = ana.run(&["invite", &i], None, false)?.trim().to_owned();
     let shown = invite.split("&k=").next().unwrap_or(&invite);
     say!("[Ana] $ panelnotes invite {i}\n    {shown}&k=… (the panel secret, shown as a QR code on the phone)");
@@ -148,9 +154,12 @@ pub fn run(keep: Option<PathBuf>) -> Result<(), Failure> {
     ana.run(&["interview", "stage", &i, "--at", "2026-03-04 09:00"], None, true)?;
     ana.notes(&i, "pitch", "Pitched the data platform, our constraints (small team, on-call). Dana opted in.\n")?;
     ana.run(&["interview", "stage", &i, "--at", "2026-03-04 09:06"], None, true)?;
-    ana.notes(&i, "learn", "Ana: ran Spark on 200 nodes 🚀; explains shuffle cost clearly.\n")?;
-    ben.notes(&i, "learn", "Ben: challenged on sampling vs distributed training, paused, then a good trade-off answer.\n")?;
-    cy.notes(&i, "learn", "Cy: knows the business why: cut reporting latency for sales (销售) from a day to an hour.\n")?;
+    say!("Notes are tied to a probe by a tag (#depth, #challenge, #impact) or a `## Technical depth` heading.");
+    ana.notes(&i, "learn", "Ana: ran Spark on 200 nodes 🚀; explains shuffle cost clearly. #depth\n\n")?;
+    say!("\nAna's kit at 09:20, on her own phone (the others' notes arrive when the phones sync):");
+    ana.run(&["interview", "kit", &i, "--now", "2026-03-04 09:20"], None, true)?;
+    ben.notes(&i, "learn", "Ben: challenged on sampling vs distributed training, paused, then a good trade-off answer. #challenge\n\n")?;
+    cy.notes(&i, "learn", "Cy: knows the business why: cut reporting latency for sales (销售) from a day to an hour. #impact\n\n")?;
     ana.run(&["interview", "stage", &i, "--at", "2026-03-04 09:28"], None, true)?;
     ben.run(&["interview", "question", &i, "How is the culture?", "--generic", "--at", "2026-03-04 09:29"], None, true)?;
     cy.run(&["interview", "question", &i, "Why Postgres rather than a warehouse for the feature store?", "--specific", "--at", "2026-03-04 09:31"], None, true)?;
@@ -158,9 +167,12 @@ pub fn run(keep: Option<PathBuf>) -> Result<(), Failure> {
     say!("Ana and Ben both note the salary expectation, differently:");
     ana.run(&["candidate", "logistics", &c, "--salary-range", "90000-100000", "--risk", "comfortable", "--at", "2026-03-04 09:38"], None, true)?;
     ben.run(&["candidate", "logistics", &c, "--salary-range", "95000-110000", "--at", "2026-03-04 09:39"], None, true)?;
-    cy.run(&["candidate", "logistics", &c, "--notice-days", "60", "--start-date", "2026-05-01", "--at", "2026-03-04 09:40"], None, true)?;
+    cy.run(&["candidate", "logistics", &c, "--notice-days", "60", "--at", "2026-03-04 09:40"], None, true)?;
     ana.run(&["interview", "stage", &i, "--at", "2026-03-04 09:42"], None, true)?;
     ana.run(&["interview", "next-steps", &i, "--meet", "CTO", "--meet", "Head of Data", "--owner", "ana@acme.test"], None, true)?;
+    say!("\nBefore closing, the phones sync in the room, and the kit says what is still open:");
+    sync_round(&ana, &[&ben, &cy])?;
+    ana.run(&["interview", "kit", &i, "--now", "2026-03-04 09:43"], None, true)?;
     ana.run(&["interview", "end", &i, "--at", "2026-03-04 09:47"], None, true)?;
 
     heading("After the interview: the phones sync (Ben, Cy, then Ben again, through Ana)");
@@ -193,10 +205,12 @@ pub fn run(keep: Option<PathBuf>) -> Result<(), Failure> {
     ana.run(&["scorecard", "draft", &i, "--technical", "4", "--challenge", "3", "--business", "3", "--questions", "4", "--recommend", "strong-yes", "--comments", "Deep Spark experience; sharp questions."], None, true)?;
     ana.run(&["scorecard", "submit", &i, "--at", "2026-03-04 10:05"], None, true)?;
     sync_round(&ana, &[&ben, &cy])?;
+    say!("\nThe brief on Ana's phone is partial until the last scorecard arrives:");
+    ana.run(&["candidate", "brief", &c], None, true)?;
     ben.run(&["scorecard", "show", &i], None, true)?;
     ben.run(&["scorecard", "draft", &i, "--technical", "3", "--challenge", "4", "--business", "3", "--questions", "3", "--recommend", "yes", "--comments", "Handled the challenge well."], None, true)?;
     ben.run(&["scorecard", "submit", &i, "--at", "2026-03-04 11:00"], None, true)?;
-    cy.run(&["scorecard", "draft", &i, "--technical", "3", "--challenge", "3", "--business", "4", "--questions", "3", "--recommend", "yes", "--comments", "Understands business impact."], None, false)?;
+    cy.run(&["scorecard", "draft", &i, "--technical", "2", "--challenge", "3", "--business", "4", "--questions", "3", "--recommend", "yes", "--comments", "Understands business impact; Spark answers stayed shallow."], None, false)?;
     cy.run(&["scorecard", "submit", &i, "--at", "2026-03-04 12:00"], None, false)?;
     say!("[Cy] submits a Yes at 12:00.");
     sync_round(&ana, &[&ben, &cy])?;
@@ -205,7 +219,8 @@ pub fn run(keep: Option<PathBuf>) -> Result<(), Failure> {
     cy.run(&["conflicts"], None, true)?;
 
     heading("Debrief and decision");
-    ana.run(&["candidate", "event", &c, "debrief-booked", "--at", "2026-03-04 12:05"], None, true)?;
+    say!("Every scorecard is in: the brief is complete, the widest disagreement first. It suggests nothing.");
+    ana.run(&["candidate", "brief", &c], None, true)?;
     ana.run(&["candidate", "event", &c, "debrief-held", "--at", "2026-03-05 09:00"], None, true)?;
     ana.run(&["candidate", "decide", &c, "hire", "--at", "2026-03-05 09:30", "--reason", "Unanimous yes at the debrief"], None, true)?;
 

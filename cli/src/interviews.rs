@@ -26,12 +26,30 @@ pub fn run(store: &mut Store, cmd: InterviewCmd) -> Result<(), Failure> {
                 lead: InterviewerId::new(lead)?,
             })?;
             say!("{i}");
+            // The playbook: book the debrief now, right after the last interview. On stderr:
+            // stdout stays the new id, for scripts.
+            if let Ok(Some(p)) = store.debrief_proposal(c) {
+                if store.candidate(c).is_ok_and(|c| c.debrief().is_none()) {
+                    eprint!("{}", output::block(&crate::kit::proposal(&p)));
+                }
+            }
         }
         InterviewCmd::Show { interview, now } => {
             let i = store.resolve_id(&interview)?;
             // From the index: no decoding of the document, however long its notes.
             let view = store.interview_view(i)?;
-            output::emit(&output::interview(&view.interview, &view.interview.clock(when::parse(&now)?)));
+            let now = when::parse(&now)?;
+            output::emit(&output::interview(&view.interview, &view.interview.clock(now)));
+            // The playbook beside the clock; a phone without the candidate's document still
+            // shows the interview.
+            if let Ok(kit) = store.interview_kit(i, now) {
+                say!();
+                output::emit(&crate::kit::kit(&kit));
+            }
+        }
+        InterviewCmd::Kit { interview, now } => {
+            let i = store.resolve_id(&interview)?;
+            output::emit(&crate::kit::kit(&store.interview_kit(i, when::parse(&now)?)?));
         }
         InterviewCmd::Stage { interview, stage, at } => {
             let i = store.resolve_id(&interview)?;
@@ -49,7 +67,13 @@ pub fn run(store: &mut Store, cmd: InterviewCmd) -> Result<(), Failure> {
         }
         InterviewCmd::End { interview, at } => {
             let i = store.resolve_id(&interview)?;
-            store.end_interview(i, when::parse(&at)?)?;
+            let at = when::parse(&at)?;
+            store.end_interview(i, at)?;
+            // The end is recorded; a kit this phone cannot build (no candidate document here)
+            // must not turn it into a failure.
+            if let Ok(kit) = store.interview_kit(i, at) {
+                output::emit(&crate::kit::uncovered(&kit.uncovered, true));
+            }
         }
         InterviewCmd::Reopen { interview } => {
             let i = store.resolve_id(&interview)?;
@@ -64,6 +88,14 @@ pub fn run(store: &mut Store, cmd: InterviewCmd) -> Result<(), Failure> {
                 _ => return Err(Failure::msg("say which kind of question it was: one of --generic/--specific")),
             };
             store.add_question(i, &text, kind, when::parse(&at)?)?;
+        }
+        InterviewCmd::Commit { interview, text, owner, due, at } => {
+            let i = store.resolve_id(&interview)?;
+            store.add_commitment(i, &text, InterviewerId::new(owner)?, when::parse(&due)?, when::parse(&at)?)?;
+        }
+        InterviewCmd::Kept { interview, index, at } => {
+            let i = store.resolve_id(&interview)?;
+            store.complete_commitment(i, index, when::parse(&at)?)?;
         }
         InterviewCmd::NextSteps { interview, meet, owner, note } => {
             let i = store.resolve_id(&interview)?;

@@ -8,6 +8,7 @@ mod args;
 mod candidates;
 mod demo;
 mod interviews;
+mod kit;
 mod sync;
 mod when;
 
@@ -150,6 +151,58 @@ fn run(cli: Cli) -> Result<(), Failure> {
             interviews::notes(&mut store, &interview, &stage, interviews::NotesMode { append, editor, print, insert_at, delete })?
         }
         Command::Scorecard(c) => interviews::scorecard(&mut store, c)?,
+        Command::Acks { role, status, target_hours, now } => {
+            use panelnotes_core::services::acknowledge::AcknowledgementFilter;
+            use panelnotes_core::timeline::{humanize, CandidateStatus};
+            let status = status
+                .map(|s| CandidateStatus::parse(&s.replace('-', "_")).ok_or_else(|| Failure::msg(format!("unknown status {:?}", output::line(&s)))))
+                .transpose()?;
+            let queue = store.acknowledgement_queue(&AcknowledgementFilter { role, status }, chrono::Duration::hours(target_hours as i64), when::parse(&now)?)?;
+            if queue.is_empty() {
+                say!("Every application is acknowledged.");
+            }
+            for a in queue {
+                let flag = if a.over_target { "OVER TARGET" } else { "" };
+                say!("[{}] {} — {} — waiting {} {flag}", output::short(a.candidate_id), output::line(&a.name), output::line(&a.role), humanize(a.waiting));
+            }
+        }
+        Command::Commitments { owner, now } => {
+            let owner = owner.map(InterviewerId::new).transpose()?;
+            let open = store.open_commitments(owner.as_ref(), when::parse(&now)?)?;
+            if open.is_empty() {
+                say!("No open commitments.");
+            }
+            for o in open {
+                let flag = if o.overdue { " OVERDUE" } else { "" };
+                say!(
+                    "[{}] #{} {} by {}{flag}: {}",
+                    output::short(o.interview_id),
+                    o.index,
+                    output::line(o.commitment.owner.as_str()),
+                    output::when(o.commitment.due),
+                    output::line(&o.commitment.text)
+                );
+            }
+        }
+        Command::Owed { interviewer, now } => {
+            let who = interviewer.map(InterviewerId::new).transpose()?;
+            let now = when::parse(&now)?;
+            let owed = store.feedback_owed(who.as_ref(), now)?;
+            if owed.is_empty() {
+                say!("No scorecards owed.");
+            }
+            for o in owed {
+                say!(
+                    "{} owes [{}] {} — ended {} ({} ago), next reminder {}",
+                    output::line(o.interviewer.as_str()),
+                    output::short(o.interview_id),
+                    output::line(&o.candidate_name),
+                    output::when(o.ended_at),
+                    panelnotes_core::timeline::humanize(o.waiting),
+                    output::when(o.next_reminder_at),
+                );
+            }
+        }
         Command::Pending => {
             let p = store.pending_feedback(chrono::Utc::now())?;
             if p.is_empty() {
@@ -224,7 +277,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Resolve { document, field, pick } => {
             let id = id(&store, &document)?;
-            store.resolve_conflict(id, &field, pick)?;
+            // The numbers are this CLI's shorthand for the tokens `conflicts` listed: map the
+            // number through a fresh listing, so a changed conflict is refused, never misread.
+            let listed = store.conflicts(id)?;
+            let Some(c) = listed.iter().find(|c| c.field == field) else {
+                return Err(Failure::msg(format!("no conflict on {field} of {id}")));
+            };
+            let Some(v) = c.values.get(pick) else {
+                return Err(Failure::msg(format!("pick a value from 0 to {} for {field}", c.values.len() - 1)));
+            };
+            store.resolve_conflict(id, &field, &v.token)?;
             say!("kept value {pick} of {field}");
         }
         Command::Invite { interview } => {

@@ -7,6 +7,7 @@ use std::io::Write;
 use chrono::{DateTime, Utc};
 use panelnotes_core::model::{Interview, InterviewClock, ScorecardView};
 use panelnotes_core::timeline::{humanize, CandidateSummary, Timeline, TimelineKind};
+use panelnotes_core::export::next_action_text;
 use panelnotes_core::DocumentId;
 
 use crate::when;
@@ -81,7 +82,7 @@ pub fn candidate_list(list: &[CandidateSummary], now: DateTime<Utc>) -> String {
     for c in list {
         // A wait that would be negative (a time a peer put in the future) shows as none.
         let waiting = if c.status.is_closed() { "-".into() } else { humanize((now - c.waiting_since).max(chrono::Duration::zero())) };
-        let mut next = c.next_action.clone().unwrap_or_else(|| "—".into());
+        let mut next = c.next_action.as_ref().map(next_action_text).unwrap_or_else(|| "—".into());
         if let Some(p) = &c.problem {
             next = format!("PROBLEM: {p}");
         }
@@ -90,7 +91,7 @@ pub fn candidate_list(list: &[CandidateSummary], now: DateTime<Utc>) -> String {
             pad(&short(c.id), 9),
             pad(&c.name, 22),
             pad(&c.role, 18),
-            pad(&c.status.as_str().replace('_', " "), 19),
+            pad(c.status.title(), 19),
             pad(&waiting, 8),
             line(&next)
         ));
@@ -103,8 +104,8 @@ pub fn timeline(t: &Timeline) -> String {
     let mut out = format!("{} — {} ({})\n", line(&c.name), line(&c.role), c.id);
     out.push_str(&format!(
         "Status: {}{}\n\nTimeline ({})\n",
-        c.status.as_str().replace('_', " "),
-        c.next_action.as_deref().map(|a| format!(" — next: {}", line(a))).unwrap_or_default(),
+        c.status.title(),
+        c.next_action.as_ref().map(|a| format!(" — next: {}", line(&next_action_text(a)))).unwrap_or_default(),
         when::zone_label()
     ));
     for e in &t.entries {
@@ -159,6 +160,7 @@ pub fn timeline(t: &Timeline) -> String {
     }
     out.push_str(&format!("  last interview → debrief booked: {}\n", d(s.last_interview_to_debrief_booked)));
     out.push_str(&format!("  last interview → decision:       {}\n", d(s.last_interview_to_decision)));
+    out.push_str(&format!("  decision → candidate informed:   {}\n", d(s.decision_to_candidate_informed)));
     out.push_str(&format!("  application → decision:         {}\n", d(s.application_to_decision)));
     if t.entries.iter().any(|e| e.problem.is_some()) {
         out.push_str("  (entries marked ⚠ were recorded out of order and count in no figure)\n");

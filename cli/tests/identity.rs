@@ -57,7 +57,8 @@ fn a_failing_command_changes_nothing_and_a_one_off_as_never_sticks() {
     assert!(cli.me(&["candidate", "show", &c]).contains("Application acknowledged by ben@acme"));
     assert!(cli.ok("ben@acme", &["whoami"]).contains("for this command only; the store belongs to Ana (ana@acme)"));
     assert!(cli.me(&["whoami"]).starts_with("Ana (ana@acme)"));
-    cli.me(&["candidate", "decide", &c, "hire", "--at", "2026-03-05 09:00"]);
+    // No interview was held: deciding without its scorecards takes the explicit override.
+    cli.me(&["candidate", "decide", &c, "hire", "--at", "2026-03-05 09:00", "--without-scorecards"]);
     assert!(cli.me(&["candidate", "show", &c]).contains("Decision: hire by ana@acme"));
 }
 

@@ -47,6 +47,11 @@ pub enum Error {
     #[error("{what} would be {size} bytes; the limit is {limit}")]
     TooLarge { what: &'static str, size: u64, limit: u64 },
 
+    /// The value picked to resolve a conflict is no longer among the conflicting values (a
+    /// sync landed between listing and resolving): nothing was written.
+    #[error("the conflict on {field} of {id} changed; list it again")]
+    ConflictChanged { id: DocumentId, field: String },
+
     #[error("the local store failed: {0}")]
     Storage(#[from] rusqlite::Error),
 

@@ -1,10 +1,15 @@
 //! Panel Notes core: the domain model of the playbook interview as Automerge documents, a
-//! durable SQLite store, and the queries lists and timelines need. No FFI types here: the
-//! bindings crate wraps this one.
+//! durable SQLite store, and the queries lists and timelines need. FFI forms only behind the
+//! `uniffi` feature (records derived on these types, `ffi`); the bindings crate wraps this one.
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("panelnotes_core");
 
 pub mod clock;
 pub use services::export;
 pub mod error;
+#[cfg(feature = "uniffi")]
+pub mod ffi;
 pub mod guard;
 pub mod ids;
 pub mod keys;

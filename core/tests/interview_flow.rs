@@ -9,7 +9,7 @@ use panelnotes_core::model::{
     Recommendation, RiskTolerance, SalaryExpectation, ScorecardDraft, ScorecardView, Stage,
     Template,
 };
-use panelnotes_core::timeline::{CandidateStatus, TimelineKind};
+use panelnotes_core::timeline::{CandidateStatus, NextAction, TimelineKind};
 use panelnotes_core::Error;
 
 fn full_draft(rec: Recommendation) -> ScorecardDraft {
@@ -282,7 +282,7 @@ fn timeline_orders_events_and_measures_speed() {
     ana.end_interview(i, t(end)).unwrap();
     let summary = ana.candidate_summary(c).unwrap();
     assert_eq!(summary.status, CandidateStatus::AwaitingFeedback);
-    assert_eq!(summary.next_action.as_deref(), Some("Collect scorecards (0 of 3 in)"));
+    assert_eq!(summary.next_action, Some(NextAction::CollectScorecards { submitted: 0, panel: 3 }));
     assert_eq!(ana.pending_feedback(t(end + 30)).unwrap().len(), 1);
     assert_eq!(ana.pending_feedback(t(end + 30)).unwrap()[0].waiting, Duration::minutes(30));
 
@@ -354,7 +354,7 @@ fn candidate_list_puts_the_longest_waiting_first() {
     let list = s.candidates().unwrap();
     let ids: Vec<_> = list.iter().map(|c| c.id).collect();
     assert_eq!(ids, [b, a, closed]);
-    assert_eq!(list[0].next_action.as_deref(), Some("Acknowledge the application"));
+    assert_eq!(list[0].next_action, Some(NextAction::AcknowledgeApplication));
     assert_eq!(list[2].status, CandidateStatus::Rejected);
     assert_eq!(list[2].next_action, None);
     s.record_event(b, CandidateEventKind::Acknowledged, t(400), None).unwrap();

@@ -313,7 +313,9 @@ impl World {
             }
             Edit::Decide(hire) => {
                 let o = if *hire { Outcome::Hire } else { Outcome::Reject };
-                match s.decide(c, o, t + Duration::days(1), None) {
+                // Deciding with scorecards missing is the explicit override: decisions must still
+                // happen mid-panel here, whatever arrived.
+                match s.decide_despite_missing_scorecards(c, o, t + Duration::days(1), None) {
                     Ok(()) | Err(panelnotes_core::Error::NotPermitted(_)) => {} // only the lead decides
                     Err(e) => panic!("{e}"),
                 }

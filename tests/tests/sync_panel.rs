@@ -86,13 +86,13 @@ fn the_panel_converges_and_the_salary_conflict_is_shown_then_resolved() {
         assert_eq!(values, ["expects 90000-100000 EUR/year", "expects 95000-110000 EUR/year"]);
         assert!(conflict.values.iter().all(|v| v.at.is_some()));
     }
-    // Every phone lists the values in the same order, so a pick means the same everywhere.
+    // Every phone lists the values (and their tokens) alike, so a pick means the same everywhere.
     let order: Vec<_> = stores.iter_mut().map(|s| s.conflicts(c).unwrap()).collect();
     assert!(order.windows(2).all(|w| w[0] == w[1]));
 
     // Cy resolves it by keeping Ben's figure.
-    let pick = order[0][0].values.iter().position(|v| v.author.as_ref().unwrap().as_str() == "ben@acme").unwrap();
-    stores[2].resolve_conflict(c, "logistics.salary", pick).unwrap();
+    let pick = order[0][0].values.iter().find(|v| v.author.as_ref().unwrap().as_str() == "ben@acme").unwrap();
+    stores[2].resolve_conflict(c, "logistics.salary", &pick.token).unwrap();
     assert!(stores[2].conflicts(c).unwrap().is_empty());
     settle(&mut stores, &mut links);
     for s in stores.iter_mut() {

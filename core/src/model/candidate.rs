@@ -10,6 +10,7 @@ use automerge::{AutoCommit, ObjId, ObjType, ReadDoc};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::debrief::{read_debrief_slot, write_debrief_slot, DebriefSlot};
 use super::schema::{ts, FieldProblem, Reader, SCHEMA_VERSION};
 use crate::error::{Error, Result};
 use crate::ids::{DocumentId, InterviewerId};
@@ -37,6 +38,7 @@ impl NewCandidate {
 
 /// Events recorded on the candidate document itself. Interview events (scheduled, held,
 /// feedback submitted) come from the interview documents.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CandidateEventKind {
@@ -49,10 +51,12 @@ pub enum CandidateEventKind {
     OfferDeclined,
     Withdrew,
     Note,
+    /// The candidate was told the decision (the playbook's last speed rule).
+    CandidateInformed,
 }
 
 impl CandidateEventKind {
-    pub const ALL: [CandidateEventKind; 9] = [
+    pub const ALL: [CandidateEventKind; 10] = [
         CandidateEventKind::Applied,
         CandidateEventKind::Acknowledged,
         CandidateEventKind::DebriefBooked,
@@ -62,6 +66,7 @@ impl CandidateEventKind {
         CandidateEventKind::OfferDeclined,
         CandidateEventKind::Withdrew,
         CandidateEventKind::Note,
+        CandidateEventKind::CandidateInformed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +80,7 @@ impl CandidateEventKind {
             CandidateEventKind::OfferDeclined => "offer_declined",
             CandidateEventKind::Withdrew => "withdrew",
             CandidateEventKind::Note => "note",
+            CandidateEventKind::CandidateInformed => "candidate_informed",
         }
     }
 
@@ -84,14 +90,20 @@ impl CandidateEventKind {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CandidateEvent {
     pub kind: CandidateEventKind,
     pub at: DateTime<Utc>,
     pub by: Option<InterviewerId>,
     pub note: Option<String>,
+    /// On a debrief booking: when it is held and with whom. `None` on other events and on
+    /// bookings from older builds (which recorded only that a booking was made).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub debrief: Option<DebriefSlot>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RiskTolerance {
@@ -124,6 +136,7 @@ impl RiskTolerance {
 
 /// What the candidate said about pay: their current pay, a range they expect, or nothing.
 /// Amounts are yearly, in whole units of `currency` (an ISO 4217 code).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SalaryExpectation {
@@ -172,6 +185,7 @@ impl std::fmt::Display for SalaryExpectation {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Logistics {
     pub risk_tolerance: Option<RiskTolerance>,
@@ -183,12 +197,18 @@ pub struct Logistics {
 
 /// A partial update: only `Some` fields are written, so concurrent updates of different fields
 /// by two interviewers both survive.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LogisticsUpdate {
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub risk_tolerance: Option<RiskTolerance>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub risk_notes: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub salary: Option<SalaryExpectation>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub start_date: Option<NaiveDate>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub notice_period_days: Option<u32>,
 }
 
@@ -210,6 +230,7 @@ impl LogisticsUpdate {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -234,6 +255,7 @@ impl Outcome {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {
     pub outcome: Outcome,
@@ -242,6 +264,7 @@ pub struct Decision {
     pub reason: Option<String>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Candidate {
     pub id: DocumentId,
@@ -289,6 +312,7 @@ pub(crate) fn create(doc: &mut AutoCommit, c: &NewCandidate, by: &InterviewerId)
             at: c.applied_at,
             by: Some(by.clone()),
             note: None,
+            debrief: None,
         },
     )
 }
@@ -313,8 +337,12 @@ pub(crate) fn add_event(doc: &mut AutoCommit, e: &CandidateEvent) -> Result<()> 
     if let Some(n) = &e.note {
         doc.put(&m, "note", n.as_str())?;
     }
+    if let Some(d) = &e.debrief {
+        write_debrief_slot(doc, &m, d)?;
+    }
     Ok(())
 }
+
 
 pub(crate) fn add_interview(doc: &mut AutoCommit, interview: DocumentId) -> Result<()> {
     let list = ensure_object(doc, &ObjId::Root, "interviews", ObjType::List)?;
@@ -529,6 +557,7 @@ pub(crate) fn read_with_problems(doc: &AutoCommit, id: DocumentId) -> Result<(Ca
                 })?,
                 by: r.or(r.interviewer(&m, "by", &format!("{path}.by")), None)?,
                 note: r.or(r.str(&m, "note", &format!("{path}.note")), None)?,
+                debrief: if kind == CandidateEventKind::DebriefBooked { read_debrief_slot(&r, &m, &path)? } else { None },
             }))
         })?;
         events = read.into_iter().flatten().collect();

@@ -10,6 +10,21 @@ use crate::error::Result;
 use crate::ids::DocumentId;
 use crate::model::DocKind;
 
+/// The token naming one value of a field: the field's path and the id of the op that wrote
+/// the value (`counter@actor`), which no other value of any field shares and every peer sees
+/// alike. Opaque to callers; only `token_field` and equality look inside.
+pub(crate) fn token(path: &str, op: &ObjId) -> String {
+    match op {
+        ObjId::Id(counter, actor, _) => format!("{path}#{counter}@{}", actor.to_hex_string()),
+        ObjId::Root => format!("{path}#root"),
+    }
+}
+
+/// The field a token was issued for.
+pub(crate) fn token_field(token: &str) -> Option<&str> {
+    token.rsplit_once('#').map(|(field, _)| field)
+}
+
 /// Paths that are facts with one true value, for each kind of document.
 pub(crate) fn fields(doc: &AutoCommit, kind: DocKind) -> Vec<String> {
     let fixed: &[&str] = match kind {

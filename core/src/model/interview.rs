@@ -59,6 +59,7 @@ impl NewInterview {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionKind {
@@ -85,6 +86,7 @@ impl QuestionKind {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CandidateQuestion {
     pub text: String,
@@ -93,6 +95,7 @@ pub struct CandidateQuestion {
     pub noted_by: Option<InterviewerId>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NextSteps {
     /// Whom the candidate meets next (people or roles).
@@ -128,9 +131,13 @@ pub struct Interview {
     pub next_steps: Option<NextSteps>,
     /// Interviewers whose scorecard is in the document, with when they submitted.
     pub submitted: Vec<(InterviewerId, DateTime<Utc>)>,
+    /// Next-step commitments with their position in the document's list.
+    #[serde(default)]
+    pub commitments: Vec<(usize, super::commitment::Commitment)>,
 }
 
 /// How one stage went or is going.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StageTiming {
     pub key: String,
@@ -144,6 +151,7 @@ pub struct StageTiming {
     pub overrun: Duration,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InterviewClock {
     pub stages: Vec<StageTiming>,
@@ -476,6 +484,7 @@ pub(crate) fn read_with_problems(doc: &AutoCommit, id: DocumentId) -> Result<(In
         questions,
         next_steps,
         submitted,
+        commitments: super::commitment::read(&r)?,
     };
     Ok((interview, r.into_problems()))
 }

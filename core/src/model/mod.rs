@@ -2,8 +2,11 @@
 //! writes only the fields an edit touches.
 
 pub mod candidate;
+pub mod commitment;
 pub mod conflict;
+pub mod debrief;
 pub mod interview;
+pub mod probe_notes;
 pub mod schema;
 pub mod scorecard;
 pub mod template;
@@ -16,6 +19,9 @@ pub use interview::{
     CandidateQuestion, Interview, InterviewClock, NewInterview, NextSteps, QuestionKind,
     StageTiming, NOTES_LIMIT,
 };
+pub use probe_notes::{probe_notes, ProbeNote, ALL_PROBES};
+pub use commitment::Commitment;
+pub use debrief::DebriefSlot;
 pub use schema::FieldProblem;
 pub use scorecard::{Ratings, Recommendation, Scorecard, ScorecardDraft, ScorecardView};
 pub use template::{Probe, Prompt, Stage, Template, PLAYBOOK_NAME};

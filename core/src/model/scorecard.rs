@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::ids::InterviewerId;
 
 /// A four-point recommendation with no neutral option: the panelist has to lean.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Recommendation {
@@ -52,11 +53,16 @@ impl Recommendation {
 }
 
 /// Ratings from 1 (weak) to 4 (strong); `None` while the draft is incomplete.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ratings {
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub technical_depth: Option<u8>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub reaction_to_challenge: Option<u8>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub business_understanding: Option<u8>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub question_quality: Option<u8>,
 }
 
@@ -102,11 +108,14 @@ impl Ratings {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScorecardDraft {
     pub ratings: Ratings,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub recommendation: Option<Recommendation>,
     /// Free comments; private to the panelist until the scorecard is submitted.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub comments: String,
 }
 
@@ -130,6 +139,7 @@ impl ScorecardDraft {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Scorecard {
     pub interviewer: InterviewerId,

@@ -40,8 +40,8 @@ impl Store {
         }
         if matches!(kind, CandidateEventKind::DebriefBooked | CandidateEventKind::DebriefHeld) {
             self.require_lead(id, "books and holds the debrief")?;
-        } else {
-            self.candidate(id)?;
+        } else if self.candidate(id)?.decision.is_none() && kind == CandidateEventKind::CandidateInformed {
+            return Err(Error::OutOfOrder { event: "informing the candidate", problem: "before the decision".into() });
         }
         self.check_event(id, TimelineKind::Candidate(kind), at, None)?;
         let e = CandidateEvent {
@@ -49,6 +49,7 @@ impl Store {
             at,
             by: Some(self.me().clone()),
             note,
+            debrief: None,
         };
         self.edit(id, DocKind::Candidate, |doc| candidate::add_event(doc, &e), |_| Ok(()))
     }

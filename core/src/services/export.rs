@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::ids::DocumentId;
 use crate::model::{QuestionKind, ScorecardView};
 use crate::store::Store;
-use crate::timeline::humanize;
+use crate::timeline::{humanize, NextAction};
 
 fn when(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
@@ -24,6 +24,23 @@ fn cell(s: &str) -> String {
 
 fn opt(d: Option<chrono::Duration>) -> String {
     d.map(humanize).unwrap_or_else(|| "—".into())
+}
+
+/// A next action in English, for this export and the CLI. The apps get the enum and say it in
+/// the user's language; nothing here crosses the FFI.
+pub fn next_action_text(a: &NextAction) -> String {
+    match a {
+        NextAction::AcknowledgeApplication => "Acknowledge the application".into(),
+        NextAction::ScheduleInterview => "Schedule an interview".into(),
+        NextAction::HoldInterview { scheduled_start } => format!("Hold the interview ({} UTC)", when(*scheduled_start)),
+        NextAction::CollectScorecards { submitted, panel } => format!("Collect scorecards ({submitted} of {panel} in)"),
+        // The proposal names who attends: the whole panel, or a one-to-one's interviewer and lead.
+        NextAction::BookDebrief => "Book the debrief right after the last interview".into(),
+        NextAction::HoldDebrief => "Hold the debrief".into(),
+        NextAction::RecordDecision => "Record the decision".into(),
+        NextAction::MakeOffer => "Make an offer".into(),
+        NextAction::FollowUpOnOffer => "Follow up on the offer".into(),
+    }
 }
 
 impl Store {
@@ -41,9 +58,9 @@ impl Store {
         if let Some(s) = &c.contact {
             let _ = writeln!(w, "- Contact: {s}");
         }
-        let _ = write!(w, "- Status: {}", tl.candidate.status.as_str().replace('_', " "));
+        let _ = write!(w, "- Status: {}", tl.candidate.status.title());
         if let Some(a) = &tl.candidate.next_action {
-            let _ = write!(w, " — next: {a}");
+            let _ = write!(w, " — next: {}", next_action_text(a));
         }
         let _ = writeln!(w, "\n");
 

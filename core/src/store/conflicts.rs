@@ -1,6 +1,8 @@
 //! Conflicts: listing every value of a contested field with who wrote it and when, and
 //! resolving by a person's pick, which is an ordinary edit that syncs and clears the conflict
-//! on every peer.
+//! on every peer. A pick names its value by a token (the op that wrote it), never by position:
+//! a sync between listing and resolving may add, drop or reorder values, and a position would
+//! then keep the wrong one silently.
 
 use automerge::transaction::Transactable;
 use automerge::{ReadDoc, Value};
@@ -11,8 +13,12 @@ use crate::error::{Error, Result};
 use crate::ids::{DocumentId, InterviewerId};
 use crate::model::conflict;
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConflictValue {
+    /// Names this value for `resolve_conflict`: opaque, stable for as long as the value stays
+    /// among the field's values, and the same on every peer.
+    pub token: String,
     /// A short human-readable form of the value.
     pub value: String,
     /// The interviewer whose device wrote it, if that device said who it is.
@@ -22,6 +28,7 @@ pub struct ConflictValue {
     pub at: Option<DateTime<Utc>>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Conflict {
     pub document: DocumentId,
@@ -60,7 +67,7 @@ impl Store {
                     }
                     automerge::ObjId::Root => (None, None),
                 };
-                described.push(ConflictValue { value: text, author, at });
+                described.push(ConflictValue { token: conflict::token(&field, op), value: text, author, at });
             }
             out.push(Conflict {
                 document: id,
@@ -93,33 +100,26 @@ impl Store {
         Ok(out)
     }
 
-    /// Resolves a conflict by keeping value number `pick` (0-based, in the order `conflicts`
-    /// lists them). The kept value is written again, superseding all the concurrent ones.
-    pub fn resolve_conflict(&mut self, id: DocumentId, field: &str, pick: usize) -> Result<()> {
+    /// Resolves a conflict by keeping the value `token` names (from `conflicts`). The kept value
+    /// is written again, superseding all the concurrent ones. A token whose value is no longer
+    /// among the field's values (a sync landed since the listing) is `ConflictChanged`, and
+    /// nothing is written.
+    pub fn resolve_conflict(&mut self, id: DocumentId, field: &str, token: &str) -> Result<()> {
         let kind = self.kind_or_not_found(id)?;
-        let current = self.conflicts(id)?;
-        let Some(c) = current.iter().find(|c| c.field == field) else {
-            return Err(Error::NotFound {
-                kind: "conflict",
-                id: format!("{id} {field}"),
-            });
-        };
-        if pick >= c.values.len() {
-            return Err(Error::invalid(format!(
-                "pick a value from 0 to {} for {field}",
-                c.values.len() - 1
-            )));
+        if conflict::token_field(token) != Some(field) {
+            return Err(Error::invalid(format!("that token names a value of another field than {field}")));
         }
+        let changed = || Error::ConflictChanged { id, field: field.to_owned() };
         self.edit(
             id,
             kind,
             |doc| {
-                let (obj, key) = conflict::parent_of(doc, field)
-                    .ok_or_else(|| Error::invalid(format!("{field} no longer exists")))?;
+                let (obj, key) = conflict::parent_of(doc, field).ok_or_else(changed)?;
                 let values = doc.get_all(&obj, key)?;
                 let (value, op) = values
-                    .get(pick)
-                    .ok_or_else(|| Error::invalid("the conflict changed; list it again"))?;
+                    .iter()
+                    .find(|(_, op)| conflict::token(field, op) == token)
+                    .ok_or_else(changed)?;
                 match value {
                     Value::Scalar(s) => {
                         let s = s.clone().into_owned();

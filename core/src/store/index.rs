@@ -9,7 +9,7 @@ use super::DocKind;
 use crate::error::{Error, Result};
 use crate::ids::DocumentId;
 use crate::model::{candidate, interview, template};
-use crate::timeline::{derive_status, InterviewFacts, TimelineKind};
+use crate::timeline::{derive_status_with_debrief, slot_detail, slot_from_detail, InterviewFacts, TimelineKind};
 
 pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -84,16 +84,18 @@ fn write_candidate(conn: &Connection, c: &candidate::Candidate) -> Result<()> {
     conn.execute("DELETE FROM idx_events WHERE source_doc = ?1", [id])?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO idx_events(candidate_id, source_doc, ord, at, kind, interview_id, actor, detail)
-         VALUES (?1, ?1, ?2, ?3, ?4, NULL, ?5, NULL)",
+         VALUES (?1, ?1, ?2, ?3, ?4, NULL, ?5, ?6)",
     )?;
     for (ord, e) in c.events.iter().enumerate() {
-        // Free-text notes on events stay in the document: the index holds no prose.
+        // Free-text notes on events stay in the document: the index holds no prose. A
+        // debrief booking's slot is a time, which the status derivation reads back.
         insert.execute(params![
             id,
             ord as i64,
             ms(e.at),
             TimelineKind::Candidate(e.kind).as_str(),
             e.by.as_ref().map(|b| b.as_str()),
+            e.debrief.as_ref().map(|d| slot_detail(d.at, d.minutes)),
         ])?;
     }
     if let Some(d) = &c.decision {
@@ -103,6 +105,7 @@ fn write_candidate(conn: &Connection, c: &candidate::Candidate) -> Result<()> {
             ms(d.at),
             TimelineKind::Decided(d.outcome).as_str(),
             d.by.as_ref().map(|b| b.as_str()),
+            None::<String>,
         ])?;
     }
     refresh_status(conn, c.id)
@@ -150,7 +153,7 @@ fn write_interview(conn: &Connection, i: &interview::Interview) -> Result<()> {
         ord += 1;
         insert.execute(params![cand, id, ord, ms(at), kind.as_str(), actor, detail])
     };
-    let when = format!("for {} UTC, {} min", i.scheduled_start.format("%Y-%m-%d %H:%M"), i.minutes);
+    let when = slot_detail(i.scheduled_start, i.minutes);
     add(
         i.booked_at.unwrap_or(i.scheduled_start),
         TimelineKind::InterviewScheduled,
@@ -163,6 +166,10 @@ fn write_interview(conn: &Connection, i: &interview::Interview) -> Result<()> {
     }
     if let Some(t) = i.ended_at {
         add(t, TimelineKind::InterviewHeld, None, None)?;
+    }
+    // Commitments by their deadline, credited to their owner; the text stays in the document.
+    for (_, c) in &i.commitments {
+        add(c.due, TimelineKind::CommitmentDue, Some(c.owner.as_str()), c.done_at.map(|_| "done".to_owned()))?;
     }
     let mut submitted = i.submitted.clone();
     submitted.sort_by_key(|(_, t)| *t);
@@ -219,13 +226,19 @@ pub(crate) fn refresh_status(conn: &Connection, candidate: DocumentId) -> Result
         return Ok(());
     };
     let mut events = Vec::new();
+    // The latest debrief booking's slot: (booked at, slot start).
+    let mut booking: Option<(DateTime<Utc>, Option<DateTime<Utc>>)> = None;
     {
-        let mut q = conn.prepare_cached("SELECT kind, at FROM idx_events WHERE candidate_id = ?1")?;
-        let rows = q.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let mut q = conn.prepare_cached("SELECT kind, at, detail FROM idx_events WHERE candidate_id = ?1")?;
+        let rows = q.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?)))?;
         for row in rows {
-            let (k, at) = row?;
+            let (k, at, detail) = row?;
             if let Some(k) = TimelineKind::parse(&k) {
-                events.push((k, from_ms(at)));
+                let at = from_ms(at);
+                if k == TimelineKind::Candidate(crate::model::CandidateEventKind::DebriefBooked) && booking.is_none_or(|(b, _)| at >= b) {
+                    booking = Some((at, detail.as_deref().and_then(slot_from_detail)));
+                }
+                events.push((k, at));
             }
         }
     }
@@ -253,7 +266,7 @@ pub(crate) fn refresh_status(conn: &Connection, candidate: DocumentId) -> Result
         .as_deref()
         .and_then(crate::model::Outcome::parse)
         .zip(decided_at.map(from_ms));
-    let d = derive_status(from_ms(applied), &events, decision, &interviews);
+    let d = derive_status_with_debrief(from_ms(applied), &events, decision, &interviews, booking.and_then(|(_, s)| s));
     conn.execute(
         "UPDATE idx_candidates SET status = ?2, next_action = ?3, waiting_since = ?4, closed = ?5 WHERE id = ?1",
         params![id, d.status.as_str(), d.next_action, ms(d.since), d.status.is_closed() as i64],

@@ -2,6 +2,7 @@
 //! action it calls for, and the speed metrics. Everything here is computed from index rows,
 //! never by loading documents, so the list and the timeline stay fast with many candidates.
 
+mod next_action;
 mod order;
 mod speed;
 
@@ -13,6 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::ids::{DocumentId, InterviewerId};
 use crate::model::{CandidateEventKind, Outcome};
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TimelineKind {
     Candidate(CandidateEventKind),
@@ -21,6 +23,8 @@ pub enum TimelineKind {
     InterviewHeld,
     FeedbackSubmitted,
     Decided(Outcome),
+    /// A next-step commitment's deadline (its owner as the actor; "done" once kept).
+    CommitmentDue,
 }
 
 impl TimelineKind {
@@ -31,6 +35,7 @@ impl TimelineKind {
             TimelineKind::InterviewStarted => "interview_started",
             TimelineKind::InterviewHeld => "interview_held",
             TimelineKind::FeedbackSubmitted => "feedback_submitted",
+            TimelineKind::CommitmentDue => "commitment_due",
             TimelineKind::Decided(Outcome::Hire) => "decided_hire",
             TimelineKind::Decided(Outcome::Reject) => "decided_reject",
         }
@@ -42,6 +47,7 @@ impl TimelineKind {
             "interview_started" => TimelineKind::InterviewStarted,
             "interview_held" => TimelineKind::InterviewHeld,
             "feedback_submitted" => TimelineKind::FeedbackSubmitted,
+            "commitment_due" => TimelineKind::CommitmentDue,
             "decided_hire" => TimelineKind::Decided(Outcome::Hire),
             "decided_reject" => TimelineKind::Decided(Outcome::Reject),
             other => TimelineKind::Candidate(CandidateEventKind::parse(other)?),
@@ -60,17 +66,20 @@ impl TimelineKind {
                 CandidateEventKind::OfferDeclined => "Offer declined",
                 CandidateEventKind::Withdrew => "Candidate withdrew",
                 CandidateEventKind::Note => "Note",
+                CandidateEventKind::CandidateInformed => "Candidate informed of the decision",
             },
             TimelineKind::InterviewScheduled => "Interview scheduled",
             TimelineKind::InterviewStarted => "Interview started",
             TimelineKind::InterviewHeld => "Interview held",
             TimelineKind::FeedbackSubmitted => "Scorecard submitted",
+            TimelineKind::CommitmentDue => "Commitment due",
             TimelineKind::Decided(Outcome::Hire) => "Decision: hire",
             TimelineKind::Decided(Outcome::Reject) => "Decision: reject",
         }
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TimelineEntry {
     pub at: DateTime<Utc>,
@@ -84,6 +93,7 @@ pub struct TimelineEntry {
     pub problem: Option<OrderProblem>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CandidateStatus {
     Applied,
@@ -115,6 +125,26 @@ impl CandidateStatus {
             CandidateStatus::OfferMade => "offer_made",
             CandidateStatus::OfferAccepted => "offer_accepted",
             CandidateStatus::OfferDeclined => "offer_declined",
+            CandidateStatus::Rejected => "rejected",
+            CandidateStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// The status in English, for the export and the CLI (the apps say it in their own
+    /// words). A hire decided but not yet offered reads "offer to make", not "hired".
+    pub fn title(self) -> &'static str {
+        match self {
+            CandidateStatus::Applied => "applied",
+            CandidateStatus::Acknowledged => "acknowledged",
+            CandidateStatus::InterviewScheduled => "interview scheduled",
+            CandidateStatus::AwaitingFeedback => "awaiting feedback",
+            CandidateStatus::ReadyForDebrief => "ready for debrief",
+            CandidateStatus::DebriefBooked => "debrief booked",
+            CandidateStatus::AwaitingDecision => "awaiting decision",
+            CandidateStatus::Hired => "offer to make",
+            CandidateStatus::OfferMade => "offer made",
+            CandidateStatus::OfferAccepted => "offer accepted",
+            CandidateStatus::OfferDeclined => "offer declined",
             CandidateStatus::Rejected => "rejected",
             CandidateStatus::Withdrawn => "withdrawn",
         }
@@ -161,16 +191,46 @@ pub struct InterviewFacts {
     pub submitted: usize,
 }
 
+/// What the team should do next for a candidate. An enum, not a sentence: the apps and the CLI
+/// each say it in their own words and language.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NextAction {
+    AcknowledgeApplication,
+    ScheduleInterview,
+    /// The earliest interview that has not ended.
+    HoldInterview { scheduled_start: DateTime<Utc> },
+    CollectScorecards { submitted: u32, panel: u32 },
+    BookDebrief,
+    HoldDebrief,
+    RecordDecision,
+    MakeOffer,
+    FollowUpOnOffer,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DerivedStatus {
     pub status: CandidateStatus,
-    pub next_action: Option<String>,
+    pub next_action: Option<NextAction>,
     /// Since when the candidate has been waiting on the team (or on themselves).
     pub since: DateTime<Utc>,
 }
 
 fn last_at(events: &[(TimelineKind, DateTime<Utc>)], kind: TimelineKind) -> Option<DateTime<Utc>> {
     events.iter().filter(|(k, _)| *k == kind).map(|(_, t)| *t).max()
+}
+
+/// The index's detail for a booked slot, "for 2026-03-04 11:00 UTC, 30 min": short, no prose
+/// from a document, and read back by `slot_from_detail`.
+pub fn slot_detail(at: DateTime<Utc>, minutes: u32) -> String {
+    format!("for {} UTC, {} min", at.format("%Y-%m-%d %H:%M"), minutes)
+}
+
+/// When a slot written by `slot_detail` starts; `None` for anything else.
+pub fn slot_from_detail(detail: &str) -> Option<DateTime<Utc>> {
+    let rest = detail.strip_prefix("for ")?;
+    let (when, _) = rest.split_once(" UTC")?;
+    chrono::NaiveDateTime::parse_from_str(when, "%Y-%m-%d %H:%M").ok().map(|t| t.and_utc())
 }
 
 /// Where a candidate stands and what the team should do next. The order of the checks is the
@@ -181,6 +241,32 @@ pub fn derive_status(
     decision: Option<(Outcome, DateTime<Utc>)>,
     interviews: &[InterviewFacts],
 ) -> DerivedStatus {
+    derive_status_with_debrief(applied_at, events, decision, interviews, None)
+}
+
+/// A booking counts once its debrief sits after the loop: booked after the last interview
+/// ended (all a booking without a slot can say), or, whenever it was made, for a slot that
+/// starts no earlier than the last interview of the loop. A booking whose slot falls before
+/// an interview scheduled since no longer counts. Interviews still to be held come first.
+pub fn debrief_counts(
+    booked_at: DateTime<Utc>,
+    slot: Option<DateTime<Utc>>,
+    interviews: &[InterviewFacts],
+) -> bool {
+    match slot {
+        Some(at) => interviews.iter().all(|i| at >= i.scheduled_start),
+        None => interviews.iter().filter_map(|i| i.ended_at).max().is_none_or(|e| booked_at >= e),
+    }
+}
+
+/// `derive_status` with the slot of the latest debrief booking, when it has one.
+pub fn derive_status_with_debrief(
+    applied_at: DateTime<Utc>,
+    events: &[(TimelineKind, DateTime<Utc>)],
+    decision: Option<(Outcome, DateTime<Utc>)>,
+    interviews: &[InterviewFacts],
+    debrief_at: Option<DateTime<Utc>>,
+) -> DerivedStatus {
     use CandidateEventKind as E;
     let ev = |k: E| last_at(events, TimelineKind::Candidate(k));
     let done = |status, since| DerivedStatus {
@@ -188,7 +274,7 @@ pub fn derive_status(
         next_action: None,
         since,
     };
-    let todo = |status, action: String, since| DerivedStatus {
+    let todo = |status, action: NextAction, since| DerivedStatus {
         status,
         next_action: Some(action),
         since,
@@ -206,20 +292,21 @@ pub fn derive_status(
                 return done(CandidateStatus::OfferDeclined, t);
             }
             if let Some(t) = ev(E::OfferMade) {
-                return todo(CandidateStatus::OfferMade, "Follow up on the offer".into(), t);
+                return todo(CandidateStatus::OfferMade, NextAction::FollowUpOnOffer, t);
             }
-            return todo(CandidateStatus::Hired, "Make an offer".into(), t);
+            return todo(CandidateStatus::Hired, NextAction::MakeOffer, t);
         }
         None => {}
     }
     if let Some(t) = ev(E::DebriefHeld) {
-        return todo(CandidateStatus::AwaitingDecision, "Record the decision".into(), t);
+        return todo(CandidateStatus::AwaitingDecision, NextAction::RecordDecision, t);
     }
     let last_end = interviews.iter().filter_map(|i| i.ended_at).max();
     let debrief_booked = ev(E::DebriefBooked);
+    let all_held = interviews.iter().all(|i| i.ended_at.is_some());
     if let Some(t) = debrief_booked {
-        if last_end.is_none_or(|e| t >= e) {
-            return todo(CandidateStatus::DebriefBooked, "Hold the debrief".into(), t);
+        if all_held && debrief_counts(t, debrief_at, interviews) {
+            return todo(CandidateStatus::DebriefBooked, NextAction::HoldDebrief, t.max(last_end.unwrap_or(t)));
         }
     }
     if !interviews.is_empty() {
@@ -231,7 +318,7 @@ pub fn derive_status(
             let since = last_at(events, TimelineKind::InterviewScheduled).unwrap_or(applied_at);
             return todo(
                 CandidateStatus::InterviewScheduled,
-                format!("Hold the interview ({} UTC)", next.scheduled_start.format("%Y-%m-%d %H:%M")),
+                NextAction::HoldInterview { scheduled_start: next.scheduled_start },
                 since,
             );
         }
@@ -241,27 +328,28 @@ pub fn derive_status(
         if submitted < panel {
             return todo(
                 CandidateStatus::AwaitingFeedback,
-                format!("Collect scorecards ({submitted} of {panel} in)"),
+                NextAction::CollectScorecards { submitted: submitted as u32, panel: panel as u32 },
                 end,
             );
         }
         let since = last_at(events, TimelineKind::FeedbackSubmitted).unwrap_or(end);
         return todo(
             CandidateStatus::ReadyForDebrief,
-            "Book the debrief with the whole panel".into(),
+            NextAction::BookDebrief,
             since,
         );
     }
     if let Some(t) = ev(E::Acknowledged) {
-        return todo(CandidateStatus::Acknowledged, "Schedule an interview".into(), t);
+        return todo(CandidateStatus::Acknowledged, NextAction::ScheduleInterview, t);
     }
     todo(
         CandidateStatus::Applied,
-        "Acknowledge the application".into(),
+        NextAction::AcknowledgeApplication,
         applied_at,
     )
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CandidateSummary {
     pub id: DocumentId,
@@ -270,7 +358,7 @@ pub struct CandidateSummary {
     pub source: Option<String>,
     pub applied_at: DateTime<Utc>,
     pub status: CandidateStatus,
-    pub next_action: Option<String>,
+    pub next_action: Option<NextAction>,
     pub waiting_since: DateTime<Utc>,
     pub interviews: u32,
     /// Set when the candidate's document could not be read (corrupt or invalid); the row
@@ -278,12 +366,14 @@ pub struct CandidateSummary {
     pub problem: Option<String>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PanelistFeedback {
     pub interviewer: InterviewerId,
     pub submitted_at: Option<DateTime<Utc>>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InterviewSummary {
     pub id: DocumentId,
@@ -297,6 +387,7 @@ pub struct InterviewSummary {
     pub panel: Vec<PanelistFeedback>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Timeline {
     pub candidate: CandidateSummary,
@@ -306,6 +397,7 @@ pub struct Timeline {
     pub speed: SpeedMetrics,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingFeedback {
     pub interview_id: DocumentId,
@@ -356,18 +448,18 @@ mod tests {
         let ack = (TimelineKind::Candidate(E::Acknowledged), t(2));
         let s = derive_status(t(0), &[], None, &[]);
         assert_eq!((s.status, s.since), (CandidateStatus::Applied, t(0)));
-        assert_eq!(s.next_action.as_deref(), Some("Acknowledge the application"));
+        assert_eq!(s.next_action, Some(NextAction::AcknowledgeApplication));
 
         let s = derive_status(t(0), &[ack], None, &[]);
         assert_eq!(s.status, CandidateStatus::Acknowledged);
 
         let s = derive_status(t(0), &[ack], None, &[facts(48, None, 3, 0)]);
         assert_eq!(s.status, CandidateStatus::InterviewScheduled);
-        assert!(s.next_action.unwrap().contains("2026-03-04 09:00"));
+        assert_eq!(s.next_action, Some(NextAction::HoldInterview { scheduled_start: t(48) }));
 
         let s = derive_status(t(0), &[ack], None, &[facts(48, Some(49), 3, 1)]);
         assert_eq!(s.status, CandidateStatus::AwaitingFeedback);
-        assert_eq!(s.next_action.as_deref(), Some("Collect scorecards (1 of 3 in)"));
+        assert_eq!(s.next_action, Some(NextAction::CollectScorecards { submitted: 1, panel: 3 }));
         assert_eq!(s.since, t(49));
 
         let s = derive_status(t(0), &[ack], None, &[facts(48, Some(49), 3, 3)]);
@@ -391,7 +483,7 @@ mod tests {
         assert_eq!(s.status, CandidateStatus::AwaitingDecision);
 
         let s = derive_status(t(0), &[ack], Some((Outcome::Hire, t(52))), &[]);
-        assert_eq!((s.status, s.next_action.as_deref()), (CandidateStatus::Hired, Some("Make an offer")));
+        assert_eq!((s.status, s.next_action), (CandidateStatus::Hired, Some(NextAction::MakeOffer)));
         let offer = (TimelineKind::Candidate(E::OfferMade), t(53));
         let accepted = (TimelineKind::Candidate(E::OfferAccepted), t(54));
         let s = derive_status(t(0), &[offer, accepted], Some((Outcome::Hire, t(52))), &[]);
@@ -422,6 +514,7 @@ mod tests {
             TimelineKind::InterviewStarted,
             TimelineKind::InterviewHeld,
             TimelineKind::FeedbackSubmitted,
+            TimelineKind::CommitmentDue,
             TimelineKind::Decided(Outcome::Hire),
             TimelineKind::Decided(Outcome::Reject),
         ] {

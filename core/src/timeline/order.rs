@@ -14,6 +14,7 @@ pub const ALLOWED_SKEW: Duration = Duration::minutes(5);
 
 /// An entry dated before `must_follow`, which has to happen first (for a scorecard: before
 /// its interview ended, or while it has not ended at all).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct OrderProblem {
     pub must_follow: TimelineKind,
@@ -48,6 +49,8 @@ fn rules(kind: TimelineKind) -> &'static [Rule] {
     const ENDED_REQUIRED: Rule = rule(K::InterviewHeld, Scope::SameInterview, true);
     const EVERY_ENDED: Rule = rule(K::InterviewHeld, Scope::EveryInterview, false);
     const HIRED: Rule = rule(K::Decided(Outcome::Hire), Scope::Candidate, false);
+    // Informing follows the decision, whichever it was (that there is one, the service checks).
+    const REJECTED: Rule = rule(K::Decided(Outcome::Reject), Scope::Candidate, false);
     const OFFERED: Rule = rule(K::Candidate(E::OfferMade), Scope::Candidate, false);
     match kind {
         K::Candidate(E::Applied) => &[],
@@ -55,6 +58,7 @@ fn rules(kind: TimelineKind) -> &'static [Rule] {
         K::FeedbackSubmitted => &[APPLIED, ENDED_REQUIRED],
         K::Candidate(E::DebriefHeld) | K::Decided(_) => &[APPLIED, EVERY_ENDED],
         K::Candidate(E::OfferMade) => &[APPLIED, HIRED],
+        K::Candidate(E::CandidateInformed) => &[APPLIED, HIRED, REJECTED],
         K::Candidate(E::OfferAccepted | E::OfferDeclined) => &[APPLIED, OFFERED],
         _ => &[APPLIED],
     }
@@ -124,11 +128,13 @@ impl TimelineKind {
                 E::OfferAccepted => "the offer's acceptance",
                 E::OfferDeclined => "the offer's refusal",
                 E::Withdrew => "the withdrawal",
+                E::CandidateInformed => "informing the candidate",
                 E::Note => "a note",
             },
             TimelineKind::InterviewScheduled => "the booking of an interview",
             TimelineKind::InterviewStarted => "the start of the interview",
             TimelineKind::InterviewHeld => "the end of the interview",
+            TimelineKind::CommitmentDue => "a commitment's deadline",
             TimelineKind::FeedbackSubmitted => "a scorecard",
             TimelineKind::Decided(_) => "the decision",
         }

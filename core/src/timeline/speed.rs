@@ -8,6 +8,7 @@ use super::{InterviewSummary, TimelineEntry, TimelineKind};
 use crate::ids::{DocumentId, InterviewerId};
 use crate::model::{CandidateEventKind, Outcome};
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FeedbackDelay {
     pub interview_id: DocumentId,
@@ -17,6 +18,7 @@ pub struct FeedbackDelay {
 }
 
 /// Each figure is `None` until both of its ends happened in order; none is ever negative.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SpeedMetrics {
     pub application_to_acknowledgement: Option<Duration>,
@@ -25,6 +27,9 @@ pub struct SpeedMetrics {
     pub last_interview_to_debrief_booked: Option<Duration>,
     pub last_interview_to_decision: Option<Duration>,
     pub application_to_decision: Option<Duration>,
+    /// Decision to the candidate being told.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub decision_to_candidate_informed: Option<Duration>,
 }
 
 /// `to - from`, when `to` is not before `from`.
@@ -53,11 +58,21 @@ impl SpeedMetrics {
                 .map(|e| e.at)
         };
         let last_end = interviews.iter().filter_map(|i| end_of(i.id)).max();
+        // A booking made before the end, for a slot after the loop's last interview starts
+        // (the rule `debrief_counts` applies to the status), was made in advance: the team did
+        // not wait at all, so it counts as booked the moment the last interview ended.
+        let last_start = interviews.iter().map(|i| i.scheduled_start).max();
         let debrief = last_end.and_then(|end| {
             valid()
                 .filter(|e| e.kind == TimelineKind::Candidate(CandidateEventKind::DebriefBooked))
-                .map(|e| e.at)
-                .filter(|t| *t >= end)
+                .filter_map(|e| {
+                    let slot = e.detail.as_deref().and_then(super::slot_from_detail);
+                    if e.at >= end {
+                        Some(e.at)
+                    } else {
+                        slot.filter(|s| last_start.is_none_or(|l| *s >= l)).map(|_| end)
+                    }
+                })
                 .min()
         });
         let mut feedback = Vec::new();
@@ -86,6 +101,9 @@ impl SpeedMetrics {
             last_interview_to_debrief_booked: debrief.zip(last_end).and_then(|(d, e)| since(e, d)),
             last_interview_to_decision: decided.zip(last_end).and_then(|(d, e)| since(e, d)),
             application_to_decision: decided.and_then(|d| since(applied_at, d)),
+            decision_to_candidate_informed: decided
+                .zip(first(TimelineKind::Candidate(CandidateEventKind::CandidateInformed)))
+                .and_then(|(d, i)| since(d, i)),
         }
     }
 
@@ -97,6 +115,7 @@ impl SpeedMetrics {
             self.last_interview_to_debrief_booked,
             self.last_interview_to_decision,
             self.application_to_decision,
+            self.decision_to_candidate_informed,
         ]
         .into_iter()
         .flatten()
