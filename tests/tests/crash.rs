@@ -47,7 +47,11 @@ fn damage_chunk(path: &std::path::Path, doc: DocumentId) -> bool {
             conn.execute("UPDATE chunks SET bytes = ?2 WHERE seq = ?1", rusqlite::params![seq, bytes]).unwrap();
         }
         _ => {
-            let mut snap: Vec<u8> = conn.query_row("SELECT snapshot FROM documents WHERE id = ?1", [key], |r| r.get(0)).unwrap();
+            // The co-panelist may not hold the document yet (no sync finished before this
+            // kill): then there is nothing to damage.
+            let Ok(mut snap) = conn.query_row("SELECT snapshot FROM documents WHERE id = ?1", [key], |r| r.get::<_, Vec<u8>>(0)) else {
+                return false;
+            };
             if snap.len() < 16 {
                 return false;
             }
