@@ -55,6 +55,8 @@ class ListenerTest {
         openStore(dir, "ana").use { ana ->
             val r = Recorder()
             val handle = ana.ffi.observeCandidates(r)
+            // The first delivery is the list as it is when delivered: wait for it before writing.
+            while (r.lists.isEmpty()) Thread.sleep(5)
             thread(name = "writer") { ana.ffi.createCandidate("Eli", "SRE", null, null, Instant.now()) }.join()
             val deadline = System.nanoTime() + 5_000_000_000
             while (r.lists.size < 2 && System.nanoTime() < deadline) Thread.sleep(10)
@@ -130,7 +132,9 @@ class ListenerTest {
             val latencies = LongArray(n)
             var typedAt = 0L
             assertTimeoutPreemptively(Duration.ofSeconds(30)) {
-                // A structured edit sends the listener into its two-second block...
+                // The current list first; then a structured edit sends the listener into its
+                // two-second block...
+                while (listener.lists.isEmpty()) Thread.sleep(5)
                 ana.ffi.createCandidate("Eli", "SRE", null, null, Instant.now())
                 assertTrue(blocked.await(5, TimeUnit.SECONDS))
                 // ...while another thread types, each keystroke durable when it returns.
