@@ -69,7 +69,7 @@ impl FromSql for NextAction {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Utc};
 
     #[test]
     fn codes_round_trip_and_old_sentences_still_read() {
