@@ -30,7 +30,7 @@ impl PanelNotes {
 
     /// Joins a panel from its invite; returns the interview id.
     pub fn join_panel(&self, invite: String) -> R<String> {
-        let invite = panelnotes_core::transport::PanelInvite::parse(&invite)?;
+        let invite = panelnotes_core::transport::PanelInvite::parse(&invite).map_err(panelnotes_core::transport::TransportError::from)?;
         Ok(self.lock().join_panel(&invite)?.interview.to_string())
     }
 

@@ -413,6 +413,21 @@ fn main() {
         ms(decode),
         ms(load)
     );
+    // The first keystroke as the apps meet it: open the store, show the interview from the
+    // index, type at once (the document decodes later, off the writer).
+    let mut firsts = Vec::new();
+    for _ in 0..41 {
+        let mut s = Store::open(&path, me()).unwrap();
+        let view = s.interview_view(interview).unwrap();
+        let (stage, text) = view.notes.last().unwrap();
+        let at = text.encode_utf16().count() as u64;
+        let k = Instant::now();
+        s.splice_notes(interview, stage, at, 0, "x").unwrap();
+        firsts.push(k.elapsed());
+        s.close().unwrap();
+    }
+    firsts.sort();
+    println!("first keystroke after reopening: p50 {} p99 {} (n={})", ms(pct(&firsts, 0.5)), ms(pct(&firsts, 0.99)), firsts.len());
     let list = median(50, || store.candidates().unwrap());
     println!("candidate list ({} candidates): median {}", store.candidates().unwrap().len(), ms(list));
     let timeline = median(200, || store.timeline(candidates[250]).unwrap());
@@ -427,5 +442,134 @@ fn main() {
     println!("pending feedback: median {}", ms(pending));
     let _: DocumentId = candidate;
     drop(store);
+    keystrokes_during_a_merge(chars_each / 4);
     notes_at_the_cap();
+}
+
+/// The lead types (one keystroke every 2 ms, far faster than a person, so that many land
+/// inside the merge) while three phones that typed `offline_chars` each without a network
+/// sync with her. A keystroke's time runs from when it was due to when it was durable, so
+/// one that waited for the store behind a merge step counts its wait.
+fn keystrokes_during_a_merge(offline_chars: usize) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::starting_at(Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap());
+    let open = |i: usize| {
+        let options = StoreOptions { clock: Arc::new(clock.clone()), seed: Some(i as u64), ..Default::default() };
+        Store::open_with(dir.path().join(format!("m{i}.sqlite3")), Identity { id: who(PANEL[i]), display_name: PANEL[i].into() }, options).unwrap()
+    };
+    let mut phones: Vec<Store> = (0..4).map(open).collect();
+    let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 9, 0, 0).unwrap();
+    let candidate = phones[0]
+        .create_candidate(NewCandidate { name: "Merge".into(), role: "Data engineer".into(), source: None, contact: None, applied_at: t0 })
+        .unwrap();
+    let interview = phones[0]
+        .schedule_interview(NewInterview {
+            candidate_id: candidate,
+            title: None,
+            template: Template::playbook(),
+            booked_at: t0,
+            scheduled_start: t0 + chrono::Duration::days(1),
+            minutes: None,
+            panelists: PANEL.iter().map(|p| who(p)).collect(),
+            lead: who("ana@acme"),
+        })
+        .unwrap();
+    let grant = Grant::documents([interview, candidate]);
+    let sync = |a: &mut Store, b: &mut Store| {
+        let mut ca = Connection::new(a, Role::Initiator, grant.clone()).unwrap();
+        let mut cb = Connection::new(b, Role::Responder, grant.clone()).unwrap();
+        loop {
+            let (oa, ob) = (ca.poll(a).unwrap(), cb.poll(b).unwrap());
+            if oa.is_empty() && ob.is_empty() {
+                return;
+            }
+            for f in oa {
+                cb.receive(b, &f).unwrap();
+            }
+            for f in ob {
+                ca.receive(a, &f).unwrap();
+            }
+        }
+    };
+    let (ana, rest) = phones.split_at_mut(1);
+    for p in rest.iter_mut() {
+        sync(&mut ana[0], p);
+    }
+    // Offline typing on the three other phones, folded under the offline policy.
+    let mut rng = StdRng::seed_from_u64(7);
+    for (n, p) in rest.iter_mut().enumerate() {
+        let mut at = 0u64;
+        let mut typed = 0;
+        while typed < offline_chars {
+            let w = format!("{} ", WORDS[rng.random_range(0..WORDS.len())]);
+            p.splice_notes(interview, "learn", at, 0, &w).unwrap();
+            at += w.encode_utf16().count() as u64;
+            typed += w.chars().count();
+            if typed % 40 < 8 {
+                clock.advance(Duration::from_secs(3 + n as u64));
+                p.tick().unwrap();
+            }
+        }
+        p.flush().unwrap();
+    }
+    let mut phones = phones;
+    let ana = Arc::new(Mutex::new(phones.remove(0)));
+    let stop = Arc::new(AtomicBool::new(false));
+    let typist = {
+        let (ana, stop) = (ana.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let cadence = Duration::from_millis(2);
+            let mut pos = ana.lock().unwrap().notes(interview, "next_steps").unwrap().encode_utf16().count() as u64;
+            let start = Instant::now();
+            let mut lat = Vec::new();
+            for k in 0u32.. {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let due = start + cadence * k;
+                if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+                ana.lock().unwrap().splice_notes(interview, "next_steps", pos, 0, "x").unwrap();
+                lat.push(due.elapsed());
+                pos += 1;
+            }
+            lat
+        })
+    };
+    let merge = Instant::now();
+    for p in phones.iter_mut() {
+        let mut ca = Connection::new(&ana.lock().unwrap(), Role::Initiator, grant.clone()).unwrap();
+        let mut cb = Connection::new(p, Role::Responder, grant.clone()).unwrap();
+        // One frame per lock, as a transport thread takes it.
+        for _ in 0..200 {
+            let oa = ca.poll(&mut ana.lock().unwrap()).unwrap();
+            let ob = cb.poll(p).unwrap();
+            if oa.is_empty() && ob.is_empty() {
+                break;
+            }
+            for f in oa {
+                cb.receive(p, &f).unwrap();
+            }
+            for f in ob {
+                ca.receive(&mut ana.lock().unwrap(), &f).unwrap();
+            }
+        }
+    }
+    let merge = merge.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let mut lat = typist.join().unwrap();
+    lat.sort();
+    let chars: usize = ana.lock().unwrap().notes(interview, "learn").unwrap().chars().count();
+    println!(
+        "keystroke-to-durable during a 4-phone sync merge: p50 {} p99 {} max {} (n={}, merge of {} characters from 3 phones in {})",
+        ms(pct(&lat, 0.5)),
+        ms(pct(&lat, 0.99)),
+        ms(*lat.last().unwrap()),
+        lat.len(),
+        chars,
+        ms(merge)
+    );
 }

@@ -6,17 +6,20 @@
 uniffi::setup_scaffolding!("panelnotes_core");
 
 pub mod clock;
+pub use services::export;
 pub mod error;
-pub mod export;
 #[cfg(feature = "uniffi")]
 pub mod ffi;
+pub mod guard;
 pub mod ids;
 pub mod model;
+pub mod services;
 pub(crate) mod notes_diff;
 pub mod store;
 pub mod sync;
 pub mod text;
 pub mod transport;
+pub mod trust;
 pub mod timeline;
 
 pub use clock::Entropy;

@@ -59,7 +59,7 @@ impl Store {
         if self.is_open(id) {
             return Ok(None);
         }
-        let stored = documents::read(self.conn(), id)?;
+        let stored = documents::read(self.conn(), &*self.at_rest, id)?;
         Ok(Some(Decoding { id, kind: stored.kind, bytes: stored.bytes, snapshot_len: stored.snapshot_len, chunks_len: stored.chunks_len }))
     }
 

@@ -9,6 +9,7 @@ use automerge::{AutoCommit, ChangeHash, LoadOptions, OnPartialLoad, TextEncoding
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::DocKind;
+use super::at_rest::AtRest;
 use crate::error::{Error, Result};
 use crate::ids::DocumentId;
 
@@ -60,7 +61,7 @@ pub(crate) fn kind_of(conn: &Connection, id: DocumentId) -> Result<Option<(DocKi
     }
 }
 
-pub(crate) fn read(conn: &Connection, id: DocumentId) -> Result<StoredDoc> {
+pub(crate) fn read(conn: &Connection, at_rest: &dyn AtRest, id: DocumentId) -> Result<StoredDoc> {
     let key = &id.as_bytes()[..];
     let (kind, snapshot, quarantine): (String, Vec<u8>, Option<String>) = conn
         .query_row(
@@ -80,15 +81,17 @@ pub(crate) fn read(conn: &Connection, id: DocumentId) -> Result<StoredDoc> {
         id,
         reason: format!("unknown document kind {kind:?}"),
     })?;
+    // Lengths are of what is stored, so a decode made elsewhere can check it is current.
     let snapshot_len = snapshot.len();
-    let mut bytes = snapshot;
+    let mut bytes = at_rest.open(id, snapshot)?;
+    let mut chunks_len = 0;
     let mut q = conn.prepare_cached("SELECT bytes FROM chunks WHERE doc_id = ?1 ORDER BY seq")?;
     let mut rows = q.query([key])?;
     while let Some(row) = rows.next()? {
-        let chunk = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
-        bytes.extend_from_slice(chunk);
+        let chunk: Vec<u8> = row.get(0)?;
+        chunks_len += chunk.len();
+        bytes.extend_from_slice(&at_rest.open(id, chunk)?);
     }
-    let chunks_len = bytes.len() - snapshot_len;
     Ok(StoredDoc {
         kind,
         bytes,
@@ -193,20 +196,21 @@ pub(crate) fn quarantine(conn: &Connection, id: DocumentId, reason: &str, now_ms
 }
 
 /// A quarantined document's stored bytes (snapshot, then chunks), for salvage.
-pub(crate) fn quarantined_bytes(conn: &Connection, id: DocumentId) -> Result<Vec<u8>> {
+pub(crate) fn quarantined_bytes(conn: &Connection, at_rest: &dyn AtRest, id: DocumentId) -> Result<Vec<u8>> {
     let key = &id.as_bytes()[..];
-    let mut bytes: Vec<u8> = conn.query_row("SELECT snapshot FROM documents WHERE id = ?1", [key], |r| r.get(0))?;
+    let snapshot: Vec<u8> = conn.query_row("SELECT snapshot FROM documents WHERE id = ?1", [key], |r| r.get(0))?;
+    let mut bytes = at_rest.open(id, snapshot)?;
     let mut q = conn.prepare_cached("SELECT bytes FROM chunks WHERE doc_id = ?1 ORDER BY seq")?;
     let mut rows = q.query([key])?;
     while let Some(row) = rows.next()? {
-        bytes.extend_from_slice(row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
+        bytes.extend_from_slice(&at_rest.open(id, row.get(0)?)?);
     }
     Ok(bytes)
 }
 
 /// Replaces a quarantined document by a verified healthy copy and lifts the quarantine.
-pub(crate) fn restore(conn: &Connection, id: DocumentId, snapshot: &[u8]) -> Result<()> {
-    replace_with_snapshot(conn, id, snapshot)?;
+pub(crate) fn restore(conn: &Connection, at_rest: &dyn AtRest, id: DocumentId, snapshot: &[u8]) -> Result<()> {
+    replace_with_snapshot(conn, at_rest, id, snapshot)?;
     conn.execute(
         "UPDATE documents SET quarantine_reason = NULL, quarantined_at = NULL WHERE id = ?1",
         [&id.as_bytes()[..]],
@@ -214,16 +218,17 @@ pub(crate) fn restore(conn: &Connection, id: DocumentId, snapshot: &[u8]) -> Res
     Ok(())
 }
 
-pub(crate) fn insert_new(conn: &Connection, id: DocumentId, kind: DocKind, snapshot: &[u8]) -> Result<()> {
+pub(crate) fn insert_new(conn: &Connection, at_rest: &dyn AtRest, id: DocumentId, kind: DocKind, snapshot: &[u8]) -> Result<()> {
     conn.execute(
         "INSERT INTO documents(id, kind, snapshot, chunk_bytes) VALUES (?1, ?2, ?3, 0)",
-        params![&id.as_bytes()[..], kind.as_str(), snapshot],
+        params![&id.as_bytes()[..], kind.as_str(), at_rest.seal(id, snapshot.to_vec())],
     )?;
     Ok(())
 }
 
-pub(crate) fn append_chunk(conn: &Connection, id: DocumentId, chunk: &[u8]) -> Result<()> {
+pub(crate) fn append_chunk(conn: &Connection, at_rest: &dyn AtRest, id: DocumentId, chunk: &[u8]) -> Result<()> {
     let key = &id.as_bytes()[..];
+    let chunk = &at_rest.seal(id, chunk.to_vec())[..];
     conn.prepare_cached("INSERT INTO chunks(doc_id, bytes) VALUES (?1, ?2)")?
         .execute(params![key, chunk])?;
     conn.prepare_cached("UPDATE documents SET chunk_bytes = chunk_bytes + ?2 WHERE id = ?1")?
@@ -231,11 +236,11 @@ pub(crate) fn append_chunk(conn: &Connection, id: DocumentId, chunk: &[u8]) -> R
     Ok(())
 }
 
-pub(crate) fn replace_with_snapshot(conn: &Connection, id: DocumentId, snapshot: &[u8]) -> Result<()> {
+pub(crate) fn replace_with_snapshot(conn: &Connection, at_rest: &dyn AtRest, id: DocumentId, snapshot: &[u8]) -> Result<()> {
     let key = &id.as_bytes()[..];
     conn.execute(
         "UPDATE documents SET snapshot = ?2, chunk_bytes = 0 WHERE id = ?1",
-        params![key, snapshot],
+        params![key, at_rest.seal(id, snapshot.to_vec())],
     )?;
     conn.execute("DELETE FROM chunks WHERE doc_id = ?1", [key])?;
     Ok(())

@@ -32,13 +32,13 @@ impl Store {
         if doc.get_heads().is_empty() || !doc.get_missing_deps(&[]).is_empty() {
             return Ok(false);
         }
-        if super::kind_from_root(doc)? != kind {
+        if super::remote::kind_from_root(doc)? != kind {
             self.healing.remove(&id);
             return Err(Error::invalid("the copy offered for a quarantined document is of another kind"));
         }
         let mut healed = self.healing.remove(&id).expect("present above");
         // Our own changes that still decode (edits the peer may not have) are kept.
-        let damaged = documents::quarantined_bytes(self.conn(), id)?;
+        let damaged = documents::quarantined_bytes(self.conn(), &*self.at_rest, id)?;
         if let Ok(mut salvaged) = AutoCommit::load_with_options(
             &damaged,
             LoadOptions::new().on_partial_load(OnPartialLoad::Ignore).text_encoding(TextEncoding::Utf16CodeUnit),
@@ -50,7 +50,7 @@ impl Store {
         let mut healed = documents::decode(id, &snapshot)?;
         let now = self.now_ms();
         let tx = self.conn().unchecked_transaction()?;
-        documents::restore(&tx, id, &snapshot)?;
+        documents::restore(&tx, &*self.at_rest, id, &snapshot)?;
         index::update(&tx, id, kind, &mut healed, now)?;
         problems::record(&tx, id, ProblemKind::Healed, "document", "restored from a panel member's copy", now)?;
         tx.commit()?;

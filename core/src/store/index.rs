@@ -172,6 +172,22 @@ fn write_interview(conn: &Connection, i: &interview::Interview) -> Result<()> {
     refresh_status(conn, i.candidate_id)
 }
 
+/// One stage's indexed notes, or `None` when the interview has no row for that stage.
+pub(crate) fn stage_notes(conn: &Connection, interview: DocumentId, stage: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT text FROM idx_notes WHERE interview_id = ?1 AND stage = ?2")?
+        .query_row(params![&interview.as_bytes()[..], stage], |r| r.get(0))
+        .optional()?)
+}
+
+/// Whether the interview's notes are indexed at all (every interview indexed since notes
+/// were, which is every interview this build wrote or received).
+pub(crate) fn has_notes(conn: &Connection, interview: DocumentId) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM idx_notes WHERE interview_id = ?1)")?
+        .query_row([&interview.as_bytes()[..]], |r| r.get(0))?)
+}
+
 pub(crate) fn write_notes<'a>(
     conn: &Connection,
     interview: DocumentId,

@@ -4,7 +4,7 @@
 //! not decoded, keystrokes are checked against the index text (which the writer keeps equal
 //! to the document's saved text) plus the log, logged, and applied once the decode is done.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use automerge::transaction::Transactable;
 use automerge::ReadDoc;
@@ -17,12 +17,9 @@ use crate::error::{Error, Result};
 use crate::ids::DocumentId;
 use crate::model::{interview, DocKind, NOTES_LIMIT};
 
-/// An interview typed in before its document is decoded: its stages, and each stage's text
-/// as the index and the pending log say.
-pub(crate) struct Undecoded {
-    stages: HashSet<String>,
-    texts: HashMap<String, String>,
-}
+/// The text of a stage typed in before its interview's document is decoded, as the index and
+/// the pending log say, by interview and stage.
+pub(crate) type Undecoded = HashMap<(DocumentId, String), String>;
 
 fn check_size(text: &str, removed: usize, inserted: usize) -> Result<()> {
     let size = text.len() - removed + inserted;
@@ -156,35 +153,46 @@ impl Store {
     /// logged. `false` when the index cannot answer (never indexed, not an interview,
     /// quarantined): the caller decodes as before and reports what is wrong.
     fn splice_undecoded(&mut self, id: DocumentId, splice: &PendingSplice) -> Result<bool> {
-        if !self.undecoded.contains_key(&id) {
+        let key = (id, splice.stage.clone());
+        if !self.undecoded.contains_key(&key) {
             if !matches!(super::documents::kind_of(self.conn(), id)?, Some((DocKind::Interview, None))) {
                 return Ok(false);
             }
-            let Some(view) = super::queries::indexed_interview_view(self.conn(), id)? else {
+            // The index holds a row for every stage of an indexed interview.
+            let Some(mut text) = super::index::stage_notes(self.conn(), id, &splice.stage)? else {
+                if super::index::has_notes(self.conn(), id)? {
+                    return Err(Error::NotFound { kind: "stage", id: splice.stage.clone() });
+                }
                 return Ok(false);
             };
-            let stages = view.interview.stages.iter().map(|s| s.key.clone()).collect();
-            self.undecoded.insert(id, Undecoded { stages, texts: view.notes.into_iter().collect() });
+            for logged in pending::splices(self.conn(), id)?.into_iter().filter(|p| p.stage == splice.stage) {
+                let range = crate::text::splice_range(&text, logged.pos, logged.delete)?;
+                text.replace_range(range, &logged.text);
+            }
+            self.undecoded.insert(key.clone(), text);
         }
-        let entry = self.undecoded.get(&id).expect("inserted above");
-        if !entry.stages.contains(&splice.stage) {
-            return Err(Error::NotFound { kind: "stage", id: splice.stage.clone() });
-        }
-        let text = entry.texts.get(&splice.stage).map(String::as_str).unwrap_or("");
+        let text = self.undecoded.get(&key).expect("inserted above");
         let range = crate::text::splice_range(text, splice.pos, splice.delete)?;
         check_size(text, range.len(), splice.text.len())?;
         if let Err(e) = self.log_splice(id, splice) {
-            self.undecoded.remove(&id);
+            self.undecoded.remove(&key);
             return Err(e);
         }
-        let text = self.undecoded.get_mut(&id).expect("present").texts.entry(splice.stage.clone()).or_default();
-        text.replace_range(range, &splice.text);
+        self.undecoded.get_mut(&key).expect("present").replace_range(range, &splice.text);
         Ok(true)
     }
 
     /// Interviews typed in without being decoded, so `flush` can fold their keystrokes.
     pub(crate) fn undecoded_ids(&self) -> Vec<DocumentId> {
-        self.undecoded.keys().copied().collect()
+        let mut ids: Vec<DocumentId> = self.undecoded.keys().map(|(id, _)| *id).collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    /// Forgets what keystrokes to `id` were checked against: its decoded form replaces it.
+    pub(crate) fn drop_undecoded(&mut self, id: DocumentId) {
+        self.undecoded.retain(|(doc, _), _| *doc != id);
     }
 
     /// Decodes a document into memory ahead of its first edit, so that edit is not the one

@@ -112,6 +112,20 @@ pub(crate) struct PendingSplice {
     pub text: String,
 }
 
+/// A document's logged keystrokes, oldest first.
+pub(crate) fn splices(conn: &rusqlite::Connection, id: crate::ids::DocumentId) -> crate::error::Result<Vec<PendingSplice>> {
+    let mut q = conn.prepare_cached("SELECT edit FROM pending_edits WHERE doc_id = ?1 ORDER BY seq")?;
+    let rows = q.query_map([&id.as_bytes()[..]], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(serde_json::from_str(&row?).map_err(|err| crate::error::Error::Corrupt {
+            id,
+            reason: format!("unreadable pending edit: {err}"),
+        })?);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,18 +158,4 @@ mod tests {
         assert!(!run.overdue(&p, ms(9000)));
         assert!(run.overdue(&p, ms(10_000)));
     }
-}
-
-/// A document's logged keystrokes, oldest first.
-pub(crate) fn splices(conn: &rusqlite::Connection, id: crate::ids::DocumentId) -> crate::error::Result<Vec<PendingSplice>> {
-    let mut q = conn.prepare_cached("SELECT edit FROM pending_edits WHERE doc_id = ?1 ORDER BY seq")?;
-    let rows = q.query_map([&id.as_bytes()[..]], |r| r.get::<_, String>(0))?;
-    let mut out = Vec::new();
-    for row in rows {
-        out.push(serde_json::from_str(&row?).map_err(|err| crate::error::Error::Corrupt {
-            id,
-            reason: format!("unreadable pending edit: {err}"),
-        })?);
-    }
-    Ok(out)
 }

@@ -4,7 +4,7 @@
 //! connection left off, and a share policy (`Grant`) decides which documents a peer may learn.
 
 mod connection;
-pub mod guard;
+pub use crate::guard;
 pub mod wire;
 
 use std::collections::BTreeSet;
@@ -66,5 +66,12 @@ impl Grant {
 
     pub fn add(&mut self, id: DocumentId) {
         self.documents.insert(id);
+    }
+}
+
+impl crate::trust::Panel {
+    /// What a member of this panel may learn: its interview and candidate documents.
+    pub fn grant(&self) -> Grant {
+        Grant::documents([self.interview, self.candidate])
     }
 }

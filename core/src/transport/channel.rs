@@ -9,7 +9,7 @@
 
 use snow::{HandshakeState, TransportState};
 
-use super::panel::tag_of;
+use crate::trust::panel::tag_of;
 use super::TransportError;
 use crate::sync::wire::MAX_FRAME;
 

@@ -5,13 +5,12 @@
 
 pub mod channel;
 pub mod lan;
-pub mod panel;
 pub mod pipe;
 #[cfg(feature = "relay")]
 pub mod relay;
 
 pub use channel::SecureChannel;
-pub use panel::{Panel, PanelInvite};
+pub use crate::trust::{InviteError, Panel, PanelInvite};
 pub use pipe::PanelPipe;
 
 use crate::sync::SyncError;
@@ -40,6 +39,12 @@ pub enum TransportError {
     Sync(#[from] SyncError),
     #[error(transparent)]
     Store(#[from] crate::Error),
+}
+
+impl From<InviteError> for TransportError {
+    fn from(e: InviteError) -> Self {
+        TransportError::Invite(e.0)
+    }
 }
 
 impl From<std::io::Error> for TransportError {

@@ -6,11 +6,9 @@ use base64::Engine;
 use rusqlite::{params, OptionalExtension};
 use sha2::{Digest, Sha256};
 
-use super::TransportError;
 use crate::error::Result;
 use crate::ids::DocumentId;
 use crate::store::Store;
-use crate::sync::Grant;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -35,11 +33,6 @@ impl Panel {
         tag_of(&self.secret)
     }
 
-    /// What a member of this panel may learn: its interview and candidate documents.
-    pub fn grant(&self) -> Grant {
-        Grant::documents([self.interview, self.candidate])
-    }
-
     pub fn invite(&self) -> PanelInvite {
         PanelInvite(self.clone())
     }
@@ -49,6 +42,11 @@ pub(crate) fn tag_of(secret: &[u8; 32]) -> [u8; 8] {
     let digest = Sha256::new().chain_update(b"panelnotes panel tag v1").chain_update(secret).finalize();
     digest[..8].try_into().expect("8 of 32 bytes")
 }
+
+/// Why an invite was refused; the text names what is wrong, never what the invite holds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid invite: {0}")]
+pub struct InviteError(pub String);
 
 /// `panelnotes:join?v=1&i=<interview>&c=<candidate>&k=<secret>`: about 130 characters.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -64,8 +62,8 @@ impl PanelInvite {
         )
     }
 
-    pub fn parse(uri: &str) -> std::result::Result<PanelInvite, TransportError> {
-        let bad = |m: &str| TransportError::Invite(m.to_owned());
+    pub fn parse(uri: &str) -> std::result::Result<PanelInvite, InviteError> {
+        let bad = |m: &str| InviteError(m.to_owned());
         let query = uri
             .trim()
             .strip_prefix("panelnotes:join?")
@@ -84,7 +82,7 @@ impl PanelInvite {
         if v != Some("1") {
             return Err(bad("unsupported invite version"));
         }
-        let id = |s: Option<&str>, what: &str| -> std::result::Result<DocumentId, TransportError> {
+        let id = |s: Option<&str>, what: &str| -> std::result::Result<DocumentId, InviteError> {
             s.ok_or_else(|| bad(&format!("the {what} is missing")))?
                 .parse()
                 .map_err(|_| bad(&format!("the {what} is not a document id")))
@@ -207,7 +205,7 @@ mod tests {
             &uri[..uri.len() - 3],
             &uri.replace("&i=", "&i=x"),
         ] {
-            assert!(matches!(PanelInvite::parse(bad), Err(TransportError::Invite(_))), "{bad}");
+            assert!(matches!(PanelInvite::parse(bad), Err(InviteError(_))), "{bad}");
         }
     }
 }

@@ -1,16 +1,16 @@
-//! Interview operations: scheduling, stage timing, notes, questions, next steps, scorecards.
+//! Interviews: scheduling, stage timing, notes, questions, next steps.
 
 use automerge::transaction::Transactable;
 use automerge::{ObjId, ReadDoc};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
 
-use super::{DocKind, Store};
+use crate::model::DocKind;
+use crate::store::Store;
 use crate::error::{Error, Result};
 use crate::ids::DocumentId;
 use crate::model::{
-    candidate, interview, scorecard, CandidateQuestion, Interview, InterviewClock, NewInterview,
-    NextSteps, QuestionKind, ScorecardDraft, ScorecardView, NOTES_LIMIT,
+    candidate, interview, CandidateQuestion, Interview, InterviewClock, NewInterview,
+    NextSteps, QuestionKind, NOTES_LIMIT,
 };
 use crate::timeline::{not_in_future, TimelineKind};
 
@@ -183,7 +183,7 @@ impl Store {
         self.edit(id, DocKind::Interview, |doc| interview::set_next_steps(doc, &n), |_| Ok(()))
     }
 
-    fn require_panelist(&mut self, id: DocumentId) -> Result<Interview> {
+    pub(crate) fn require_panelist(&mut self, id: DocumentId) -> Result<Interview> {
         let i = self.interview(id)?;
         if !i.panelists.contains(self.me()) {
             return Err(Error::NotPermitted(format!(
@@ -195,74 +195,5 @@ impl Store {
             return Err(Error::NotPermitted("your scorecard is already submitted".into()));
         }
         Ok(i)
-    }
-
-    /// Saves this panelist's draft. Drafts are local: they never enter a shared document.
-    pub fn save_scorecard_draft(&mut self, id: DocumentId, draft: ScorecardDraft) -> Result<()> {
-        draft.validate()?;
-        self.require_panelist(id)?;
-        self.conn().execute(
-            "INSERT INTO scorecard_drafts(interview_id, draft, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT(interview_id) DO UPDATE SET draft = excluded.draft, updated_at = excluded.updated_at",
-            params![
-                &id.as_bytes()[..],
-                serde_json::to_string(&draft).expect("plain struct serializes"),
-                self.now_ms()
-            ],
-        )?;
-        Ok(())
-    }
-
-    pub fn scorecard_draft(&mut self, id: DocumentId) -> Result<Option<ScorecardDraft>> {
-        let raw: Option<String> = self
-            .conn()
-            .query_row(
-                "SELECT draft FROM scorecard_drafts WHERE interview_id = ?1",
-                [&id.as_bytes()[..]],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match raw {
-            None => Ok(None),
-            Some(s) => serde_json::from_str(&s).map(Some).map_err(|e| Error::Corrupt {
-                id,
-                reason: format!("unreadable scorecard draft: {e}"),
-            }),
-        }
-    }
-
-    /// Submits this panelist's draft into the shared interview document; the draft is
-    /// removed in the same transaction.
-    pub fn submit_scorecard(&mut self, id: DocumentId, at: DateTime<Utc>) -> Result<()> {
-        let i = self.require_panelist(id)?;
-        if i.ended_at.is_none_or(|end| at < end) {
-            return Err(Error::OutOfOrder { event: "a scorecard", problem: "before the end of the interview".into() });
-        }
-        not_in_future("a scorecard", at, self.now())?;
-        let draft = self
-            .scorecard_draft(id)?
-            .ok_or_else(|| Error::invalid("there is no draft scorecard to submit"))?;
-        draft.check_complete()?;
-        let me = self.me().clone();
-        self.edit(
-            id,
-            DocKind::Interview,
-            |doc| scorecard::write_submitted(doc, &me, &draft, at),
-            |tx| {
-                tx.execute(
-                    "DELETE FROM scorecard_drafts WHERE interview_id = ?1",
-                    [&id.as_bytes()[..]],
-                )?;
-                Ok(())
-            },
-        )
-    }
-
-    /// The submitted scorecards as this interviewer may see them (sealed until their own is in).
-    pub fn scorecards(&mut self, id: DocumentId) -> Result<ScorecardView> {
-        let i = self.interview(id)?;
-        let od = self.open_doc(id, DocKind::Interview)?;
-        let submitted = interview::submitted_scorecards(&od.doc, id)?;
-        Ok(scorecard::view_for(self.me(), &i.panelists, submitted))
     }
 }

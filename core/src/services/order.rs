@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Store;
+use crate::store::Store;
 use crate::error::{Error, Result};
 use crate::ids::DocumentId;
 use crate::timeline::{check_new, TimelineEntry, TimelineKind};
