@@ -62,6 +62,17 @@ public final class PanelNotesStore: Sendable {
         try await call { try $0.exportMarkdown(candidateId: candidateId) }
     }
 
+    /// Who the store at `path` was last opened for, without opening it; nil when there is none.
+    public static func storedIdentity(path: String) async throws -> Identity? {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Result { try PanelNotesFFI.storedIdentity(path: path) })
+            }
+        }
+    }
+
+    public func hasDocument(id: String) async throws -> Bool { try await call { try $0.hasDocument(documentId: id) } }
+
     public func preload(documentId: String) async throws { try await call { try $0.preload(documentId: documentId) } }
 
     public func unload(documentId: String) async throws { try await call { try $0.unload(documentId: documentId) } }

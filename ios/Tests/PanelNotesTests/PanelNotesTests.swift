@@ -63,6 +63,12 @@ final class PanelNotesTests: StoreTestCase {
         let kinds = try await ana.timeline(candidateId: c).entries.map(\.kind)
         XCTAssertTrue(kinds.contains(.decided(.hire)))
         XCTAssertTrue(kinds.contains(.candidate(.applied)))
+        let here = try await ana.hasDocument(id: i)
+        XCTAssertTrue(here)
+        let stored = try await PanelNotesStore.storedIdentity(path: dir.appendingPathComponent("ana.sqlite3").path)
+        XCTAssertEqual(stored?.interviewerId, "ana@acme")
+        let none = try await PanelNotesStore.storedIdentity(path: dir.appendingPathComponent("nobody.sqlite3").path)
+        XCTAssertNil(none)
     }
 
     func testAConflictIsResolvedByTokenAndAStaleTokenIsRefused() async throws {

@@ -86,6 +86,9 @@ class PanelNotesTest {
             assertEquals(Outcome.HIRE, ana.candidate(c).decision?.outcome)
             ana.setCandidateLead(c, "ben@acme")
             assertEquals("ben@acme", ana.candidate(c).lead)
+            assertTrue(ana.hasDocument(i))
+            assertEquals("ana@acme", storedIdentity(dir.resolve("ana.sqlite3").toString())?.interviewerId)
+            assertNull(storedIdentity(dir.resolve("nobody.sqlite3").toString()))
         }
     }
 

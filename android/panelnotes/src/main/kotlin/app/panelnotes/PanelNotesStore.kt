@@ -55,6 +55,8 @@ class PanelNotesStore private constructor(
 
     suspend fun exportMarkdown(candidateId: String): String = call { exportMarkdown(candidateId) }
 
+    suspend fun hasDocument(documentId: String): Boolean = call { hasDocument(documentId) }
+
     suspend fun preload(documentId: String) = call { preload(documentId) }
 
     suspend fun unload(documentId: String) = call { unload(documentId) }
@@ -74,3 +76,7 @@ class PanelNotesStore private constructor(
         ffi.close()
     }
 }
+
+/** Who the store at [path] was last opened for, without opening it; null when there is none. */
+suspend fun storedIdentity(path: String, dispatcher: kotlinx.coroutines.CoroutineDispatcher = Dispatchers.IO): Identity? =
+    withContext(dispatcher) { app.panelnotes.ffi.storedIdentity(path) }
