@@ -42,12 +42,10 @@ pub(crate) struct StoredDoc {
 }
 
 pub(crate) fn kind_of(conn: &Connection, id: DocumentId) -> Result<Option<(DocKind, Option<String>)>> {
+    // Asked on every keystroke and sync step: keep the parsed statement.
     let row: Option<(String, Option<String>)> = conn
-        .query_row(
-            "SELECT kind, quarantine_reason FROM documents WHERE id = ?1",
-            [&id.as_bytes()[..]],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT kind, quarantine_reason FROM documents WHERE id = ?1")?
+        .query_row([&id.as_bytes()[..]], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     match row {
         None => Ok(None),

@@ -46,8 +46,6 @@ use crate::error::{Error, Result};
 use crate::ids::{DocumentId, InterviewerId};
 use documents::OpenDoc;
 
-
-
 /// Where a change came from, for observers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
