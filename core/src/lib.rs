@@ -12,6 +12,7 @@ pub mod error;
 pub mod ffi;
 pub mod guard;
 pub mod ids;
+pub mod keys;
 pub mod model;
 pub mod services;
 pub(crate) mod notes_diff;

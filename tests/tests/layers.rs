@@ -15,7 +15,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("model", &[]),
 ];
 /// Leaf helpers anyone may use.
-const SHARED: &[&str] = &["error", "ids", "text", "clock"];
+const SHARED: &[&str] = &["error", "ids", "text", "clock", "keys"];
 
 fn uses(dir: &Path, module: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();

@@ -6,7 +6,10 @@ use std::path::Path;
 use automerge::ActorId;
 use rusqlite::{Connection, OptionalExtension};
 
+use zeroize::Zeroizing;
+
 use super::{Identity, Store};
+use crate::keys::{DeviceKeys, DevicePublic};
 use crate::error::{Error, Result};
 use crate::ids::InterviewerId;
 
@@ -37,6 +40,11 @@ impl Store {
         }))
     }
 
+    /// This install's public device keys (what a roster admits).
+    pub fn device(&self) -> DevicePublic {
+        self.device.public()
+    }
+
     /// Makes `identity` the store's own from now on: an explicit change of who uses it.
     pub fn set_identity(&mut self, identity: Identity) -> Result<()> {
         remember(&self.conn, &identity)?;
@@ -44,34 +52,61 @@ impl Store {
         Ok(())
     }
 
-    /// Gives this install a fresh actor id. Call it when the store was restored from a
-    /// backup: two live copies must never write as the same actor.
+    /// Makes this install a new device: fresh device keys and the actor id derived from
+    /// them. Call it when the store was restored from a backup: two live copies must never
+    /// write as the same device.
     pub fn rotate_actor(&mut self) -> Result<()> {
         self.flush()?;
-        self.conn.execute("DELETE FROM meta WHERE key = 'actor'", [])?;
-        self.actor = install_actor(&self.conn, &self.entropy)?;
+        self.conn.execute("DELETE FROM meta WHERE key IN ('actor', 'device_keys')", [])?;
+        let (keys, actor) = install_device(&self.conn, &self.entropy, self.options.seed.is_some())?;
+        self.device = keys;
+        self.actor = actor;
         self.docs.clear();
         self.recent.clear();
         Ok(())
     }
 }
 
-pub(super) fn install_actor(conn: &Connection, entropy: &crate::clock::Entropy) -> Result<ActorId> {
+/// The install's device keys, made on first open, and the actor id derived from them. A
+/// store from before device keys gets its keys now and writes as the derived actor from here
+/// on (its earlier changes keep their old actor). Keys come from the OS, or from the store's
+/// seeded source when it has one (tests that replay exactly).
+pub(super) fn install_device(conn: &Connection, entropy: &crate::clock::Entropy, seeded: bool) -> Result<(DeviceKeys, ActorId)> {
+    let stored: Option<Vec<u8>> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'device_keys'", [], |r| r.get(0))
+        .optional()?;
+    let keys = match stored {
+        Some(bytes) => DeviceKeys::from_stored(&bytes)?,
+        None => {
+            let secret: Zeroizing<[u8; crate::keys::STORED_LEN]> = Zeroizing::new(if seeded {
+                entropy.bytes()
+            } else {
+                let mut s = [0u8; crate::keys::STORED_LEN];
+                rand::fill(&mut s[..]);
+                s
+            });
+            let keys = DeviceKeys::from_secret(&secret);
+            put_meta(conn, "device_keys", &keys.to_stored())?;
+            keys
+        }
+    };
+    let actor = keys.actor();
     let existing: Option<Vec<u8>> = conn
         .query_row("SELECT value FROM meta WHERE key = 'actor'", [], |r| r.get(0))
         .optional()?;
-    if let Some(bytes) = existing {
-        if bytes.len() == 16 {
-            return Ok(ActorId::from(bytes));
-        }
+    if existing.as_deref() != Some(actor.to_bytes()) {
+        put_meta(conn, "actor", actor.to_bytes())?;
     }
-    let bytes: [u8; 16] = entropy.bytes();
+    Ok((keys, actor))
+}
+
+fn put_meta(conn: &Connection, key: &str, value: &[u8]) -> Result<()> {
     conn.execute(
-        "INSERT INTO meta(key, value) VALUES ('actor', ?1)
+        "INSERT INTO meta(key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [&bytes[..]],
+        rusqlite::params![key, value],
     )?;
-    Ok(ActorId::from(&bytes[..]))
+    Ok(())
 }
 
 pub(super) fn remember(conn: &Connection, identity: &Identity) -> Result<()> {

@@ -236,8 +236,10 @@ fn deliver_document(l: &Listener, callback: &Mutex<DocCallback>, last: &Mutex<Op
         _ => Vec::new(),
     };
     let update = DocumentUpdate { state: state.clone(), origin, first, changed_stages };
+    // Checked under the callback's own lock, so no delivery starts once `stop` has returned.
+    let mut f = lock(callback);
     if l.active.load(Ordering::SeqCst) {
-        (lock(callback))(&update);
+        f(&update);
     }
 }
 
@@ -253,8 +255,9 @@ fn deliver_list(l: &Listener, callback: &Mutex<ListCallback>, last: &Mutex<Optio
             CandidateListUpdate::Diff(diffs)
         }
     };
+    let mut f = lock(callback);
     if l.active.load(Ordering::SeqCst) {
-        (lock(callback))(&update);
+        f(&update);
     }
 }
 
