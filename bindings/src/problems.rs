@@ -1,6 +1,8 @@
 //! Problems met in what peers wrote, and damaged documents, as the apps list them: a value
 //! skipped by the readers, orphaned changes dropped, a document healed or quarantined. Paths,
-//! ids and authors only; never the values.
+//! ids and authors only; never the values. Written by hand: the core's `Problem`,
+//! `ProblemKind` and `QuarantinedDocument` live in the store module, which is being
+//! restructured separately; they can take the derive once it settles.
 
 use std::time::SystemTime;
 

@@ -72,6 +72,13 @@ fn start_upkeep(store: &Arc<Mutex<Store>>) {
         .ok();
 }
 
+/// Who the store at `path` was last opened for, without opening it: the app's first screen
+/// asks this to know whether to show sign-in. `None` when there is no store there yet.
+#[uniffi::export]
+pub fn stored_identity(path: String) -> R<Option<Identity>> {
+    Ok(Store::stored_identity(path)?.map(|i| Identity { interviewer_id: i.id.to_string(), display_name: i.display_name }))
+}
+
 #[uniffi::export]
 impl PanelNotes {
     /// Opens (or creates) the store at `path` for this interviewer.
@@ -127,6 +134,12 @@ impl PanelNotes {
 
     pub fn export_markdown(&self, candidate_id: String) -> R<String> {
         Ok(self.lock().export_markdown(id(&candidate_id)?)?)
+    }
+
+    /// Whether the document is here and usable (a joined panel's documents arrive with the
+    /// first sync).
+    pub fn has_document(&self, document_id: String) -> R<bool> {
+        Ok(self.lock().has_document(id(&document_id)?)?)
     }
 
     /// Decodes a document ahead of its first edit, so that edit does not wait for the load.

@@ -3,7 +3,7 @@
 //! Both can be cancelled: a session refuses further bytes once cancelled, and a LAN sync ends
 //! at its next read (within tens of milliseconds) with `Cancelled`.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 
 use panelnotes_core::transport::lan::{self, LanOptions};
@@ -19,19 +19,33 @@ use crate::store::{id, lock_store, PanelNotes};
 pub struct SyncSession {
     store: Arc<Mutex<panelnotes_core::Store>>,
     pipe: Mutex<PanelPipe>,
-    cancelled: AtomicBool,
+    state: AtomicU8,
 }
+
+const OPEN: u8 = 0;
+const CLOSED: u8 = 1;
+const CANCELLED: u8 = 2;
 
 impl SyncSession {
     fn new(store: Arc<Mutex<panelnotes_core::Store>>, pipe: PanelPipe) -> Arc<Self> {
-        Arc::new(SyncSession { store, pipe: Mutex::new(pipe), cancelled: AtomicBool::new(false) })
+        Arc::new(SyncSession { store, pipe: Mutex::new(pipe), state: AtomicU8::new(OPEN) })
     }
 
+    /// A session ends for good: finished, failed on bad input, or cancelled. Anything that
+    /// arrives after is refused here, whatever state the transport below was left in.
     fn check_open(&self) -> R<()> {
-        if self.cancelled.load(Ordering::SeqCst) {
-            return Err(PanelNotesError::Cancelled);
+        match self.state.load(Ordering::SeqCst) {
+            OPEN => Ok(()),
+            CANCELLED => Err(PanelNotesError::Cancelled),
+            _ => Err(PanelNotesError::Transport { reason: "the session is closed".into() }),
         }
-        Ok(())
+    }
+
+    fn close_on_error<T>(&self, r: R<T>) -> R<T> {
+        if r.is_err() {
+            let _ = self.state.compare_exchange(OPEN, CLOSED, Ordering::SeqCst, Ordering::SeqCst);
+        }
+        r
     }
 }
 
@@ -42,23 +56,27 @@ impl SyncSession {
     pub fn receive(&self, bytes: Vec<u8>) -> R<()> {
         self.check_open()?;
         let mut pipe = self.pipe.lock().unwrap_or_else(|p| p.into_inner());
-        pipe.receive(&mut lock_store(&self.store), &bytes)?;
-        Ok(())
+        let r = pipe.receive(&mut lock_store(&self.store), &bytes).map(|_| ()).map_err(Into::into);
+        self.close_on_error(r)
     }
 
     /// Bytes to send to the peer now (empty when there is nothing).
     pub fn poll(&self) -> R<Vec<u8>> {
         self.check_open()?;
         let mut pipe = self.pipe.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(pipe.poll(&mut lock_store(&self.store))?)
+        let r = pipe.poll(&mut lock_store(&self.store)).map_err(Into::into);
+        self.close_on_error(r)
     }
 
     pub fn is_established(&self) -> bool {
         self.pipe.lock().unwrap_or_else(|p| p.into_inner()).is_established()
     }
 
-    /// Ends the session, keeping what was agreed with the peer for the next one.
+    /// Ends the session, keeping what was agreed with the peer for the next one; later
+    /// bytes are refused.
     pub fn finish(&self) -> R<()> {
+        self.check_open()?;
+        self.state.store(CLOSED, Ordering::SeqCst);
         let mut pipe = self.pipe.lock().unwrap_or_else(|p| p.into_inner());
         Ok(pipe.close(&mut lock_store(&self.store))?)
     }
@@ -67,7 +85,7 @@ impl SyncSession {
     /// merged stays, the sync state is kept for the next session, and every later `receive`
     /// or `poll` is `Cancelled`.
     pub fn cancel(&self) {
-        if self.cancelled.swap(true, Ordering::SeqCst) {
+        if self.state.compare_exchange(OPEN, CANCELLED, Ordering::SeqCst, Ordering::SeqCst).is_err() {
             return;
         }
         let mut pipe = self.pipe.lock().unwrap_or_else(|p| p.into_inner());
@@ -75,7 +93,12 @@ impl SyncSession {
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::SeqCst)
+        self.state.load(Ordering::SeqCst) == CANCELLED
+    }
+
+    /// Finished, failed on bad input, or cancelled.
+    pub fn is_closed(&self) -> bool {
+        self.state.load(Ordering::SeqCst) != OPEN
     }
 }
 

@@ -38,6 +38,8 @@ impl Cli {
     /// Runs `panelnotes --store S ARGS`, feeding `stdin` if given. A command that exits
     /// before reading all its input (an error, say) closes the pipe: that is not a failure
     /// of the test, so a broken pipe while writing is ignored and the exit status decides.
+    /// The input is written from its own thread while this one drains stdout and stderr, so
+    /// neither side can wait on a full pipe of the other, whatever the timing.
     pub fn raw(&self, args: &[&str], stdin: Option<&str>) -> Output {
         let mut child = bin()
             .arg("--store")
@@ -48,14 +50,23 @@ impl Cli {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        if let (Some(text), Some(mut input)) = (stdin, child.stdin.take()) {
-            match input.write_all(text.as_bytes()) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                Err(e) => panic!("writing the child's stdin: {e}"),
+        let writer = match (stdin, child.stdin.take()) {
+            (Some(text), Some(mut input)) => {
+                let text = text.to_owned();
+                Some(std::thread::spawn(move || match input.write_all(text.as_bytes()).and_then(|()| input.flush()) {
+                    Ok(()) => Ok(()),
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                    Err(e) => Err(e),
+                    // `input` drops here, closing the pipe: the child sees the end of its input.
+                }))
             }
+            _ => None,
+        };
+        let out = child.wait_with_output().unwrap();
+        if let Some(w) = writer {
+            w.join().unwrap().unwrap_or_else(|e| panic!("writing the child's stdin: {e}"));
         }
-        child.wait_with_output().unwrap()
+        out
     }
 
     pub fn run_as(&self, who: &str, args: &[&str], stdin: Option<&str>) -> Output {

@@ -1,94 +1,94 @@
 import Foundation
 import PanelNotesFFI
 
-/// The Panel Notes store for Swift: async functions that run the core off the caller's
-/// thread, `AsyncStream`s for observation (the current state first, then every change), and
-/// text positions as Swift's `String.utf16` counts them.
+/// The Panel Notes store for Swift. Every call is `async` and runs the core on a background
+/// queue, so no caller (the main actor above all) blocks on SQLite or a merge; observation is
+/// an `AsyncThrowingStream` that keeps the latest state and surfaces errors (Observe.swift);
+/// LAN syncs and byte-pipe sessions end in the core when their `Task` is cancelled
+/// (Sync.swift). Text positions are UTF-16 code units, as `String.utf16` counts them. Bad
+/// input, a negative position included, is a thrown `PanelNotesError`, never a trap.
 ///
-/// The generated bindings stay reachable as `ffi` for anything this layer does not wrap.
+/// The features live in extension files: Candidates.swift, Interviews.swift, Observe.swift,
+/// Sync.swift.
 public final class PanelNotesStore: Sendable {
+    /// The generated bindings, for tests and for what a newer core adds before this layer.
     public let ffi: PanelNotes
+    private let queue: DispatchQueue
 
-    public init(path: String, interviewerId: String, displayName: String) throws {
+    public init(path: String, interviewerId: String, displayName: String,
+                queue: DispatchQueue = .global(qos: .userInitiated)) throws {
         ffi = try PanelNotes.open(path: path, interviewerId: interviewerId, displayName: displayName)
+        self.queue = queue
     }
 
-    /// Runs `body` against the generated API on a background queue.
+    /// Opens the store off the caller's thread.
+    public static func open(path: String, interviewerId: String, displayName: String,
+                            queue: DispatchQueue = .global(qos: .userInitiated)) async throws -> PanelNotesStore {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result {
+                    try PanelNotesStore(path: path, interviewerId: interviewerId, displayName: displayName, queue: queue)
+                })
+            }
+        }
+    }
+
+    /// Runs `body` against the generated API on the store's queue.
     public func call<T: Sendable>(_ body: @escaping @Sendable (PanelNotes) throws -> T) async throws -> T {
         let ffi = self.ffi
         return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(with: Result { try body(ffi) })
-            }
+            queue.async { continuation.resume(with: Result { try body(ffi) }) }
         }
     }
 
-    public func notes(interviewId: String, stage: String) async throws -> String {
-        try await call { try $0.notes(interviewId: interviewId, stage: stage) }
+    public func identity() async throws -> Identity { try await call { $0.identity() } }
+
+    public func setIdentity(interviewerId: String, displayName: String) async throws {
+        try await call { try $0.setIdentity(interviewerId: interviewerId, displayName: displayName) }
     }
 
-    /// Replaces `delete` UTF-16 units at `position` with `text`; durable when it returns.
-    public func splice(interviewId: String, stage: String, position: Int, delete: Int, text: String) async throws {
-        precondition(position >= 0 && delete >= 0, "positions are non-negative")
-        try await call {
-            try $0.spliceNotes(interviewId: interviewId, stage: stage, position: UInt64(position), delete: UInt64(delete), text: text)
-        }
+    public func rotateActor() async throws { try await call { try $0.rotateActor() } }
+
+    public func now() async throws -> Date { try await call { $0.now() } }
+
+    public func resolveId(_ prefix: String) async throws -> String { try await call { try $0.resolveId(text: prefix) } }
+
+    /// Folds pending keystrokes and checkpoints: call it when the app goes to background.
+    public func flush() async throws { try await call { try $0.flush() } }
+
+    public func verify() async throws -> UInt64 { try await call { try $0.verify() } }
+
+    public func exportMarkdown(candidateId: String) async throws -> String {
+        try await call { try $0.exportMarkdown(candidateId: candidateId) }
     }
 
-    /// The candidate list: now, then after every change (local or from a peer).
-    public func candidates() -> AsyncStream<[CandidateSummary]> {
-        AsyncStream { continuation in
-            let listener = ListListener { continuation.yield($0) }
-            do {
-                let handle = try ffi.observeCandidates(listener: listener)
-                continuation.onTermination = { _ in handle.stop() }
-            } catch {
-                continuation.finish()
-            }
-        }
-    }
-
-    /// One interview with its notes: now, then after every change.
-    public func interview(id: String) -> AsyncStream<Interview> {
-        AsyncStream { continuation in
-            let listener = InterviewListener { continuation.yield($0) }
-            do {
-                let handle = try ffi.observeDocument(documentId: id, listener: listener)
-                continuation.onTermination = { _ in handle.stop() }
-            } catch {
-                continuation.finish()
-            }
-        }
-    }
-
-    /// Syncs a panel with a member on the LAN; the work runs on the core's thread.
-    public func syncLan(address: String, interviewId: String) async throws -> SyncReport {
+    /// Who the store at `path` was last opened for, without opening it; nil when there is none.
+    public static func storedIdentity(path: String) async throws -> Identity? {
         try await withCheckedThrowingContinuation { continuation in
-            do {
-                try ffi.syncLan(address: address, interviewId: interviewId, callback: Completion(continuation))
-            } catch {
-                continuation.resume(throwing: error)
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Result { try PanelNotesFFI.storedIdentity(path: path) })
             }
         }
     }
-}
 
-private final class ListListener: CandidateListListener, @unchecked Sendable {
-    let yield: ([CandidateSummary]) -> Void
-    init(_ yield: @escaping ([CandidateSummary]) -> Void) { self.yield = yield }
-    func onCandidates(candidates: [CandidateSummary]) { yield(candidates) }
-}
+    public func hasDocument(id: String) async throws -> Bool { try await call { try $0.hasDocument(documentId: id) } }
 
-private final class InterviewListener: DocumentListener, @unchecked Sendable {
-    let yield: (Interview) -> Void
-    init(_ yield: @escaping (Interview) -> Void) { self.yield = yield }
-    func onInterview(interview: Interview, remote: Bool) { yield(interview) }
-    func onCandidate(candidateId: String, remote: Bool) {}
-}
+    public func preload(documentId: String) async throws { try await call { try $0.preload(documentId: documentId) } }
 
-private final class Completion: SyncCallback, @unchecked Sendable {
-    let continuation: CheckedContinuation<SyncReport, Error>
-    init(_ continuation: CheckedContinuation<SyncReport, Error>) { self.continuation = continuation }
-    func onDone(report: SyncReport) { continuation.resume(returning: report) }
-    func onError(error: PanelNotesError) { continuation.resume(throwing: error) }
+    public func unload(documentId: String) async throws { try await call { try $0.unload(documentId: documentId) } }
+
+    /// The interview at once from the index; its document decodes on a core thread.
+    public func openInterview(id: String) async throws -> Interview {
+        try await call { try $0.openInterview(interviewId: id) }
+    }
+
+    public func problems(documentId: String? = nil) async throws -> [Problem] {
+        try await call { try $0.problems(documentId: documentId) }
+    }
+
+    public func dropInvalid(documentId: String, path: String) async throws {
+        try await call { try $0.dropInvalid(documentId: documentId, path: path) }
+    }
+
+    public func quarantined() async throws -> [QuarantinedDocument] { try await call { try $0.quarantined() } }
 }

@@ -1,4 +1,9 @@
 // The Linux test entry point (scripts/test-swift); SwiftPM on a Mac discovers tests itself.
 import XCTest
 
-XCTMain([testCase(PanelNotesTests.allTests)])
+XCTMain([
+    testCase(PanelNotesTests.allTests),
+    testCase(TemplateTests.allTests),
+    testCase(ListenerTests.allTests),
+    testCase(CancellationTests.allTests),
+])

@@ -1,103 +1,82 @@
 package app.panelnotes
 
-import app.panelnotes.ffi.CandidateListListener
-import app.panelnotes.ffi.CandidateSummary
-import app.panelnotes.ffi.DocumentListener
+import app.panelnotes.ffi.Identity
 import app.panelnotes.ffi.Interview
 import app.panelnotes.ffi.PanelNotes
-import app.panelnotes.ffi.PanelNotesException
-import app.panelnotes.ffi.SyncCallback
-import app.panelnotes.ffi.SyncReport
-import app.panelnotes.ffi.SyncSession
+import app.panelnotes.ffi.Problem
+import app.panelnotes.ffi.QuarantinedDocument
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.channels.awaitClose
-import kotlinx.coroutines.flow.Flow
-import kotlinx.coroutines.flow.buffer
-import kotlinx.coroutines.flow.callbackFlow
-import kotlinx.coroutines.flow.conflate
-import kotlinx.coroutines.suspendCancellableCoroutine
 import kotlinx.coroutines.withContext
-import kotlin.coroutines.resume
-import kotlin.coroutines.resumeWithException
+import java.time.Instant
 
 /**
- * The Panel Notes store for Kotlin: suspend functions that run the core off the caller's
- * thread, Flows for observation (the current state first, then every change), and text
- * positions as Kotlin counts them (UTF-16 code units, the same as `String.length`).
+ * The Panel Notes store for Kotlin. Every call is a suspend function that runs the core on
+ * [dispatcher] (Dispatchers.IO unless injected), so no caller thread ever blocks on SQLite or
+ * a merge; observation is a conflated Flow (see Observe.kt); sync sessions and LAN syncs end
+ * when their coroutine is cancelled (see Sync.kt). Text positions are UTF-16 code units, as
+ * `String.length` counts them. Bad input is a typed [app.panelnotes.core.PanelNotesException].
  *
- * The generated bindings stay reachable as [ffi] for anything this layer does not wrap.
+ * The features live in extension files: Candidates.kt, Interviews.kt, Observe.kt, Sync.kt.
  */
 class PanelNotesStore private constructor(
+    /** The generated bindings, for tests and for what a newer core adds before this layer. */
     val ffi: PanelNotes,
-    private val io: CoroutineDispatcher,
+    val dispatcher: CoroutineDispatcher,
 ) : AutoCloseable {
     companion object {
         suspend fun open(
             path: String,
             interviewerId: String,
             displayName: String,
-            io: CoroutineDispatcher = Dispatchers.IO,
-        ): PanelNotesStore = withContext(io) {
-            PanelNotesStore(PanelNotes.open(path, interviewerId, displayName), io)
+            dispatcher: CoroutineDispatcher = Dispatchers.IO,
+        ): PanelNotesStore = withContext(dispatcher) {
+            PanelNotesStore(PanelNotes.open(path, interviewerId, displayName), dispatcher)
         }
     }
 
-    /** Runs [block] against the generated API on the IO dispatcher. */
-    suspend fun <T> call(block: PanelNotes.() -> T): T = withContext(io) { ffi.block() }
+    /** Runs [block] against the generated API on [dispatcher]. */
+    suspend fun <T> call(block: PanelNotes.() -> T): T = withContext(dispatcher) { ffi.block() }
 
-    suspend fun notes(interviewId: String, stage: String): String = call { notes(interviewId, stage) }
+    suspend fun identity(): Identity = call { identity() }
 
-    /** Replaces [delete] UTF-16 units at [position] with [text]; durable when it returns. */
-    suspend fun splice(interviewId: String, stage: String, position: Int, delete: Int, text: String) {
-        require(position >= 0 && delete >= 0) { "positions are non-negative" }
-        call { spliceNotes(interviewId, stage, position.toULong(), delete.toULong(), text) }
-    }
+    suspend fun setIdentity(interviewerId: String, displayName: String) = call { setIdentity(interviewerId, displayName) }
 
-    /** The candidate list: now, then after every change (local or from a peer). */
-    fun candidates(): Flow<List<CandidateSummary>> = callbackFlow {
-        val handle = ffi.observeCandidates(object : CandidateListListener {
-            override fun onCandidates(candidates: List<CandidateSummary>) {
-                trySend(candidates)
-            }
-        })
-        awaitClose { handle.stop() }
-    }.conflate()
+    suspend fun rotateActor() = call { rotateActor() }
 
-    /** One interview with its notes: now, then after every change. */
-    fun interview(interviewId: String): Flow<Interview> = callbackFlow {
-        val handle = ffi.observeDocument(interviewId, object : DocumentListener {
-            override fun onInterview(interview: Interview, remote: Boolean) {
-                trySend(interview)
-            }
+    suspend fun now(): Instant = call { now() }
 
-            override fun onCandidate(candidateId: String, remote: Boolean) {}
-        })
-        awaitClose { handle.stop() }
-    }.buffer()
+    suspend fun resolveId(prefix: String): String = call { resolveId(prefix) }
 
-    /** Syncs a panel with a member on the LAN; the work runs on the core's thread. */
-    suspend fun syncLan(address: String, interviewId: String): SyncReport =
-        suspendCancellableCoroutine { cont ->
-            ffi.syncLan(address, interviewId, object : SyncCallback {
-                override fun onDone(report: SyncReport) {
-                    cont.resume(report)
-                }
+    /** Folds pending keystrokes and checkpoints: call it when the app goes to background. */
+    suspend fun flush() = call { flush() }
 
-                override fun onError(error: PanelNotesException) {
-                    cont.resumeWithException(error)
-                }
-            })
-        }
+    suspend fun verify(): Long = call { verify().toLong() }
 
-    /** A session over a platform byte pipe: this side dials. */
-    suspend fun startSession(interviewId: String): SyncSession = call { startSession(interviewId) }
+    suspend fun exportMarkdown(candidateId: String): String = call { exportMarkdown(candidateId) }
 
-    /** A session over a platform byte pipe: the peer dials. */
-    fun acceptSession(): SyncSession = ffi.acceptSession()
+    suspend fun hasDocument(documentId: String): Boolean = call { hasDocument(documentId) }
 
+    suspend fun preload(documentId: String) = call { preload(documentId) }
+
+    suspend fun unload(documentId: String) = call { unload(documentId) }
+
+    /** The interview at once from the index; its document decodes on a core thread. */
+    suspend fun openInterview(interviewId: String): Interview = call { openInterview(interviewId) }
+
+    suspend fun problems(documentId: String? = null): List<Problem> = call { problems(documentId) }
+
+    suspend fun dropInvalid(documentId: String, path: String) = call { dropInvalid(documentId, path) }
+
+    suspend fun quarantined(): List<QuarantinedDocument> = call { quarantined() }
+
+    /** Flushes, then frees the native store. Flows and sessions still open end with errors. */
     override fun close() {
         runCatching { ffi.flush() }
         ffi.close()
     }
 }
+
+/** Who the store at [path] was last opened for, without opening it; null when there is none. */
+suspend fun storedIdentity(path: String, dispatcher: kotlinx.coroutines.CoroutineDispatcher = Dispatchers.IO): Identity? =
+    withContext(dispatcher) { app.panelnotes.ffi.storedIdentity(path) }

@@ -1,0 +1,107 @@
+//! The exported API from Rust, as the apps call it: what the Kotlin and Swift suites check
+//! through the generated code, here without it (records, tokens, cancellation).
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use panelnotes_core::model::{LogisticsUpdate, SalaryExpectation};
+use panelnotes_ffi::{PanelNotes, PanelNotesError, SyncCallback, SyncReport};
+
+fn open(dir: &tempfile::TempDir, who: &str) -> Arc<PanelNotes> {
+    PanelNotes::open(dir.path().join(format!("{who}.sqlite3")).display().to_string(), format!("{who}@acme"), who.into()).unwrap()
+}
+
+fn candidate_with_panel(s: &PanelNotes) -> (String, String) {
+    let c = s.create_candidate("Dana".into(), "Data engineer".into(), None, None, SystemTime::now()).unwrap();
+    let i = s
+        .schedule_interview(c.clone(), None, None, SystemTime::now(), None, vec!["ana@acme".into(), "ben@acme".into()], "ana@acme".into())
+        .unwrap();
+    (c, i)
+}
+
+#[test]
+fn the_playbook_crosses_both_ways_with_its_probes() {
+    let dir = tempfile::tempdir().unwrap();
+    let ana = open(&dir, "ana");
+    let mut playbook = ana.templates().unwrap().remove(0);
+    playbook.name = "Ours".into();
+    let id = ana.create_template(playbook.clone()).unwrap();
+    let back = ana.template(id.clone()).unwrap();
+    assert_eq!(back.stages, playbook.stages);
+    assert_eq!(back.stages[1].prompts.iter().filter(|p| p.probe.is_some()).count(), 3);
+    assert!(matches!(ana.create_template(playbook), Err(PanelNotesError::InvalidArgument { reason }) if reason.contains("exists")));
+}
+
+#[test]
+fn a_stale_conflict_token_is_conflict_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ana, ben) = (open(&dir, "ana"), open(&dir, "ben"));
+    let (c, i) = candidate_with_panel(&ana);
+    ben.join_panel(ana.panel_invite(i.clone()).unwrap()).unwrap();
+    let sync = || {
+        let (a, b) = (ana.start_session(i.clone()).unwrap(), ben.accept_session());
+        for _ in 0..100 {
+            let x = a.poll().unwrap();
+            if !x.is_empty() {
+                b.receive(x.clone()).unwrap();
+            }
+            let y = b.poll().unwrap();
+            if !y.is_empty() {
+                a.receive(y.clone()).unwrap();
+            }
+            if x.is_empty() && y.is_empty() {
+                break;
+            }
+        }
+        a.finish().unwrap();
+        b.finish().unwrap();
+    };
+    sync();
+    let salary = |min| LogisticsUpdate { salary: Some(SalaryExpectation::Range { min, max: min + 1, currency: "EUR".into() }), ..Default::default() };
+    ana.set_logistics(c.clone(), salary(90_000)).unwrap();
+    ben.set_logistics(c.clone(), salary(95_000)).unwrap();
+    sync();
+    let listed = ben.conflicts(Some(c.clone())).unwrap().remove(0);
+    let ana_listed = ana.conflicts(Some(c.clone())).unwrap().remove(0);
+    ana.resolve_conflict(c.clone(), listed.field.clone(), ana_listed.values[0].token.clone()).unwrap();
+    sync();
+    let stale = ben.resolve_conflict(c.clone(), listed.field.clone(), listed.values[1].token.clone());
+    assert!(matches!(stale, Err(PanelNotesError::ConflictChanged { ref field, .. }) if field == "logistics.salary"), "{stale:?}");
+}
+
+struct Report(mpsc::Sender<Result<SyncReport, PanelNotesError>>);
+
+impl SyncCallback for Report {
+    fn on_done(&self, report: SyncReport) {
+        let _ = self.0.send(Ok(report));
+    }
+    fn on_error(&self, error: PanelNotesError) {
+        let _ = self.0.send(Err(error));
+    }
+}
+
+#[test]
+fn a_lan_sync_to_a_silent_peer_ends_when_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let ana = open(&dir, "ana");
+    let (_, i) = candidate_with_panel(&ana);
+    ana.panel_invite(i.clone()).unwrap();
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    let peer = std::thread::spawn(move || {
+        let (mut conn, _) = silent.accept().unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut sink = Vec::new();
+        conn.read_to_end(&mut sink).is_ok()
+    });
+    let (tx, rx) = mpsc::channel();
+    let task = ana.sync_lan(addr, i, Arc::new(Report(tx))).unwrap();
+    assert!(rx.recv_timeout(Duration::from_millis(300)).is_err(), "the silent peer keeps it waiting");
+    task.cancel();
+    let result = rx.recv_timeout(Duration::from_secs(5)).expect("the callback after cancel");
+    assert!(matches!(result, Err(PanelNotesError::Cancelled)), "{result:?}");
+    assert!(peer.join().unwrap(), "the core closed the connection");
+}

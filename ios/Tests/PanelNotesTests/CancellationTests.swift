@@ -1,0 +1,87 @@
+import Foundation
+import PanelNotes
+import PanelNotesFFI
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// A TCP peer on loopback that accepts one connection and never says a word; it reports
+/// when the other side closes the connection.
+final class SilentPeer: @unchecked Sendable {
+    let port: UInt16
+    private let fd: Int32
+    private let closed = DispatchSemaphore(value: 0)
+
+    init() throws {
+        let sock = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, len) } }
+        guard bound == 0, listen(sock, 1) == 0 else { throw POSIXError(.EADDRINUSE) }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(sock, $0, &len) } }
+        port = UInt16(bigEndian: addr.sin_port)
+        fd = sock
+        let server = self.fd
+        let closed = self.closed
+        Thread {
+            let conn = accept(server, nil, nil)
+            var byte: UInt8 = 0
+            // Read until the other side closes (0) or fails; this side never writes.
+            while read(conn, &byte, 1) > 0 {}
+            close(conn)
+            closed.signal()
+        }.start()
+    }
+
+    func waitClosed(seconds: Double) -> Bool { closed.wait(timeout: .now() + seconds) == .success }
+
+    deinit { close(fd) }
+}
+
+final class CancellationTests: StoreTestCase {
+    func testCancellingTheTaskEndsTheLanSyncInTheCore() async throws {
+        let ana = try open("ana")
+        let (_, i) = try await scheduled(ana, panel: ["ana@acme", "ben@acme"])
+        _ = try await ana.panelInvite(interviewId: i) // makes the panel
+        let peer = try SilentPeer()
+        let sync = Task { try await ana.syncLan(address: "127.0.0.1:\(peer.port)", interviewId: i) }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        sync.cancel()
+        do {
+            _ = try await sync.value
+            XCTFail("a cancelled sync must not report success")
+        } catch is CancellationError {
+        }
+        XCTAssertTrue(peer.waitClosed(seconds: 5), "the core closed the connection when the Task was cancelled")
+    }
+
+    func testCancellingTheTaskCancelsTheSessionInTheCore() async throws {
+        let ana = try open("ana")
+        let (_, i) = try await scheduled(ana, panel: ["ana@acme", "ben@acme"])
+        _ = try await ana.panelInvite(interviewId: i)
+        let session = try await ana.startSession(interviewId: i)
+        let (incoming, _) = AsyncStream<Data>.makeStream() // the peer never answers
+        let sent = Stamp()
+        let run = Task { try await ana.runSession(session, incoming: incoming) { _ in sent.set(1) } }
+        for _ in 0..<500 where sent.get() == 0 { try await Task.sleep(nanoseconds: 10_000_000) }
+        XCTAssertEqual(sent.get(), 1, "the opening was sent")
+        XCTAssertFalse(session.isClosed())
+        run.cancel()
+        _ = await run.result
+        XCTAssertTrue(session.isCancelled())
+        XCTAssertThrowsError(try session.poll()) { error in
+            guard case PanelNotesError.Cancelled = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    static let allTests = [
+        ("testCancellingTheTaskEndsTheLanSyncInTheCore", asyncTest(testCancellingTheTaskEndsTheLanSyncInTheCore)),
+        ("testCancellingTheTaskCancelsTheSessionInTheCore", asyncTest(testCancellingTheTaskCancelsTheSessionInTheCore)),
+    ]
+}
