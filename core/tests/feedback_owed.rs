@@ -50,7 +50,7 @@ fn owed_scorecards_across_candidates_with_reminders_and_the_decision_override() 
     assert_eq!(s.feedback_owed(Some(&who("cy@acme")), now).unwrap().len(), 2);
 
     let e = s.decide(dana, Outcome::Hire, t(2200), None).unwrap_err();
-    assert!(matches!(&e, Error::InvalidArgument(m) if m.contains("2 scorecard(s) are missing (ben@acme, cy@acme)")), "{e}");
+    assert!(matches!(&e, Error::NotPermitted(m) if m.contains("2 scorecard(s) are missing (ben@acme, cy@acme)")), "{e}");
     assert!(s.candidate(dana).unwrap().decision.is_none());
     s.decide_despite_missing_scorecards(dana, Outcome::Hire, t(2200), None).unwrap();
     assert_eq!(s.candidate(dana).unwrap().decision.unwrap().outcome, Outcome::Hire);

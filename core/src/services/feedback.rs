@@ -108,7 +108,8 @@ impl Store {
         self.check_event(id, crate::timeline::TimelineKind::Decided(outcome), at, None)?;
         let missing = self.missing_scorecards(id)?;
         if !missing.is_empty() {
-            return Err(Error::invalid(format!(
+            // Not permitted, rather than invalid: the apps answer it with the override dialog.
+            return Err(Error::NotPermitted(format!(
                 "{} scorecard(s) are missing ({}); record the decision with the explicit override to decide without them",
                 missing.len(),
                 missing.iter().map(|(_, w)| w.as_str()).collect::<Vec<_>>().join(", ")

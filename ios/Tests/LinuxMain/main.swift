@@ -6,4 +6,5 @@ XCTMain([
     testCase(TemplateTests.allTests),
     testCase(ListenerTests.allTests),
     testCase(CancellationTests.allTests),
+    testCase(PlaybookTests.allTests),
 ])
