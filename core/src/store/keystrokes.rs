@@ -169,8 +169,7 @@ impl Store {
                 return Ok(false);
             };
             for logged in pending::splices(self.conn(), id)?.into_iter().filter(|p| p.stage == splice.stage) {
-                let range = crate::text::splice_range(&text, logged.pos, logged.delete)?;
-                text.replace_range(range, &logged.text);
+                logged.apply_to(&mut text)?;
             }
             self.undecoded.insert(key.clone(), text);
         }

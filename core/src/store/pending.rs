@@ -112,6 +112,15 @@ pub(crate) struct PendingSplice {
     pub text: String,
 }
 
+impl PendingSplice {
+    /// Replays this logged keystroke onto `text`, the stage's text as it was when typed.
+    pub(crate) fn apply_to(&self, text: &mut String) -> crate::error::Result<()> {
+        let range = crate::text::splice_range(text, self.pos, self.delete)?;
+        text.replace_range(range, &self.text);
+        Ok(())
+    }
+}
+
 /// A document's logged keystrokes, oldest first.
 pub(crate) fn splices(conn: &rusqlite::Connection, id: crate::ids::DocumentId) -> crate::error::Result<Vec<PendingSplice>> {
     let mut q = conn.prepare_cached("SELECT edit FROM pending_edits WHERE doc_id = ?1 ORDER BY seq")?;

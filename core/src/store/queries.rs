@@ -299,9 +299,7 @@ pub(crate) fn indexed_interview_view(conn: &Connection, id: DocumentId) -> Resul
     };
     // Keystrokes not yet folded into a change are in the pending-edit log.
     for splice in super::pending::splices(conn, id)? {
-        let text = stored.entry(splice.stage.clone()).or_default();
-        let range = crate::text::splice_range(text, splice.pos, splice.delete)?;
-        text.replace_range(range, &splice.text);
+        splice.apply_to(stored.entry(splice.stage.clone()).or_default())?;
     }
     let notes = interview
         .stages
