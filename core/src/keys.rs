@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 
 /// Stored form: the Ed25519 seed, then the X25519 secret.
-pub(crate) const STORED_LEN: usize = 64;
+pub const STORED_LEN: usize = 64;
 
 pub struct DeviceKeys {
     signing: SigningKey,
@@ -39,7 +39,7 @@ impl std::fmt::Debug for DevicePublic {
 
 impl DeviceKeys {
     /// Keys from 64 bytes of secret randomness (the OS's, or a seeded source in tests).
-    pub(crate) fn from_secret(secret: &[u8; STORED_LEN]) -> DeviceKeys {
+    pub fn from_secret(secret: &[u8; STORED_LEN]) -> DeviceKeys {
         let mut seed = Zeroizing::new([0u8; 32]);
         seed.copy_from_slice(&secret[..32]);
         let mut agreement = Zeroizing::new([0u8; 32]);

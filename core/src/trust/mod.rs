@@ -1,7 +1,17 @@
-//! Who may read and write: the panels this install belongs to, their secrets and invites.
-//! Device keys, the signed roster, envelopes and key wrapping come here (ARCHITECTURE.md,
-//! "Trust"); the transports and the sync engine build on it, never the other way round.
+//! Who may read and write (ARCHITECTURE.md, "Trust"): the panels this install belongs to,
+//! the signed roster that decides each panel's members, the envelopes every change travels
+//! in (signed by its device, sealed under the epoch's secret), the write rules checked on
+//! what a change really does, and secrets wrapped to device keys. The transports and the
+//! sync engine build on this, never the other way round.
 
+pub mod codec;
+pub mod envelope;
 pub mod panel;
+pub mod roster;
+mod roster_entry;
+pub mod rules;
+pub mod seal;
 
+pub use codec::DecodeError;
 pub use panel::{InviteError, Panel, PanelInvite};
+pub use roster::{Roster, RosterError, RosterState};

@@ -1,0 +1,125 @@
+//! Write rules, checked on what a change really does: each operation is traced to the
+//! top-level field of the document it touches (and, under `scorecards`, to the seat), and
+//! that field must be one the author's seat may write. Objects are traced in the history the
+//! change names as its dependencies, so every phone that can apply the change reaches the
+//! same verdict, whatever else it holds.
+
+use std::collections::HashMap;
+
+use automerge::legacy::{Key, ObjectId, OpId, OpType};
+use automerge::{AutoCommit, Change, Prop, ReadDoc};
+
+use crate::ids::InterviewerId;
+use crate::model::DocKind;
+
+/// What the author's device holds on the roster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The lead or a deputy: may write anything in the panel's documents.
+    Admin,
+    /// A scheduled panelist.
+    Member { seat: InterviewerId },
+}
+
+/// Which rule a change broke. Names fields of the schema, never values.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Violation {
+    #[error("a panelist may not write the {kind} document's {field}")]
+    AdminOnly { kind: &'static str, field: String },
+    #[error("a panelist may write only their own scorecard, not seat {0}'s")]
+    OthersScorecard(String),
+    #[error("the change touches an object its history does not have")]
+    UnknownObject,
+    #[error("the change could not be read")]
+    Unreadable,
+}
+
+/// Where an operation lands: the root field, and the key under it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Place {
+    top: String,
+    second: Option<String>,
+}
+
+/// Fields of the interview document any panelist may write: what is said in the room.
+const INTERVIEW_MEMBER_FIELDS: &[&str] =
+    &["notes", "questions", "nextSteps", "stageStarts", "stageLog", "endedAt", "commitments", "logistics", "actors"];
+/// Fields of the candidate document a panelist may write: events appended to the timeline,
+/// the logistics they heard, commitments made to the candidate.
+const CANDIDATE_MEMBER_FIELDS: &[&str] = &["events", "logistics", "commitments", "actors"];
+
+fn allowed(kind: DocKind, role: &Role, place: &Place) -> Result<(), Violation> {
+    let Role::Member { seat } = role else { return Ok(()) };
+    let fields = match kind {
+        DocKind::Interview => INTERVIEW_MEMBER_FIELDS,
+        DocKind::Candidate => CANDIDATE_MEMBER_FIELDS,
+        DocKind::Template => &[],
+    };
+    if kind == DocKind::Interview && place.top == "scorecards" {
+        return match &place.second {
+            Some(s) if s == seat.as_str() => Ok(()),
+            Some(s) => Err(Violation::OthersScorecard(s.clone())),
+            // Creating or replacing the scorecards map itself is the lead's.
+            None => Err(Violation::AdminOnly { kind: kind.as_str(), field: place.top.clone() }),
+        };
+    }
+    if fields.contains(&place.top.as_str()) {
+        Ok(())
+    } else {
+        Err(Violation::AdminOnly { kind: kind.as_str(), field: place.top.clone() })
+    }
+}
+
+/// Checks a run of one author's changes against `doc`, which must hold every dependency of
+/// the run. Objects the run itself makes are traced through the run.
+pub fn check_run(doc: &AutoCommit, kind: DocKind, role: &Role, run: &[Change]) -> Result<(), Violation> {
+    if *role == Role::Admin {
+        return Ok(());
+    }
+    let mut made: HashMap<OpId, Place> = HashMap::new();
+    for change in run {
+        // Legacy expansion asserts what loading already validated; a change that still trips
+        // it is unreadable, not a crash.
+        let expanded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| change.decode())).map_err(|_| Violation::Unreadable)?;
+        let heads = change.deps().to_vec();
+        let start = change.start_op().get();
+        for (i, op) in expanded.operations.iter().enumerate() {
+            let key = match &op.key {
+                Key::Map(k) => Some(k.to_string()),
+                Key::Seq(_) => None,
+            };
+            let place = match &op.obj {
+                ObjectId::Root => Place { top: key.clone().ok_or(Violation::Unreadable)?, second: None },
+                ObjectId::Id(oid) => {
+                    let parent = match made.get(oid) {
+                        Some(p) => p.clone(),
+                        None => trace(doc, oid, &heads)?,
+                    };
+                    match parent.second {
+                        Some(_) => parent,
+                        None => Place { top: parent.top, second: key.clone() },
+                    }
+                }
+            };
+            allowed(kind, role, &place)?;
+            if let OpType::Make(_) = op.action {
+                made.insert(OpId(start + i as u64, change.actor_id().clone()), place);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The place of an existing object, as of `heads`.
+fn trace(doc: &AutoCommit, oid: &OpId, heads: &[automerge::ChangeHash]) -> Result<Place, Violation> {
+    let (id, _) = doc.import(&oid.to_string()).map_err(|_| Violation::UnknownObject)?;
+    let parents = doc.parents_at(&id, heads).map_err(|_| Violation::UnknownObject)?;
+    let path: Vec<Prop> = parents.map(|p| p.prop).collect();
+    // Nearest first: the last step names the root field, the one before it the key under it.
+    let mut from_root = path.into_iter().rev().map(|p| match p {
+        Prop::Map(k) => Some(k),
+        Prop::Seq(_) => None,
+    });
+    let top = from_root.next().flatten().ok_or(Violation::UnknownObject)?;
+    Ok(Place { top, second: from_root.next().flatten() })
+}
