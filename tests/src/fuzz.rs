@@ -143,6 +143,61 @@ pub fn invite_parse(data: &[u8]) {
     }
 }
 
+/// Roster entries from a peer: decoding never panics, what decodes re-encodes to the same
+/// bytes (signatures cover the encoding), and folding any entries into a roster is safe.
+pub fn roster_entries(data: &[u8]) {
+    use panelnotes_core::trust::membership::{decode_entries, encode_entries};
+    use panelnotes_core::trust::roster::{Entry, Roster};
+    if let Ok(e) = Entry::decode(data) {
+        assert_eq!(e.encode(), data, "a roster entry has one encoding");
+        let _ = Roster::new(e);
+    }
+    if let Ok(entries) = decode_entries(data) {
+        assert_eq!(encode_entries(&entries), data);
+        if let Some(first) = entries.first() {
+            let _ = Roster::from_entries(&first.hash(), entries.clone());
+        }
+    }
+}
+
+/// A panel every envelope input is opened against: Ana leads, one seat.
+fn fuzz_roster() -> (panelnotes_core::trust::roster::Roster, panelnotes_core::trust::seal::Secret) {
+    use panelnotes_core::keys::DeviceKeys;
+    use panelnotes_core::model::DocKind;
+    use panelnotes_core::trust::roster::{Action, Entry, Roster, Seat, NO_PARENT};
+    use panelnotes_core::trust::seal::{wrap_to, Secret};
+    let ana = DeviceKeys::from_secret(&[1; 64]);
+    let secret = Secret::from_bytes([9; 32]);
+    let genesis = Entry::sign(
+        &ana,
+        NO_PARENT,
+        Action::Genesis {
+            panel: [1; 16],
+            documents: vec![(DocumentId::from_bytes([2; 16]), DocKind::Interview)],
+            seats: vec![Seat { interviewer: panelnotes_core::InterviewerId::new("ana").unwrap(), admin: true }],
+            lead_seat: panelnotes_core::InterviewerId::new("ana").unwrap(),
+            lead_device: ana.public(),
+            lead_label: "phone".into(),
+            wrapped: wrap_to(&ana.public().agreement, &secret, b"fuzz", [2; 32], [3; 24]),
+        },
+    );
+    (Roster::new(genesis).expect("a valid genesis"), secret)
+}
+
+/// Envelope bytes from the relay or a peer, both as they arrive (mostly refused at the
+/// seal) and as a body sealed under the right secret (so the fuzzer reaches the decoder and
+/// every check after it).
+pub fn envelope_open(data: &[u8]) {
+    use panelnotes_core::trust::envelope::{open, VERSION};
+    let (roster, secret) = fuzz_roster();
+    let _ = open(data, &roster, |_| Some(secret.clone()));
+    let mut sealed = vec![VERSION, 0, 0, 0, 0];
+    sealed.extend_from_slice(&[5; 24]);
+    let aad = sealed.clone();
+    sealed.extend(secret.derive("envelope", &[1; 16]).seal(&[5; 24], &aad, data));
+    let _ = open(&sealed, &roster, |_| Some(secret.clone()));
+}
+
 /// Text positions and lengths as Swift and Kotlin pass them: UTF-16 offsets, any u64.
 pub fn text_positions(data: &[u8]) {
     if data.len() < 17 {
@@ -174,4 +229,6 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("document_load", document_load),
     ("invite_parse", invite_parse),
     ("text_positions", text_positions),
+    ("roster_entries", roster_entries),
+    ("envelope_open", envelope_open),
 ];

@@ -116,3 +116,61 @@ fn write_seed_corpus() {
     }
     put("invite_parse", "bad-version", b"panelnotes:join?v=2&i=x&c=y&k=z");
 }
+
+/// Seeds for the trust parsers: a real roster (genesis and an admit) and a real envelope,
+/// sealed and as a bare body. Run by hand:
+/// `cargo test -p panelnotes-tests --test fuzz_corpus write_trust_seeds -- --ignored`.
+#[test]
+#[ignore]
+fn write_trust_seeds() {
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ObjType};
+    use panelnotes_core::keys::DeviceKeys;
+    use panelnotes_core::model::DocKind;
+    use panelnotes_core::trust::membership::encode_entries;
+    use panelnotes_core::trust::roster::{Action, Entry, Roster, Seat, NO_PARENT};
+    use panelnotes_core::trust::seal::{wrap_to, Secret};
+    use panelnotes_core::{DocumentId, InterviewerId};
+
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
+    let put = |target: &str, name: &str, bytes: &[u8]| {
+        std::fs::create_dir_all(root.join(target)).unwrap();
+        std::fs::write(root.join(target).join(format!("seed-{name}")), bytes).unwrap();
+    };
+    // The same panel as the envelope target's (tests/src/fuzz.rs), so the seed opens there.
+    let ana = DeviceKeys::from_secret(&[1; 64]);
+    let secret = Secret::from_bytes([9; 32]);
+    let genesis = Entry::sign(
+        &ana,
+        NO_PARENT,
+        Action::Genesis {
+            panel: [1; 16],
+            documents: vec![(DocumentId::from_bytes([2; 16]), DocKind::Interview)],
+            seats: vec![
+                Seat { interviewer: InterviewerId::new("ana").unwrap(), admin: true },
+                Seat { interviewer: InterviewerId::new("ben").unwrap(), admin: false },
+            ],
+            lead_seat: InterviewerId::new("ana").unwrap(),
+            lead_device: ana.public(),
+            lead_label: "phone".into(),
+            wrapped: wrap_to(&ana.public().agreement, &secret, b"fuzz", [2; 32], [3; 24]),
+        },
+    );
+    let ben = DeviceKeys::from_secret(&[2; 64]);
+    let mut roster = Roster::new(genesis.clone()).unwrap();
+    let admit = Entry::sign(&ana, roster.head(), Action::Admit { seat: InterviewerId::new("ben").unwrap(), device: ben.public(), label: "phone".into(), wrapped: wrap_to(&ben.public().agreement, &secret, b"fuzz", [4; 32], [5; 24]) });
+    roster.append(admit.clone()).unwrap();
+    put("roster_entries", "genesis", &genesis.encode());
+    put("roster_entries", "admit", &admit.encode());
+    put("roster_entries", "roster", &encode_entries(roster.entries()));
+
+    let mut doc = AutoCommit::new().with_actor(ana.actor());
+    let notes = doc.put_object(automerge::ROOT, "notes", ObjType::Map).unwrap();
+    doc.put_object(&notes, "learn", ObjType::Text).unwrap();
+    doc.commit();
+    let change = doc.get_last_local_change().unwrap();
+    let sealed = panelnotes_core::trust::envelope::seal(&ana, &secret, 0, [1; 16], DocumentId::from_bytes([2; 16]), DocKind::Interview, genesis.hash(), 1, &mut [change], [6; 24]);
+    put("envelope_open", "sealed", &sealed);
+    let body = secret.derive("envelope", &[1; 16]).open(&[6; 24], &sealed[..29], &sealed[29..]).unwrap();
+    put("envelope_open", "body", &body);
+}

@@ -45,6 +45,11 @@ impl Store {
         self.device.public()
     }
 
+    /// The device keys, for trust to sign and unwrap with; they never leave the core.
+    pub(crate) fn device_keys(&self) -> &DeviceKeys {
+        &self.device
+    }
+
     /// Makes `identity` the store's own from now on: an explicit change of who uses it.
     pub fn set_identity(&mut self, identity: Identity) -> Result<()> {
         remember(&self.conn, &identity)?;

@@ -129,6 +129,46 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (doc_id, kind, path)
     );
     "#,
+    // Trust: each panel's signed roster (keyed by its genesis hash), this device's outgoing
+    // runs per document, what each peer device sent (to spot replays and equivocation),
+    // envelopes held until the phone learns more, and envelopes refused (device, reason).
+    r#"
+    CREATE TABLE rosters (
+        genesis BLOB PRIMARY KEY,
+        interview_id BLOB,
+        entries BLOB NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE outbox_runs (
+        genesis BLOB NOT NULL,
+        doc_id BLOB NOT NULL,
+        seq INTEGER NOT NULL,
+        heads BLOB NOT NULL,
+        PRIMARY KEY (genesis, doc_id)
+    );
+    CREATE TABLE envelopes_seen (
+        genesis BLOB NOT NULL,
+        device BLOB NOT NULL,
+        doc_id BLOB NOT NULL,
+        seq INTEGER NOT NULL,
+        digest BLOB NOT NULL,
+        PRIMARY KEY (genesis, device, doc_id, seq)
+    );
+    CREATE TABLE envelopes_held (
+        genesis BLOB NOT NULL,
+        digest BLOB NOT NULL,
+        bytes BLOB NOT NULL,
+        reason TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (genesis, digest)
+    );
+    CREATE TABLE envelope_rejections (
+        genesis BLOB NOT NULL,
+        device TEXT,
+        reason TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

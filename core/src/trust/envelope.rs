@@ -144,6 +144,11 @@ pub enum Hold {
     UnknownRosterHead,
     /// From a removed device, after its cutoff.
     AfterRemoval { device: String },
+    /// A change it builds on has not arrived yet.
+    MissingDependencies,
+    /// Too many envelopes are waiting already; this one was dropped, and will come again
+    /// from its outbox.
+    QueueFull,
 }
 
 /// Why an envelope was refused. Names the device (by fingerprint) when it is known who

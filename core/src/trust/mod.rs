@@ -5,7 +5,9 @@
 //! sync engine build on this, never the other way round.
 
 pub mod codec;
+pub mod delivery;
 pub mod envelope;
+pub mod membership;
 pub mod panel;
 pub mod roster;
 mod roster_entry;
@@ -13,5 +15,6 @@ pub mod rules;
 pub mod seal;
 
 pub use codec::DecodeError;
+pub use delivery::{EnvelopeProblem, Receipt};
 pub use panel::{InviteError, Panel, PanelInvite};
 pub use roster::{Roster, RosterError, RosterState};

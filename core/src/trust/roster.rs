@@ -273,6 +273,11 @@ impl Roster {
         self.by_hash.get(head).map(|&i| &self.states[i])
     }
 
+    /// The secret of `epoch` as wrapped to `device`, from the entry that gave it.
+    pub fn wrapped_for(&self, device: &[u8; 32], epoch: u32) -> Option<&Vec<u8>> {
+        self.states.iter().rev().find(|s| s.epoch == epoch && s.wrapped.contains_key(device)).and_then(|s| s.wrapped.get(device))
+    }
+
     pub fn entries(&self) -> &[Entry] {
         &self.entries
     }

@@ -1,0 +1,202 @@
+//! Panel trust end to end: a lead's store starts a signed roster and admits devices, changes
+//! travel only in sealed, signed envelopes, and every peer refuses what a member's modified
+//! app forges (a colleague's scorecard, the decision, another panel), naming the device,
+//! while honest work goes on. A removed device gets nothing written after its removal.
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjType, ReadDoc, ROOT};
+use chrono::{Duration, TimeZone, Utc};
+use panelnotes_core::keys::DeviceKeys;
+use panelnotes_core::model::{Ratings, Recommendation, ScorecardDraft};
+use panelnotes_core::trust::envelope::{self, Hold, Rejection, Verdict};
+use panelnotes_core::trust::membership::wrap_context;
+use panelnotes_core::trust::roster::{Action, Entry, Hash};
+use panelnotes_core::trust::rules::Violation;
+use panelnotes_core::trust::seal::{unwrap, Secret};
+use panelnotes_core::trust::Receipt;
+use panelnotes_core::{DocumentId, InterviewerId, ManualClock, Store, StoreOptions};
+use panelnotes_tests::fixture::{candidate_with_interview, identity};
+
+fn seat(s: &str) -> InterviewerId {
+    InterviewerId::new(s).unwrap()
+}
+
+fn store(dir: &std::path::Path, who: &str, n: u64, clock: &ManualClock) -> Store {
+    let options = StoreOptions { clock: std::sync::Arc::new(clock.clone()), seed: Some(n), ..Default::default() };
+    Store::open_with(dir.join(format!("{who}.sqlite3")), identity(who), options).unwrap()
+}
+
+/// Delivers envelopes and returns each receipt.
+fn deliver(to: &mut Store, roster: &Hash, envelopes: &[Vec<u8>]) -> Vec<Receipt> {
+    envelopes.iter().map(|e| to.receive_envelope(roster, e).unwrap()).collect()
+}
+
+struct Panel {
+    _dir: tempfile::TempDir,
+    ana: Store,
+    cy: Store,
+    /// Ben's phone runs a modified app: the test holds its device keys and writes raw changes.
+    ben: DeviceKeys,
+    roster: Hash,
+    c: DocumentId,
+    i: DocumentId,
+}
+
+fn panel() -> Panel {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::starting_at(Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap());
+    let mut ana = store(dir.path(), "ana@acme", 1, &clock);
+    let mut cy = store(dir.path(), "cy@acme", 3, &clock);
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let (c, i) = candidate_with_interview(&mut ana, &["ana@acme", "ben@acme", "cy@acme"], t0);
+    let roster = ana.start_roster(i, None).unwrap();
+    let ben = DeviceKeys::from_secret(&[42; 64]);
+    ana.admit_device(&roster, seat("cy@acme"), cy.device(), "Pixel 8").unwrap();
+    ana.admit_device(&roster, seat("ben@acme"), ben.public(), "iPhone").unwrap();
+    assert!(cy.import_roster(&roster, &ana.roster_bytes(&roster).unwrap()).unwrap());
+    let out = ana.seal_outgoing(&roster).unwrap();
+    assert!(!out.is_empty());
+    for r in deliver(&mut cy, &roster, &out) {
+        assert!(matches!(r, Receipt::Applied { changed: true, .. }), "{r:?}");
+    }
+    assert_eq!(cy.interview(i).unwrap().candidate_id, c);
+    assert!(ana.seal_outgoing(&roster).unwrap().is_empty(), "nothing new to send");
+    Panel { _dir: dir, ana, cy, ben, roster, c, i }
+}
+
+impl Panel {
+    fn ben_secret(&self, epoch: u32) -> Option<Secret> {
+        let r = self.ana.roster(&self.roster).unwrap();
+        let wrapped = r.wrapped_for(&self.ben.public().signing, epoch)?;
+        unwrap(&self.ben, wrapped, &wrap_context(&r.state().panel, epoch))
+    }
+
+    /// A raw change by `actor_of` on Ana's current copy of `doc`, sealed by Ben's device.
+    fn ben_forges(&mut self, doc: DocumentId, kind: panelnotes_core::model::DocKind, actor: automerge::ActorId, seq: u64, edit: impl FnOnce(&mut AutoCommit)) -> Vec<u8> {
+        let mut d = AutoCommit::load(&self.ana.document_bytes(doc).unwrap()).unwrap().with_actor(actor);
+        edit(&mut d);
+        d.commit();
+        let change = d.get_last_local_change().unwrap();
+        let r = self.ana.roster(&self.roster).unwrap();
+        let secret = self.ben_secret(r.state().epoch).unwrap();
+        envelope::seal(&self.ben, &secret, r.state().epoch, r.state().panel, doc, kind, r.head(), seq, &mut [change], [seq as u8; 24])
+    }
+}
+
+fn rejected_for_rule(r: &Receipt) -> bool {
+    matches!(r, Receipt::Rejected(Rejection::Rule { .. }))
+}
+
+#[test]
+fn every_peer_refuses_a_members_forgeries_and_honest_work_goes_on() {
+    use panelnotes_core::model::DocKind;
+    let mut p = panel();
+    let ben_fp = p.ben.public().fingerprint();
+    let (i, c) = (p.i, p.c);
+
+    // Ben's own note is his to write: every peer applies it.
+    let note = p.ben_forges(i, DocKind::Interview, p.ben.actor(), 1, |d| {
+        let notes = d.get(ROOT, "notes").unwrap().unwrap().1;
+        let learn = d.get(&notes, "learn").unwrap().unwrap().1;
+        d.splice_text(&learn, 0, 0, "Ben: knows Kafka. ").unwrap();
+    });
+    for s in [&mut p.ana, &mut p.cy] {
+        assert!(matches!(s.receive_envelope(&p.roster, &note).unwrap(), Receipt::Applied { changed: true, .. }));
+        assert!(s.notes(i, "learn").unwrap().contains("knows Kafka"));
+    }
+
+    // A scorecard in Cy's name, the decision, and a change that claims Cy's actor.
+    let cy_card = p.ben_forges(i, DocKind::Interview, p.ben.actor(), 2, |d| {
+        let cards = d.get(ROOT, "scorecards").unwrap().unwrap().1;
+        let card = d.put_object(&cards, "cy@acme", ObjType::Map).unwrap();
+        d.put(&card, "recommendation", "no_hire").unwrap();
+    });
+    let decision = p.ben_forges(c, DocKind::Candidate, p.ben.actor(), 1, |d| {
+        d.put(ROOT, "decision", "rejected").unwrap();
+    });
+    let mut as_cy_actor = AutoCommit::load(&p.ana.document_bytes(i).unwrap()).unwrap().with_actor(p.cy.device().actor());
+    let notes = as_cy_actor.get(ROOT, "notes").unwrap().unwrap().1;
+    let learn = as_cy_actor.get(&notes, "learn").unwrap().unwrap().1;
+    as_cy_actor.splice_text(&learn, 0, 0, "x").unwrap();
+    as_cy_actor.commit();
+    let r = p.ana.roster(&p.roster).unwrap();
+    let claims_cy = envelope::seal(&p.ben, &p.ben_secret(0).unwrap(), 0, r.state().panel, i, DocKind::Interview, r.head(), 3, &mut [as_cy_actor.get_last_local_change().unwrap()], [9; 24]);
+    for s in [&mut p.ana, &mut p.cy] {
+        let got = deliver(s, &p.roster, &[cy_card.clone(), decision.clone(), claims_cy.clone()]);
+        assert!(matches!(&got[0], Receipt::Rejected(Rejection::Rule { device, violation: Violation::OthersScorecard(seat) }) if *device == ben_fp && seat == "cy@acme"), "{got:?}");
+        assert!(rejected_for_rule(&got[1]), "{got:?}");
+        assert_eq!(got[2], Receipt::Rejected(Rejection::ForeignChange { device: ben_fp.clone() }));
+        let problems = s.envelope_problems(&p.roster).unwrap();
+        assert_eq!(problems.iter().filter(|x| x.device.as_deref() == Some(ben_fp.as_str())).count(), 3, "{problems:?}");
+        // Nothing of it landed, and the problems hold no content.
+        assert!(s.candidate(c).unwrap().decision.is_none());
+        assert!(problems.iter().all(|x| !x.reason.contains("rejected") && !x.reason.contains("no_hire")));
+    }
+
+    // Cy still submits her own scorecard, and Ana takes it.
+    let end = Utc.with_ymd_and_hms(2026, 3, 4, 10, 0, 0).unwrap();
+    p.ana.end_interview(i, end).unwrap();
+    let out = p.ana.seal_outgoing(&p.roster).unwrap();
+    deliver(&mut p.cy, &p.roster, &out);
+    let draft = ScorecardDraft { ratings: Ratings { technical_depth: Some(4), reaction_to_challenge: Some(3), business_understanding: Some(4), question_quality: Some(3) }, recommendation: Some(Recommendation::Yes), comments: "clear thinker".into() };
+    p.cy.save_scorecard_draft(i, draft).unwrap();
+    p.cy.submit_scorecard(i, end + Duration::hours(1)).unwrap();
+    let out = p.cy.seal_outgoing(&p.roster).unwrap();
+    for r in deliver(&mut p.ana, &p.roster, &out) {
+        assert!(matches!(r, Receipt::Applied { .. }), "{r:?}");
+    }
+    let cards = p.ana.scorecards(i).unwrap();
+    assert!(format!("{cards:?}").contains("cy@acme"), "{cards:?}");
+    // Replaying the same envelope is a no-op.
+    assert_eq!(p.ana.receive_envelope(&p.roster, &out[0]).unwrap(), Receipt::Duplicate);
+}
+
+#[test]
+fn a_member_cannot_add_itself_to_another_panel() {
+    let mut p = panel();
+    let clock = ManualClock::starting_at(Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let mut eve = store(dir.path(), "eve@acme", 5, &clock);
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 9, 9, 0, 0).unwrap();
+    let (_, other) = candidate_with_interview(&mut eve, &["eve@acme", "ben@acme"], t0);
+    let theirs = eve.start_roster(other, None).unwrap();
+    let before = eve.roster(&theirs).unwrap();
+    // Ben signs an admit of himself onto Eve's roster: he is no admin there.
+    let forged = Entry::sign(&p.ben, before.head(), Action::Admit { seat: seat("ben@acme"), device: p.ben.public(), label: "x".into(), wrapped: vec![0; 104] });
+    let bytes = panelnotes_core::trust::membership::encode_entries(&[forged]);
+    assert!(!eve.import_roster(&theirs, &bytes).unwrap());
+    assert!(eve.roster(&theirs).unwrap().state().current(&p.ben.public().signing).is_none());
+    // Envelopes for Eve's documents sealed with Ana's panel secret do not open there.
+    let note = p.ben_forges(p.i, panelnotes_core::model::DocKind::Interview, p.ben.actor(), 1, |d| {
+        d.put(ROOT, "endedAt", 1).unwrap();
+    });
+    assert_eq!(eve.receive_envelope(&theirs, &note).unwrap(), Receipt::Rejected(Rejection::Undecryptable));
+    let _ = &mut p.cy;
+}
+
+#[test]
+fn a_removed_device_gets_nothing_written_after_its_removal() {
+    let mut p = panel();
+    let ben_key = p.ben.public().signing;
+    let before = p.ben_forges(p.i, panelnotes_core::model::DocKind::Interview, p.ben.actor(), 1, |d| {
+        d.put(ROOT, "endedAt", 1).unwrap();
+    });
+    assert!(matches!(p.ana.receive_envelope(&p.roster, &before).unwrap(), Receipt::Applied { .. }));
+    let after = p.ben_forges(p.i, panelnotes_core::model::DocKind::Interview, p.ben.actor(), 2, |d| {
+        d.put(ROOT, "endedAt", 2).unwrap();
+    });
+    p.ana.remove_device(&p.roster, ben_key).unwrap();
+    assert!(p.cy.import_roster(&p.roster, &p.ana.roster_bytes(&p.roster).unwrap()).unwrap());
+    // What Ben signed after his cutoff waits; it is never applied on its own.
+    assert_eq!(p.ana.receive_envelope(&p.roster, &after).unwrap(), Receipt::Held(Hold::AfterRemoval { device: p.ben.public().fingerprint() }));
+    // The new epoch's secret was not wrapped to Ben, so what Cy writes now is closed to him.
+    assert!(p.ben_secret(1).is_none());
+    p.cy.splice_notes(p.i, "learn", 0, 0, "after Ben left").unwrap();
+    let out = p.cy.seal_outgoing(&p.roster).unwrap();
+    let roster = p.ana.roster(&p.roster).unwrap();
+    for e in &out {
+        assert!(matches!(envelope::open(e, &roster, |n| p.ben_secret(n)), Verdict::Hold(Hold::UnknownEpoch(1))));
+        assert!(matches!(p.ana.receive_envelope(&p.roster, e).unwrap(), Receipt::Applied { .. }));
+    }
+    assert!(p.ana.notes(p.i, "learn").unwrap().contains("after Ben left"));
+}
