@@ -200,3 +200,26 @@ fn a_removed_device_gets_nothing_written_after_its_removal() {
     }
     assert!(p.ana.notes(p.i, "learn").unwrap().contains("after Ben left"));
 }
+
+#[test]
+fn out_of_order_envelopes_wait_for_what_they_build_on_and_equivocation_is_caught() {
+    use panelnotes_core::model::DocKind;
+    let mut p = panel();
+    p.cy.splice_notes(p.i, "learn", 0, 0, "first ").unwrap();
+    let one = p.cy.seal_outgoing(&p.roster).unwrap();
+    p.cy.splice_notes(p.i, "learn", 6, 0, "second").unwrap();
+    let two = p.cy.seal_outgoing(&p.roster).unwrap();
+    assert_eq!((one.len(), two.len()), (1, 1));
+    // The second run arrives first: it waits, then goes in with the first.
+    assert_eq!(p.ana.receive_envelope(&p.roster, &two[0]).unwrap(), Receipt::Held(Hold::MissingDependencies));
+    assert_eq!(p.ana.held_envelopes(&p.roster).unwrap(), 1);
+    assert!(matches!(p.ana.receive_envelope(&p.roster, &one[0]).unwrap(), Receipt::Applied { changed: true, .. }));
+    assert_eq!(p.ana.held_envelopes(&p.roster).unwrap(), 0);
+    assert!(p.ana.notes(p.i, "learn").unwrap().starts_with("first second"));
+
+    // Ben signs two different runs as his sequence number 1: the second is equivocation.
+    let a = p.ben_forges(p.i, DocKind::Interview, p.ben.actor(), 1, |d| d.put(ROOT, "endedAt", 1).unwrap());
+    let b = p.ben_forges(p.i, DocKind::Interview, p.ben.actor(), 1, |d| d.put(ROOT, "endedAt", 2).unwrap());
+    assert!(matches!(p.ana.receive_envelope(&p.roster, &a).unwrap(), Receipt::Applied { .. }));
+    assert_eq!(p.ana.receive_envelope(&p.roster, &b).unwrap(), Receipt::Rejected(Rejection::Equivocation { device: p.ben.public().fingerprint(), seq: 1 }));
+}

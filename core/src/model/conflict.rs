@@ -43,6 +43,7 @@ pub(crate) fn fields(doc: &AutoCommit, kind: DocKind) -> Vec<String> {
         ],
         DocKind::Interview => &["title", "scheduledStart", "minutes", "lead", "endedAt", "nextSteps"],
         DocKind::Template => &["name"],
+        DocKind::Mailbox => &[],
     };
     let mut out: Vec<String> = fixed.iter().map(|s| s.to_string()).collect();
     if kind == DocKind::Interview {

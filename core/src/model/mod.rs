@@ -32,6 +32,9 @@ pub enum DocKind {
     Candidate,
     Interview,
     Template,
+    /// A device's outbox of sealed envelopes for one panel and epoch (trust's mailboxes):
+    /// stored and synced like any document, never indexed or shown.
+    Mailbox,
 }
 
 impl DocKind {
@@ -40,6 +43,7 @@ impl DocKind {
             DocKind::Candidate => "candidate",
             DocKind::Interview => "interview",
             DocKind::Template => "template",
+            DocKind::Mailbox => "mailbox",
         }
     }
 
@@ -48,6 +52,7 @@ impl DocKind {
             "candidate" => Some(DocKind::Candidate),
             "interview" => Some(DocKind::Interview),
             "template" => Some(DocKind::Template),
+            "mailbox" => Some(DocKind::Mailbox),
             _ => None,
         }
     }

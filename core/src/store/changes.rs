@@ -20,6 +20,14 @@ pub enum Applied {
 }
 
 impl Store {
+    /// Whether `id` names a mailbox this device expects (trust registers them from rosters).
+    pub(crate) fn is_expected_mailbox(&self, id: DocumentId) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM mailboxes WHERE doc_id = ?1")?
+            .exists([&id.as_bytes()[..]])?)
+    }
+
     /// This device's changes to `id` that are not in the history of `since`, oldest first,
     /// with the document's heads now. Pending keystrokes are folded first.
     pub(crate) fn own_changes_since(&mut self, id: DocumentId, since: &[ChangeHash]) -> Result<Option<(Vec<Change>, Vec<ChangeHash>)>> {
@@ -89,5 +97,64 @@ impl Store {
                 Ok(Applied::Changed)
             }
         }
+    }
+}
+
+/// The key of a mailbox's `n`th item: fixed width, so keys sort in posting order.
+fn mailbox_key(n: u64) -> String {
+    format!("e{n:010}")
+}
+
+impl Store {
+    /// Appends items to a mailbox this device owns, as `actor`, numbered from `from`, in one
+    /// change. Creates the mailbox on its first post.
+    pub(crate) fn append_to_mailbox(&mut self, id: DocumentId, actor: &automerge::ActorId, from: u64, items: &[Vec<u8>]) -> Result<()> {
+        use automerge::transaction::Transactable;
+        let put_all = |doc: &mut AutoCommit| -> Result<()> {
+            for (n, item) in items.iter().enumerate() {
+                doc.put(automerge::ROOT, mailbox_key(from + n as u64), automerge::ScalarValue::Bytes(item.clone()))?;
+            }
+            Ok(())
+        };
+        match documents::kind_of(&self.conn, id)? {
+            None => {
+                let mut doc = AutoCommit::new_with_encoding(TextEncoding::Utf16CodeUnit).with_actor(actor.clone());
+                put_all(&mut doc)?;
+                doc.commit_with(self.commit_options());
+                self.store_new(id, DocKind::Mailbox, doc, Origin::Local)
+            }
+            Some((_, Some(reason))) => Err(Error::Quarantined { id, reason }),
+            Some(_) => {
+                let od = self.open_folded(id, DocKind::Mailbox)?;
+                od.doc.set_actor(actor.clone());
+                put_all(&mut od.doc)?;
+                self.persist(id, false, |_| Ok(()))
+            }
+        }
+    }
+
+    /// A mailbox's items from number `from` on, as its owner (`actor`) wrote them: what
+    /// anyone else wrote under the same keys is skipped, so garbage from someone who learned
+    /// the mailbox's id never reaches an envelope check, let alone a document.
+    pub(crate) fn mailbox_items(&mut self, id: DocumentId, actor: &automerge::ActorId, from: u64) -> Result<Vec<Vec<u8>>> {
+        use automerge::ReadDoc;
+        let Some((_, None)) = documents::kind_of(&self.conn, id)? else { return Ok(Vec::new()) };
+        let od = self.open_folded(id, DocKind::Mailbox)?;
+        let mut out = Vec::new();
+        for n in from.. {
+            let values = od.doc.get_all(automerge::ROOT, mailbox_key(n))?;
+            let owners = values.into_iter().find_map(|(v, exid)| match (v, exid) {
+                (automerge::Value::Scalar(s), automerge::ObjId::Id(_, a, _)) if a == *actor => match s.as_ref() {
+                    automerge::ScalarValue::Bytes(b) => Some(b.clone()),
+                    _ => None,
+                },
+                _ => None,
+            });
+            match owners {
+                Some(b) => out.push(b),
+                None => break,
+            }
+        }
+        Ok(out)
     }
 }

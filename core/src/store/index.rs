@@ -42,6 +42,7 @@ pub(crate) fn update(conn: &Connection, id: DocumentId, kind: DocKind, doc: &mut
             Err(Error::InvalidField { .. }) => Ok(()),
             Err(e) => Err(e),
         },
+        DocKind::Mailbox => Ok(()),
         DocKind::Template => {
             let t = template::read_template(doc, id)?;
             conn.execute(

@@ -168,6 +168,14 @@ const MIGRATIONS: &[&str] = &[
         reason TEXT NOT NULL,
         at INTEGER NOT NULL
     );
+    CREATE TABLE mailboxes (
+        doc_id BLOB PRIMARY KEY,
+        genesis BLOB NOT NULL,
+        device BLOB NOT NULL,
+        epoch INTEGER NOT NULL,
+        actor BLOB NOT NULL,
+        ingested INTEGER NOT NULL DEFAULT 0
+    );
     "#,
 ];
 

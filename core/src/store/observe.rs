@@ -267,6 +267,7 @@ impl Store {
             DocKind::Candidate => DocumentState::Candidate(Box::new(self.candidate(id)?)),
             DocKind::Interview => DocumentState::Interview(Box::new(self.interview_view(id)?)),
             DocKind::Template => DocumentState::Template(self.template(id)?),
+            DocKind::Mailbox => return Err(crate::Error::invalid("a mailbox is not observable")),
         })
     }
 

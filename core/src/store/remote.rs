@@ -82,5 +82,8 @@ pub(crate) fn kind_from_root(doc: &AutoCommit) -> Result<DocKind> {
         Some((automerge::Value::Object(ObjType::Text), t)) => DocKind::parse(&doc.text(&t)?),
         _ => None,
     }
+    // A mailbox is one because this device expects it (trust names them), never because a
+    // peer's document says so.
+    .filter(|k| *k != DocKind::Mailbox)
     .ok_or_else(|| Error::invalid("the document does not say what kind it is"))
 }

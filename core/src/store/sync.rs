@@ -109,7 +109,7 @@ impl Store {
                 if doc.get_heads().is_empty() || !doc.get_missing_deps(&[]).is_empty() {
                     return Ok(false);
                 }
-                let kind = super::remote::kind_from_root(&doc)?;
+                let kind = if self.is_expected_mailbox(id)? { crate::model::DocKind::Mailbox } else { super::remote::kind_from_root(&doc)? };
                 self.store_new(id, kind, doc, super::Origin::Remote)?;
                 Ok(true)
             }

@@ -315,7 +315,14 @@ impl Connection {
         self.unavailable.remove(&document);
         let mut state = self.state_for(store, document)?;
         match store.receive_sync_message(document, &mut state, message) {
-            Ok(true) => events.push(Event::DocumentChanged(document)),
+            Ok(true) => {
+                events.push(Event::DocumentChanged(document));
+                // A peer's mailbox moved on: its envelopes go through every check now. One
+                // that fails is recorded by trust; the connection goes on either way.
+                if store.is_expected_mailbox(document)? {
+                    let _ = store.ingest_mailbox(document);
+                }
+            }
             Ok(false) => {}
             Err(e) => {
                 events.push(Event::Rejected {

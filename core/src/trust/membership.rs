@@ -122,7 +122,7 @@ impl Store {
                  interview_id = COALESCE(excluded.interview_id, rosters.interview_id)",
             params![&id[..], interview.map(|i| i.as_bytes().to_vec()), encode_entries(roster.entries()), self.now_ms()],
         )?;
-        Ok(())
+        self.register_mailboxes(id, roster)
     }
 
     /// Admits a device to a seat, as an admin: the entry carries the current epoch's secret

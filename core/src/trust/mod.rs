@@ -7,6 +7,7 @@
 pub mod codec;
 pub mod delivery;
 pub mod envelope;
+pub mod mailbox;
 pub mod membership;
 pub mod panel;
 pub mod roster;

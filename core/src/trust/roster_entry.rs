@@ -69,6 +69,7 @@ fn kind_code(kind: DocKind) -> u8 {
         DocKind::Candidate => 1,
         DocKind::Interview => 2,
         DocKind::Template => 3,
+        DocKind::Mailbox => 4,
     }
 }
 
@@ -154,7 +155,14 @@ impl Action {
                 let n = r.count("seats", MAX_SEATS, 5)?;
                 let mut seats = Vec::with_capacity(n);
                 for _ in 0..n {
-                    seats.push(Seat { interviewer: read_interviewer(r)?, admin: r.u8("admin flag")? == 1 });
+                    let interviewer = read_interviewer(r)?;
+                    let admin = match r.u8("admin flag")? {
+                        0 => false,
+                        1 => true,
+                        // One encoding per entry: the hash and the signature cover it.
+                        _ => return Err(DecodeError::Invalid("admin flag")),
+                    };
+                    seats.push(Seat { interviewer, admin });
                 }
                 Action::Genesis {
                     panel,

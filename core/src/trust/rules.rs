@@ -53,7 +53,7 @@ fn allowed(kind: DocKind, role: &Role, place: &Place) -> Result<(), Violation> {
     let fields = match kind {
         DocKind::Interview => INTERVIEW_MEMBER_FIELDS,
         DocKind::Candidate => CANDIDATE_MEMBER_FIELDS,
-        DocKind::Template => &[],
+        DocKind::Template | DocKind::Mailbox => &[],
     };
     if kind == DocKind::Interview && place.top == "scorecards" {
         return match &place.second {
