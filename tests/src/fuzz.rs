@@ -136,6 +136,9 @@ pub fn document_load(data: &[u8]) {
 
 pub fn invite_parse(data: &[u8]) {
     if let Ok(s) = std::str::from_utf8(data) {
+        if let Ok(invite) = panelnotes_core::trust::SeatInvite::parse(s) {
+            assert_eq!(panelnotes_core::trust::SeatInvite::parse(&invite.to_uri()).expect("round trip"), invite);
+        }
         if let Ok(invite) = PanelInvite::parse(s) {
             // What parses must print back to something that parses to the same.
             assert_eq!(PanelInvite::parse(&invite.to_uri()).expect("round trip"), invite);
@@ -198,6 +201,68 @@ pub fn envelope_open(data: &[u8]) {
     let _ = open(&sealed, &roster, |_| Some(secret.clone()));
 }
 
+struct Join {
+    _dir: tempfile::TempDir,
+    lead: Store,
+    joiner: Store,
+    invite: panelnotes_core::trust::SeatInvite,
+}
+
+thread_local! {
+    static JOIN: RefCell<(u32, Option<Join>)> = const { RefCell::new((0, None)) };
+}
+
+/// The lead's phone with an open seat invite, and a joiner that sent its request.
+fn with_join<T>(f: impl FnOnce(&mut Join) -> T) -> T {
+    JOIN.with(|j| {
+        let (count, join) = &mut *j.borrow_mut();
+        *count += 1;
+        if *count % INPUTS_PER_PHONE == 0 {
+            *join = None;
+        }
+        let join = join.get_or_insert_with(|| {
+            let shm = std::path::Path::new("/dev/shm");
+            let dir = if shm.is_dir() { tempfile::tempdir_in(shm) } else { tempfile::tempdir() }.expect("temp dir");
+            let clock = ManualClock::starting_at(Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).unwrap());
+            let open = |who: &str, seed| {
+                let options = StoreOptions { clock: std::sync::Arc::new(clock.clone()), seed: Some(seed), ..Default::default() };
+                Store::open_with(dir.path().join(format!("{who}.sqlite3")), identity(who), options).expect("store")
+            };
+            let (mut lead, mut joiner) = (open("ana@acme", 1), open("ben@acme", 2));
+            let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+            let (_, i) = candidate_with_interview(&mut lead, &["ana@acme", "ben@acme"], t0);
+            let roster = lead.start_roster(i, None).expect("roster");
+            let invite = lead.invite_seat(&roster, None, None).expect("invite");
+            joiner.join_request(&invite, "phone").expect("request");
+            Join { _dir: dir, lead, joiner, invite }
+        });
+        f(join)
+    })
+}
+
+/// Join requests into the lead's phone and welcomes into the joiner's, raw and sealed under
+/// the invite's key (so the fuzzer reaches the decoders behind the seal).
+pub fn join_messages(data: &[u8]) {
+    with_join(|j| {
+        let seal = |label: &str| {
+            let mut out = j.invite.join_box().as_bytes().to_vec();
+            out.extend_from_slice(&[4; 24]);
+            let aad = out.clone();
+            out.extend(j.invite.key().derive(label, b"").seal(&[4; 24], &aad, data));
+            out
+        };
+        let (request, welcome) = (seal("request"), seal("welcome"));
+        for bytes in [data, &request[..]] {
+            let _ = j.lead.receive_join_request(bytes);
+        }
+        for bytes in [data, &welcome[..]] {
+            let _ = j.joiner.accept_welcome(bytes);
+        }
+        j.lead.join_requests().expect("requests readable");
+        j.lead.candidates().expect("list readable");
+    })
+}
+
 /// Text positions and lengths as Swift and Kotlin pass them: UTF-16 offsets, any u64.
 pub fn text_positions(data: &[u8]) {
     if data.len() < 17 {
@@ -231,4 +296,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("text_positions", text_positions),
     ("roster_entries", roster_entries),
     ("envelope_open", envelope_open),
+    ("join_messages", join_messages),
 ];

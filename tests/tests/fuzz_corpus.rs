@@ -173,4 +173,29 @@ fn write_trust_seeds() {
     put("envelope_open", "sealed", &sealed);
     let body = secret.derive("envelope", &[1; 16]).open(&[6; 24], &sealed[..29], &sealed[29..]).unwrap();
     put("envelope_open", "body", &body);
+
+    // A join request and a welcome, as plaintext behind the invite's seal (what the join
+    // target seals its input as), and a v2 invite.
+    use chrono::TimeZone;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = panelnotes_core::ManualClock::starting_at(chrono::Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).unwrap());
+    let open = |who: &str, seed| {
+        let options = panelnotes_core::StoreOptions { clock: std::sync::Arc::new(clock.clone()), seed: Some(seed), ..Default::default() };
+        panelnotes_core::Store::open_with(dir.path().join(format!("{who}.sqlite3")), panelnotes_tests::fixture::identity(who), options).unwrap()
+    };
+    let (mut lead, mut joiner) = (open("ana@acme", 1), open("ben@acme", 2));
+    let t0 = chrono::Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let (_, i) = panelnotes_tests::fixture::candidate_with_interview(&mut lead, &["ana@acme", "ben@acme"], t0);
+    let roster = lead.start_roster(i, None).unwrap();
+    let invite = lead.invite_seat(&roster, None, None).unwrap();
+    put("invite_parse", "v2", invite.to_uri().as_bytes());
+    let request = joiner.join_request(&invite, "phone").unwrap();
+    let unseal = |label: &str, bytes: &[u8]| {
+        let nonce: [u8; 24] = bytes[16..40].try_into().unwrap();
+        invite.key().derive(label, b"").open(&nonce, &bytes[..40], &bytes[40..]).unwrap().to_vec()
+    };
+    put("join_messages", "request", &unseal("request", &request));
+    let panelnotes_core::trust::JoinDecision::Pending { request: id, .. } = lead.receive_join_request(&request).unwrap() else { panic!() };
+    let welcome = lead.admit_join_request(id, InterviewerId::new("ben@acme").unwrap()).unwrap();
+    put("join_messages", "welcome", &unseal("welcome", &welcome));
 }

@@ -168,6 +168,31 @@ const MIGRATIONS: &[&str] = &[
         reason TEXT NOT NULL,
         at INTEGER NOT NULL
     );
+    CREATE TABLE seat_tokens (
+        join_box BLOB PRIMARY KEY,
+        genesis BLOB NOT NULL,
+        seat TEXT,
+        token BLOB NOT NULL,
+        expires INTEGER NOT NULL,
+        used_by BLOB
+    );
+    CREATE TABLE join_requests (
+        id INTEGER PRIMARY KEY,
+        join_box BLOB NOT NULL,
+        genesis BLOB NOT NULL,
+        device BLOB NOT NULL,
+        agreement BLOB NOT NULL,
+        label TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        decided TEXT
+    );
+    CREATE TABLE joins (
+        join_box BLOB PRIMARY KEY,
+        token BLOB NOT NULL,
+        lead TEXT NOT NULL,
+        expires INTEGER NOT NULL,
+        genesis BLOB
+    );
     CREATE TABLE mailboxes (
         doc_id BLOB PRIMARY KEY,
         genesis BLOB NOT NULL,

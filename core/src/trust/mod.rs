@@ -7,6 +7,8 @@
 pub mod codec;
 pub mod delivery;
 pub mod envelope;
+pub mod invite;
+pub mod joining;
 pub mod mailbox;
 pub mod membership;
 pub mod panel;
@@ -17,5 +19,7 @@ pub mod seal;
 
 pub use codec::DecodeError;
 pub use delivery::{EnvelopeProblem, Receipt};
+pub use invite::SeatInvite;
+pub use joining::{JoinDecision, JoinRefusal, JoinRequest};
 pub use panel::{InviteError, Panel, PanelInvite};
 pub use roster::{Roster, RosterError, RosterState};

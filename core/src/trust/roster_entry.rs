@@ -99,7 +99,10 @@ pub(crate) fn read_device(r: &mut Reader) -> Result<DevicePublic, DecodeError> {
 }
 
 fn read_interviewer(r: &mut Reader) -> Result<InterviewerId, DecodeError> {
-    InterviewerId::new(r.str("seat", 128)?).map_err(|_| DecodeError::Invalid("seat"))
+    let raw = r.str("seat", 128)?;
+    // Only an id exactly as written: one that normalises to another would give the entry
+    // two encodings, and its hash and signature cover one.
+    InterviewerId::new(raw).ok().filter(|id| id.as_str() == raw).ok_or(DecodeError::Invalid("seat"))
 }
 
 fn read_document(r: &mut Reader) -> Result<DocumentId, DecodeError> {
