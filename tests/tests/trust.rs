@@ -223,3 +223,56 @@ fn out_of_order_envelopes_wait_for_what_they_build_on_and_equivocation_is_caught
     assert!(matches!(p.ana.receive_envelope(&p.roster, &a).unwrap(), Receipt::Applied { .. }));
     assert_eq!(p.ana.receive_envelope(&p.roster, &b).unwrap(), Receipt::Rejected(Rejection::Equivocation { device: p.ben.public().fingerprint(), seq: 1 }));
 }
+
+/// Three phones that sync only their mailboxes, each link sharing what each side's grant
+/// says, until nothing moves.
+fn sync_mailboxes(stores: &mut [Store], roster: &Hash, pairs: &[(usize, usize)]) {
+    use panelnotes_tests::net::{settle, Link};
+    for &(a, b) in pairs {
+        for s in [a, b] {
+            stores[s].post_outgoing(roster).unwrap();
+        }
+        let (ga, gb) = (stores[a].mailbox_grant(roster).unwrap(), stores[b].mailbox_grant(roster).unwrap());
+        let mut links = vec![Link::connect(stores, a, b, ga, gb)];
+        settle(stores, &mut links);
+        links[0].close(stores);
+    }
+}
+
+#[test]
+fn a_removal_reaches_the_panel_through_the_mailboxes_and_the_removed_phone_reads_nothing_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::starting_at(Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap());
+    let mut stores: Vec<Store> =
+        ["ana@acme", "ben@acme", "cy@acme"].iter().enumerate().map(|(n, w)| store(dir.path(), w, n as u64 + 1, &clock)).collect();
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let (_, i) = candidate_with_interview(&mut stores[0], &["ana@acme", "ben@acme", "cy@acme"], t0);
+    let roster = stores[0].start_roster(i, None).unwrap();
+    for (n, who) in [(1, "ben@acme"), (2, "cy@acme")] {
+        let device = stores[n].device();
+        stores[0].admit_device(&roster, seat(who), device, "phone").unwrap();
+    }
+    let entries = stores[0].roster_bytes(&roster).unwrap();
+    for n in [1, 2] {
+        stores[n].import_roster(&roster, &entries).unwrap();
+    }
+    sync_mailboxes(&mut stores, &roster, &[(0, 1), (0, 2)]);
+    assert_eq!(stores[2].interview(i).unwrap().lead, seat("ana@acme"));
+    assert_eq!(stores[1].interview(i).unwrap().lead, seat("ana@acme"));
+
+    // Ana removes Ben. Cy learns it from Ana's mailbox, takes the new epoch's secret, and
+    // from the next sync on shares the new epoch's mailboxes.
+    let ben = stores[1].device().signing;
+    stores[0].remove_device(&roster, ben).unwrap();
+    sync_mailboxes(&mut stores, &roster, &[(0, 2)]);
+    let cy_view = stores[2].roster(&roster).unwrap();
+    assert_eq!(cy_view.state().epoch, 1);
+    assert!(cy_view.state().current(&ben).is_none());
+    stores[0].splice_notes(i, "learn", 0, 0, "after Ben left ").unwrap();
+    sync_mailboxes(&mut stores, &roster, &[(0, 2), (0, 1)]);
+    assert!(stores[2].notes(i, "learn").unwrap().starts_with("after Ben left "));
+    // Ben's phone hears of its removal, but never of what was written after it.
+    assert_eq!(stores[1].roster(&roster).unwrap().state().epoch, 1);
+    assert!(!stores[1].notes(i, "learn").unwrap().contains("after Ben left"));
+    assert_eq!(stores[1].mailbox_grant(&roster).unwrap().iter().count(), 3, "only the first epoch's mailboxes");
+}

@@ -193,6 +193,10 @@ const MIGRATIONS: &[&str] = &[
         expires INTEGER NOT NULL,
         genesis BLOB
     );
+    CREATE TABLE roster_posts (
+        genesis BLOB PRIMARY KEY,
+        head BLOB NOT NULL
+    );
     CREATE TABLE mailboxes (
         doc_id BLOB PRIMARY KEY,
         genesis BLOB NOT NULL,

@@ -9,12 +9,29 @@ use automerge::ActorId;
 use rusqlite::{params, OptionalExtension};
 
 use super::delivery::Receipt;
+use super::membership::{decode_entries, encode_entries};
 use super::roster::{Hash, Roster};
 use super::seal::Secret;
 use crate::error::{Error, Result};
 use crate::ids::DocumentId;
 use crate::store::Store;
 use crate::sync::Grant;
+
+/// The first byte of a mailbox item that carries roster entries rather than an envelope.
+const ROSTER_ITEM: u8 = b'R';
+
+/// Roster entries as a mailbox item, sealed under the epoch's secret: members who hold it
+/// learn of admissions, removals and new epochs on any path. (A device removed in this
+/// epoch can read who is on the panel; it cannot read the new epoch's secret, which is
+/// wrapped only to the devices that remain.)
+fn seal_roster(secret: &Secret, panel: &[u8; 16], epoch: u32, entries: &[u8], nonce: [u8; 24]) -> Vec<u8> {
+    let mut out = vec![ROSTER_ITEM];
+    out.extend_from_slice(&epoch.to_le_bytes());
+    out.extend_from_slice(&nonce);
+    let aad = out.clone();
+    out.extend(secret.derive("roster", panel).seal(&nonce, &aad, entries));
+    out
+}
 
 /// A device's outbox for one panel and epoch: its document id and the actor it writes as.
 pub fn outbox_of(secret: &Secret, panel: &[u8; 16], device: &[u8; 32]) -> (DocumentId, ActorId) {
@@ -52,26 +69,80 @@ impl Store {
     /// Seals this device's new changes to the panel's documents and posts them in its
     /// outbox. Returns how many envelopes were posted.
     pub fn post_outgoing(&mut self, id: &Hash) -> Result<usize> {
+        self.post_roster(id)?;
         let envelopes = self.seal_outgoing(id)?;
         if envelopes.is_empty() {
             return Ok(0);
         }
         let roster = self.roster(id)?;
-        let state = roster.state();
+        let epoch = roster.state().epoch;
+        self.post_items(id, &roster, epoch, &envelopes)?;
+        Ok(envelopes.len())
+    }
+
+    /// Appends items to this device's outbox of `epoch`.
+    fn post_items(&mut self, id: &Hash, roster: &Roster, epoch: u32, items: &[Vec<u8>]) -> Result<()> {
         let secret = self
-            .epoch_secret(&roster, state.epoch)
-            .ok_or_else(|| Error::NotPermitted("this device does not hold the panel's current secret".into()))?;
-        let (doc, actor) = outbox_of(&secret, &state.panel, &self.device().signing);
-        self.register_mailboxes(id, &roster)?;
+            .epoch_secret(roster, epoch)
+            .ok_or_else(|| Error::NotPermitted("this device does not hold the panel's secret".into()))?;
+        let (doc, actor) = outbox_of(&secret, &roster.state().panel, &self.device().signing);
+        self.conn().execute(
+            "INSERT OR IGNORE INTO mailboxes(doc_id, genesis, device, epoch, actor) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![&doc.as_bytes()[..], &id[..], &self.device().signing[..], epoch, actor.to_bytes()],
+        )?;
         let posted: i64 = self
             .conn()
             .query_row("SELECT ingested FROM mailboxes WHERE doc_id = ?1", [&doc.as_bytes()[..]], |r| r.get(0))?;
-        self.append_to_mailbox(doc, &actor, posted as u64, &envelopes)?;
+        self.append_to_mailbox(doc, &actor, posted as u64, items)?;
         self.conn().execute(
             "UPDATE mailboxes SET ingested = ?2 WHERE doc_id = ?1",
-            params![&doc.as_bytes()[..], posted + envelopes.len() as i64],
+            params![&doc.as_bytes()[..], posted + items.len() as i64],
         )?;
-        Ok(envelopes.len())
+        Ok(())
+    }
+
+    /// Posts the roster when this admin's device changed it since it last did: into the
+    /// current epoch's outbox, and into the previous epoch's too, since the members who stay
+    /// learn the new epoch's secret from these very entries.
+    fn post_roster(&mut self, id: &Hash) -> Result<()> {
+        let roster = self.roster(id)?;
+        let state = roster.state();
+        if !state.is_admin(&self.device().signing) {
+            return Ok(());
+        }
+        let head = roster.head();
+        let posted: Option<Vec<u8>> = self
+            .conn()
+            .query_row("SELECT head FROM roster_posts WHERE genesis = ?1", [&id[..]], |r| r.get(0))
+            .optional()?;
+        if posted.as_deref() == Some(&head[..]) {
+            return Ok(());
+        }
+        let entries = encode_entries(roster.entries());
+        let epochs = if state.epoch > 0 { vec![state.epoch - 1, state.epoch] } else { vec![0] };
+        for epoch in epochs {
+            if let Some(secret) = self.epoch_secret(&roster, epoch) {
+                let item = seal_roster(&secret, &state.panel, epoch, &entries, self.random_bytes());
+                self.post_items(id, &roster, epoch, &[item])?;
+            }
+        }
+        self.conn().execute(
+            "INSERT INTO roster_posts(genesis, head) VALUES (?1, ?2) ON CONFLICT(genesis) DO UPDATE SET head = excluded.head",
+            params![&id[..], &head[..]],
+        )?;
+        Ok(())
+    }
+
+    /// Roster entries from a mailbox item, if it is one this device can open.
+    fn open_roster_item(&self, id: &Hash, item: &[u8]) -> Result<Option<Vec<u8>>> {
+        if item.len() < 29 || item[0] != ROSTER_ITEM {
+            return Ok(None);
+        }
+        let epoch = u32::from_le_bytes(item[1..5].try_into().expect("4 bytes"));
+        let nonce: [u8; 24] = item[5..29].try_into().expect("24 bytes");
+        let roster = self.roster(id)?;
+        let Some(secret) = self.epoch_secret(&roster, epoch) else { return Ok(None) };
+        Ok(secret.derive("roster", &roster.state().panel).open(&nonce, &item[..29], &item[29..]).map(|p| p.to_vec()))
     }
 
     /// Takes the envelopes new in a peer's mailbox into the store. Our own outbox and ids
@@ -91,6 +162,16 @@ impl Store {
         let items = self.mailbox_items(doc, &ActorId::from(actor), ingested as u64)?;
         let mut receipts = Vec::with_capacity(items.len());
         for item in &items {
+            if item.first() == Some(&ROSTER_ITEM) {
+                // Entries that do not open, decode or extend the roster change nothing: the
+                // roster takes only what its admins signed.
+                if let Some(entries) = self.open_roster_item(&genesis, item)? {
+                    if decode_entries(&entries).is_ok() {
+                        let _ = self.import_roster(&genesis, &entries);
+                    }
+                }
+                continue;
+            }
             receipts.push(self.receive_envelope(&genesis, item)?);
         }
         self.conn().execute(
