@@ -276,3 +276,32 @@ fn a_removal_reaches_the_panel_through_the_mailboxes_and_the_removed_phone_reads
     assert!(!stores[1].notes(i, "learn").unwrap().contains("after Ben left"));
     assert_eq!(stores[1].mailbox_grant(&roster).unwrap().iter().count(), 3, "only the first epoch's mailboxes");
 }
+
+#[test]
+fn a_conflict_names_its_authors_from_the_roster_not_from_what_they_claim() {
+    use panelnotes_core::model::DocKind;
+    let mut p = panel();
+    let i = p.i;
+    // Ben's app ends the interview at one time and writes, in the document's own authors
+    // map, that his actor is Cy. Cy ends it at another time, concurrently.
+    let ben_hex = p.ben.actor().to_hex_string();
+    let lie = p.ben_forges(i, DocKind::Interview, p.ben.actor(), 1, |d| {
+        d.put(ROOT, "endedAt", "2026-03-04T10:40:00Z").unwrap();
+        let actors = match d.get(ROOT, "actors").unwrap() {
+            Some((_, id)) => id,
+            None => d.put_object(ROOT, "actors", ObjType::Map).unwrap(),
+        };
+        d.put(&actors, ben_hex.as_str(), "cy@acme").unwrap();
+    });
+    p.cy.end_interview(i, Utc.with_ymd_and_hms(2026, 3, 4, 10, 45, 0).unwrap()).unwrap();
+    let from_cy = p.cy.seal_outgoing(&p.roster).unwrap();
+    assert!(matches!(p.ana.receive_envelope(&p.roster, &lie).unwrap(), Receipt::Applied { .. }));
+    for e in &from_cy {
+        assert!(matches!(p.ana.receive_envelope(&p.roster, e).unwrap(), Receipt::Applied { .. }));
+    }
+    let conflicts = p.ana.conflicts(i).unwrap();
+    let ended = conflicts.iter().find(|c| c.field == "endedAt").expect("the two end times conflict");
+    let mut authors: Vec<String> = ended.values.iter().map(|v| v.author.as_ref().map(|a| a.as_str().to_owned()).unwrap_or_default()).collect();
+    authors.sort();
+    assert_eq!(authors, ["ben@acme", "cy@acme"]);
+}

@@ -43,6 +43,7 @@ impl Store {
     /// The contested fields of one document.
     pub fn conflicts(&mut self, id: DocumentId) -> Result<Vec<Conflict>> {
         let kind = self.kind_or_not_found(id)?;
+        let seats = super::authors::roster_seats(&self.conn)?;
         let od = self.open_folded(id, kind)?;
         let fields = conflict::scan(&od.doc, kind);
         let mut out = Vec::new();
@@ -56,7 +57,7 @@ impl Store {
                 let text = conflict::describe(&od.doc, id, &field, value, op)?;
                 let (author, at) = match op {
                     automerge::ObjId::Id(_, actor, _) => {
-                        let author = super::author_in(&od.doc, &actor.to_hex_string());
+                        let author = super::authors::author_of(&seats, &od.doc, &actor.to_hex_string());
                         let at = conflict::said_at(&od.doc, &field, value, op).or_else(|| {
                             od.doc
                                 .hash_for_opid(op)

@@ -193,6 +193,11 @@ const MIGRATIONS: &[&str] = &[
         expires INTEGER NOT NULL,
         genesis BLOB
     );
+    CREATE TABLE roster_actors (
+        actor TEXT PRIMARY KEY,
+        seat TEXT NOT NULL,
+        genesis BLOB NOT NULL
+    );
     CREATE TABLE roster_posts (
         genesis BLOB PRIMARY KEY,
         head BLOB NOT NULL

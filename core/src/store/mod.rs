@@ -4,6 +4,7 @@
 //! edit has made that edit durable.
 
 pub mod at_rest;
+pub(crate) mod authors;
 pub(crate) mod changes;
 mod conflicts;
 mod decode;

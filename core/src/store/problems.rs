@@ -66,6 +66,7 @@ pub(crate) fn record_fields(conn: &Connection, id: DocumentId, doc: &mut AutoCom
             .execute(params![key, kind])?;
         return Ok(());
     }
+    let seats = super::authors::roster_seats(conn)?;
     let mut seen = std::collections::HashMap::new();
     {
         let mut q = conn.prepare_cached("SELECT path, seen_at FROM problems WHERE doc_id = ?1 AND kind = ?2")?;
@@ -79,7 +80,7 @@ pub(crate) fn record_fields(conn: &Connection, id: DocumentId, doc: &mut AutoCom
         .execute(params![key, kind])?;
     for p in found {
         let (actor, author, written_at) = match &p.op {
-            Some(op) => origin(doc, op),
+            Some(op) => origin(&seats, doc, op),
             None => (None, None, None),
         };
         conn.prepare_cached(
@@ -147,15 +148,16 @@ pub(crate) fn list(conn: &Connection, only: Option<DocumentId>) -> Result<Vec<Pr
     Ok(out)
 }
 
-/// Who wrote the op and when: its actor, the interviewer the document names for that actor,
+/// Who wrote the op and when: its actor, the interviewer its roster seat (or, with no roster,
+/// the document) names for that actor,
 /// and the time of the change that holds it. Walks the history, which is fine for the rare
 /// document with a problem.
-fn origin(doc: &mut AutoCommit, op: &ObjId) -> (Option<String>, Option<InterviewerId>, Option<DateTime<Utc>>) {
+fn origin(seats: &super::authors::RosterSeats, doc: &mut AutoCommit, op: &ObjId) -> (Option<String>, Option<InterviewerId>, Option<DateTime<Utc>>) {
     let ObjId::Id(counter, actor, _) = op else {
         return (None, None, None);
     };
     let hex = actor.to_hex_string();
-    let author = super::author_in(doc, &hex);
+    let author = super::authors::author_of(seats, doc, &hex);
     let at = doc
         .get_changes(&[])
         .into_iter()

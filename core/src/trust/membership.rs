@@ -122,6 +122,8 @@ impl Store {
                  interview_id = COALESCE(excluded.interview_id, rosters.interview_id)",
             params![&id[..], interview.map(|i| i.as_bytes().to_vec()), encode_entries(roster.entries()), self.now_ms()],
         )?;
+        let members = roster.state().members.values().map(|m| (m.device.actor().to_hex_string(), m.seat.clone()));
+        crate::store::authors::remember_roster_actors(self.conn(), &id[..], members)?;
         self.register_mailboxes(id, roster)
     }
 
