@@ -78,6 +78,12 @@ impl DeviceKeys {
         self.signing.sign(message).to_bytes()
     }
 
+    /// The X25519 secret, for the Noise handshake's static key (snow takes the bytes). It
+    /// never leaves the core.
+    pub(crate) fn agreement_secret(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(self.agreement.to_bytes())
+    }
+
     /// The X25519 shared secret with another device's agreement key.
     pub fn agree(&self, their: &[u8; 32]) -> Zeroizing<[u8; 32]> {
         let shared = self.agreement.diffie_hellman(&x25519_dalek::PublicKey::from(*their));

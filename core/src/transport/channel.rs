@@ -1,11 +1,18 @@
-//! An encrypted, authenticated byte stream keyed by the panel secret: Noise NNpsk0
-//! (X25519, ChaCha20-Poly1305, SHA-256). A peer without the secret fails the handshake before
-//! a single application byte flows; a flipped, replayed or reordered record fails its
-//! authentication and closes the session. Sans-IO: bytes in, frames out.
+//! An encrypted, authenticated byte stream. Two handshakes:
+//! - v1 (`PNL1`), for panels from before rosters: Noise NNpsk0 keyed by the panel secret;
+//! - v2 (`PNL2`), for rostered panels: Noise XXpsk3 with each device's X25519 key as its
+//!   static key and the epoch's pre-shared key, the prologue naming the protocol version.
+//!   Each side learns the other's static key, which the caller checks against the roster
+//!   before a single application frame is taken or sent.
 //!
-//! On the wire: the initiator opens with `PNL1` and the panel's public tag, then every Noise
-//! message goes as a 2-byte big-endian length and the message. Inside the encrypted stream,
-//! application frames are a 4-byte big-endian length and the frame.
+//! A peer without the key fails the handshake before an application byte flows; a flipped,
+//! replayed or reordered record fails its authentication and closes the session. Sans-IO:
+//! bytes in, frames out.
+//!
+//! On the wire: the initiator opens with the magic and a public tag (which panel and epoch,
+//! useless without the key), then every Noise message goes as a 2-byte big-endian length and
+//! the message. Inside the encrypted stream, application frames are a 4-byte big-endian
+//! length and the frame.
 
 use snow::{HandshakeState, TransportState};
 
@@ -15,6 +22,9 @@ use crate::sync::wire::MAX_FRAME;
 
 const PATTERN: &str = "Noise_NNpsk0_25519_ChaChaPoly_SHA256";
 const MAGIC: &[u8; 4] = b"PNL1";
+const PATTERN_V2: &str = "Noise_XXpsk3_25519_ChaChaPoly_SHA256";
+const MAGIC_V2: &[u8; 4] = b"PNL2";
+const PROLOGUE_V2: &[u8] = b"panelnotes sync v2";
 const NOISE_MAX: usize = 65535;
 const TAG_LEN: usize = 16;
 const CHUNK: usize = NOISE_MAX - TAG_LEN;
@@ -29,13 +39,17 @@ enum State {
 
 pub struct SecureChannel {
     state: State,
-    initiator: bool,
     inbuf: Vec<u8>,
     plain: Vec<u8>,
     /// Frames sent before the handshake finished.
     queued: Vec<Vec<u8>>,
     out: Vec<u8>,
     tag: Option<[u8; 8]>,
+    /// This device's X25519 key, for v2 handshakes.
+    local_static: Option<zeroize::Zeroizing<[u8; 32]>>,
+    /// The peer's static key (v2), once the handshake revealed it.
+    remote_static: Option<[u8; 32]>,
+    version: u8,
 }
 
 fn builder(secret: &[u8; 32]) -> Result<snow::Builder<'_>, TransportError> {
@@ -45,7 +59,58 @@ fn builder(secret: &[u8; 32]) -> Result<snow::Builder<'_>, TransportError> {
         .map_err(|e| TransportError::Malformed(e.to_string()))
 }
 
+fn builder_v2<'a>(local: &'a [u8; 32], psk: &'a [u8; 32]) -> Result<snow::Builder<'a>, TransportError> {
+    let params = PATTERN_V2.parse().expect("a valid Noise pattern");
+    let malformed = |e: snow::Error| TransportError::Malformed(e.to_string());
+    snow::Builder::new(params)
+        .local_private_key(local)
+        .map_err(malformed)?
+        .psk(3, psk)
+        .map_err(malformed)?
+        .prologue(PROLOGUE_V2)
+        .map_err(malformed)
+}
+
 impl SecureChannel {
+    /// The dialling side of a v2 session: this device's X25519 secret, the epoch's pre-shared
+    /// key and the tag that tells the responder which panel and epoch.
+    pub(crate) fn initiator_v2(local: zeroize::Zeroizing<[u8; 32]>, psk: &[u8; 32], tag: [u8; 8]) -> Result<SecureChannel, TransportError> {
+        let mut hs = builder_v2(&local, psk)?.build_initiator().map_err(|e| TransportError::Malformed(e.to_string()))?;
+        let mut msg = vec![0u8; NOISE_MAX];
+        let n = hs.write_message(&[], &mut msg).map_err(|e| TransportError::Malformed(e.to_string()))?;
+        let mut out = Vec::with_capacity(16 + n);
+        out.extend_from_slice(MAGIC_V2);
+        out.extend_from_slice(&tag);
+        out.extend_from_slice(&(n as u16).to_be_bytes());
+        out.extend_from_slice(&msg[..n]);
+        Ok(SecureChannel {
+            state: State::Handshaking(Box::new(hs)),
+            inbuf: Vec::new(),
+            plain: Vec::new(),
+            queued: Vec::new(),
+            out,
+            tag: Some(tag),
+            local_static: Some(local),
+            remote_static: None,
+            version: 2,
+        })
+    }
+
+    /// The accepting side, able to answer v1 and, with this device's X25519 secret, v2.
+    pub(crate) fn responder_with_device(local: zeroize::Zeroizing<[u8; 32]>) -> SecureChannel {
+        SecureChannel { local_static: Some(local), ..SecureChannel::responder() }
+    }
+
+    /// The peer's static key (v2 sessions), once the handshake is done.
+    pub fn remote_static(&self) -> Option<[u8; 32]> {
+        self.remote_static
+    }
+
+    /// 1 or 2: which handshake the session used (known to the responder after the hello).
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+
     pub fn initiator(secret: &[u8; 32]) -> Result<SecureChannel, TransportError> {
         let mut hs = builder(secret)?
             .build_initiator()
@@ -62,24 +127,28 @@ impl SecureChannel {
         out.extend_from_slice(&msg[..n]);
         Ok(SecureChannel {
             state: State::Handshaking(Box::new(hs)),
-            initiator: true,
             inbuf: Vec::new(),
             plain: Vec::new(),
             queued: Vec::new(),
             out,
             tag: Some(tag),
+            local_static: None,
+            remote_static: None,
+            version: 1,
         })
     }
 
     pub fn responder() -> SecureChannel {
         SecureChannel {
             state: State::AwaitingHello,
-            initiator: false,
             inbuf: Vec::new(),
             plain: Vec::new(),
             queued: Vec::new(),
             out: Vec::new(),
             tag: None,
+            local_static: None,
+            remote_static: None,
+            version: 0,
         }
     }
 
@@ -152,16 +221,23 @@ impl SecureChannel {
                 if self.inbuf.len() < 12 {
                     return Ok(frames);
                 }
-                if &self.inbuf[..4] != MAGIC {
-                    return Err(self.fail(TransportError::Malformed("not a Panel Notes peer".into())));
-                }
+                let version = match &self.inbuf[..4] {
+                    m if m == MAGIC => 1,
+                    m if m == MAGIC_V2 && self.local_static.is_some() => 2,
+                    _ => return Err(self.fail(TransportError::Malformed("not a Panel Notes peer".into()))),
+                };
                 let tag: [u8; 8] = self.inbuf[4..12].try_into().expect("8 bytes");
                 let Some(secret) = secret_for(&tag) else {
                     return Err(self.fail(TransportError::UnknownPanel));
                 };
-                let hs = builder(&secret)
+                let built = match (version, &self.local_static) {
+                    (2, Some(local)) => builder_v2(local, &secret),
+                    _ => builder(&secret),
+                };
+                let hs = built
                     .and_then(|b| b.build_responder().map_err(|e| TransportError::Malformed(e.to_string())))
                     .map_err(|e| self.fail(e))?;
+                self.version = version;
                 self.tag = Some(tag);
                 self.inbuf.drain(..12);
                 self.state = State::Handshaking(Box::new(hs));
@@ -181,7 +257,9 @@ impl SecureChannel {
                     if hs.read_message(&msg, &mut payload).is_err() {
                         return Err(self.fail(TransportError::Handshake));
                     }
-                    if !self.initiator {
+                    // NNpsk0 ends with the responder's reply; XXpsk3 with the initiator's third
+                    // message: write whenever it is our turn.
+                    if !hs.is_handshake_finished() && hs.is_my_turn() {
                         let mut reply = vec![0u8; NOISE_MAX];
                         let m = hs
                             .write_message(&[], &mut reply)
@@ -190,8 +268,10 @@ impl SecureChannel {
                         self.out.extend_from_slice(&reply[..m]);
                     }
                     if !hs.is_handshake_finished() {
-                        return Err(self.fail(TransportError::Malformed("handshake out of step".into())));
+                        self.state = State::Handshaking(hs);
+                        continue;
                     }
+                    self.remote_static = hs.get_remote_static().and_then(|k| k.try_into().ok());
                     let t = hs
                         .into_transport_mode()
                         .map_err(|e| self.fail(TransportError::Malformed(e.to_string())))?;
@@ -274,6 +354,52 @@ mod tests {
         // An unknown tag.
         let (_, _, r) = pair(other, s);
         assert!(matches!(r, Err(TransportError::UnknownPanel)));
+    }
+
+    fn device(n: u8) -> crate::keys::DeviceKeys {
+        crate::keys::DeviceKeys::from_secret(&[n; crate::keys::STORED_LEN])
+    }
+
+    /// A v2 handshake between two devices; the responder knows `psk_b` under `tag`.
+    fn pair_v2(psk_a: [u8; 32], psk_b: [u8; 32]) -> (SecureChannel, SecureChannel, Result<(), TransportError>) {
+        let (da, db) = (device(1), device(2));
+        let mut a = SecureChannel::initiator_v2(da.agreement_secret(), &psk_a, [5; 8]).unwrap();
+        let mut b = SecureChannel::responder_with_device(db.agreement_secret());
+        let lookup = move |t: &[u8; 8]| (*t == [5; 8]).then_some(psk_b);
+        let r = (|| {
+            b.receive(&a.take_output(), lookup)?;
+            a.receive(&b.take_output(), |_| None)?;
+            b.receive(&a.take_output(), lookup)?;
+            Ok(())
+        })();
+        (a, b, r)
+    }
+
+    #[test]
+    fn v2_sessions_authenticate_both_devices_and_need_the_epoch_key() {
+        let psk: [u8; 32] = rand::random();
+        let (mut a, mut b, r) = pair_v2(psk, psk);
+        r.unwrap();
+        assert!(a.is_established() && b.is_established());
+        assert_eq!((a.version(), b.version()), (2, 2));
+        assert_eq!(a.remote_static(), Some(device(2).public().agreement));
+        assert_eq!(b.remote_static(), Some(device(1).public().agreement));
+        a.send_frame(b"mailbox").unwrap();
+        assert_eq!(b.receive(&a.take_output(), |_| None).unwrap(), vec![b"mailbox".to_vec()]);
+        b.send_frame(b"back").unwrap();
+        assert_eq!(a.receive(&b.take_output(), |_| None).unwrap(), vec![b"back".to_vec()]);
+
+        // Another epoch's key: the responder refuses the initiator's last message.
+        let mut other = psk;
+        other[0] ^= 1;
+        let (a, b, r) = pair_v2(other, psk);
+        assert!(matches!(r, Err(TransportError::Handshake)), "{r:?}");
+        assert!(!a.is_established() || !b.is_established());
+        assert_eq!(b.remote_static(), None);
+        // A responder with no device key does not speak v2.
+        let mut a = SecureChannel::initiator_v2(device(1).agreement_secret(), &psk, [5; 8]).unwrap();
+        let mut old = SecureChannel::responder();
+        assert!(matches!(old.receive(&a.take_output(), |_| Some(psk)), Err(TransportError::Malformed(_))));
     }
 
     #[test]

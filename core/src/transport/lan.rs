@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::{Panel, PanelPipe, TransportError};
+use super::{Keyring, Panel, PanelPipe, TransportError};
+use crate::trust::roster::Hash;
 use crate::ids::DocumentId;
 use crate::sync::Event;
 use crate::clock::{Clock, SystemClock};
@@ -118,7 +119,7 @@ fn accept_handshake(
     store: &SharedStore,
     stream: &mut TcpStream,
     pipe: &mut PanelPipe,
-    panels: &[Panel],
+    keyring: &Keyring,
     report: &mut SyncReport,
     opts: &LanOptions,
 ) -> Result<(), TransportError> {
@@ -134,7 +135,7 @@ fn accept_handshake(
             Some(0) => return Err(TransportError::Handshake),
             Some(n) => {
                 report.bytes_in += n as u64;
-                if pipe.receive_handshake(&buf[..n], panels)? {
+                if pipe.receive_handshake(&buf[..n], keyring)? {
                     report.record(pipe.attach(&mut lock(store))?);
                     return Ok(());
                 }
@@ -250,11 +251,38 @@ pub fn sync_with_cancel(
         .to_socket_addrs()?
         .next()
         .ok_or_else(|| TransportError::Io("no address to dial".into()))?;
+    dial(store, addr, opts, cancel, |s| PanelPipe::initiator(s, panel))
+}
+
+/// Dials a member of a rostered panel at `addr` and syncs the panel's mailboxes (this
+/// device's new changes posted first) until both sides are quiet. Both devices' keys are
+/// checked against the roster before any frame.
+pub fn sync_roster_with(
+    store: &SharedStore,
+    addr: impl ToSocketAddrs,
+    roster: &Hash,
+    opts: &LanOptions,
+    cancel: Option<&AtomicBool>,
+) -> Result<SyncReport, TransportError> {
+    let addr = addr
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| TransportError::Io("no address to dial".into()))?;
+    dial(store, addr, opts, cancel, |s| PanelPipe::roster_initiator(s, roster))
+}
+
+fn dial(
+    store: &SharedStore,
+    addr: SocketAddr,
+    opts: &LanOptions,
+    cancel: Option<&AtomicBool>,
+    pipe: impl FnOnce(&mut Store) -> Result<PanelPipe, TransportError>,
+) -> Result<SyncReport, TransportError> {
     let start = opts.clock.now();
     let mut stream = TcpStream::connect_timeout(&addr, opts.timeout.min(Duration::from_secs(10)))?;
     stream.set_read_timeout(Some(Duration::from_millis(20)))?;
     stream.set_nodelay(true)?;
-    let mut pipe = PanelPipe::initiator(&lock(store), panel)?;
+    let mut pipe = pipe(&mut lock(store))?;
     let mut report = SyncReport::default();
     let result = drive(store, &mut stream, &mut pipe, Side::Dialer, cancel, &mut report, opts);
     finish(store, &mut stream, &mut pipe, &mut report, start, opts.clock.as_ref());
@@ -315,13 +343,13 @@ pub fn serve(store: SharedStore, addr: impl ToSocketAddrs, opts: LanOptions) -> 
     let stop = Arc::new(AtomicBool::new(false));
     let sessions = Arc::new(Mutex::new(VecDeque::new()));
     let (stop2, sessions2) = (stop.clone(), sessions.clone());
-    let initial = Arc::new(lock(&store).panels()?);
+    let initial = Arc::new(lock(&store).keyring()?);
     let thread = std::thread::spawn(move || {
         let mut workers: Vec<JoinHandle<()>> = Vec::new();
         let unauthenticated = Arc::new(AtomicUsize::new(0));
         // The panels a handshake may name, refreshed at most once a second by this thread,
         // and only if the store is free: connecting peers never wait for the store's lock.
-        let mut panels: (std::time::Instant, Arc<Vec<Panel>>) = (opts.clock.now(), initial);
+        let mut panels: (std::time::Instant, Arc<Keyring>) = (opts.clock.now(), initial);
         while !stop2.load(Ordering::SeqCst) {
             match listener.accept() {
                 Ok((mut stream, _)) => {
@@ -333,7 +361,7 @@ pub fn serve(store: SharedStore, addr: impl ToSocketAddrs, opts: LanOptions) -> 
                     let now = opts.clock.now();
                     if now.duration_since(panels.0) >= Duration::from_secs(1) {
                         if let Ok(s) = store.try_lock() {
-                            if let Ok(fresh) = s.panels() {
+                            if let Ok(fresh) = s.keyring() {
                                 panels = (now, Arc::new(fresh));
                             }
                         }
@@ -343,7 +371,7 @@ pub fn serve(store: SharedStore, addr: impl ToSocketAddrs, opts: LanOptions) -> 
                     let (store, sessions, stop, opts, panels) = (store.clone(), sessions2.clone(), stop2.clone(), opts.clone(), panels.1.clone());
                     workers.push(std::thread::spawn(move || {
                         let start = opts.clock.now();
-                        let mut pipe = PanelPipe::responder();
+                        let mut pipe = PanelPipe::responder_with(&panels);
                         let mut report = SyncReport::default();
                         let result = (|| {
                             stream.set_nonblocking(false)?;

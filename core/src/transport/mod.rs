@@ -11,7 +11,7 @@ pub mod relay;
 
 pub use channel::SecureChannel;
 pub use crate::trust::{InviteError, Panel, PanelInvite};
-pub use pipe::PanelPipe;
+pub use pipe::{Keyring, PanelPipe};
 
 use crate::sync::SyncError;
 
@@ -21,6 +21,8 @@ pub enum TransportError {
     UnknownPanel,
     #[error("the handshake failed: the peer does not hold this panel's secret")]
     Handshake,
+    #[error("the peer's device is not a current member of the panel")]
+    NotMember,
     #[error("a frame failed authentication (tampered, replayed or out of order); the session is closed")]
     Tampered,
     #[error("malformed transport data: {0}")]

@@ -1,43 +1,109 @@
 //! The byte-pipe API for platform transports (Multipeer Connectivity, Nearby Connections,
-//! BLE): the app hands the pipe whatever bytes arrived and sends whatever bytes it returns.
-//! Inside: the panel's encrypted channel carrying the sync engine's frames.
+//! BLE) and the LAN: the app hands the pipe whatever bytes arrived and sends whatever bytes
+//! it returns. Inside: an encrypted channel carrying the sync engine's frames. For a
+//! rostered panel (v2) the channel is authenticated by both devices' keys, each checked
+//! against the roster before a frame is taken or sent, and the session shares only the
+//! panel's mailboxes; for a panel from before rosters (v1), by the panel secret.
+
+use zeroize::Zeroizing;
 
 use super::{Panel, SecureChannel, TransportError};
 use crate::sync::{Connection, Event, Role};
+use crate::trust::roster::Hash;
+use crate::trust::session_keys::EpochKey;
 use crate::Store;
+
+/// What the accepting side may answer for, taken from the store without holding it while a
+/// peer that has proved nothing is handshaking.
+#[derive(Clone)]
+pub struct Keyring {
+    pub panels: Vec<Panel>,
+    pub epochs: Vec<EpochKey>,
+    device: Zeroizing<[u8; 32]>,
+}
+
+impl Store {
+    pub fn keyring(&self) -> crate::Result<Keyring> {
+        Ok(Keyring { panels: self.panels()?, epochs: self.epoch_keys()?, device: self.device_keys().agreement_secret() })
+    }
+}
+
+impl Keyring {
+    fn secret_for(&self, tag: &[u8; 8]) -> Option<[u8; 32]> {
+        self.panels
+            .iter()
+            .find(|p| &p.tag() == tag)
+            .map(|p| p.secret)
+            .or_else(|| self.epochs.iter().find(|e| &e.tag == tag).map(|e| e.psk))
+    }
+}
 
 pub struct PanelPipe {
     channel: SecureChannel,
     sync: Option<Connection>,
     panel: Option<Panel>,
+    roster: Option<Hash>,
+    /// Whether the peer's device key was checked against the roster (v2).
+    verified: bool,
     /// Frames that completed before the sync connection existed (`receive_handshake`).
     early: Vec<Vec<u8>>,
 }
 
 impl PanelPipe {
-    /// The dialling side, for a panel this store leads or joined.
+    /// The dialling side, for a panel from before rosters that this store leads or joined.
     pub fn initiator(store: &Store, panel: &Panel) -> Result<PanelPipe, TransportError> {
         Ok(PanelPipe {
             channel: SecureChannel::initiator(&panel.secret)?,
             sync: Some(Connection::new(store, Role::Initiator, panel.grant())?),
             panel: Some(panel.clone()),
+            roster: None,
+            verified: true,
             early: Vec::new(),
         })
     }
 
-    /// The accepting side: the peer's opening says which of our panels it is for.
-    pub fn responder() -> PanelPipe {
+    /// The dialling side for a rostered panel: this device's changes are posted to its
+    /// outbox first, and the session shares the panel's mailboxes.
+    pub fn roster_initiator(store: &mut Store, roster: &Hash) -> Result<PanelPipe, TransportError> {
+        store.post_outgoing(roster)?;
+        let key = store.current_epoch_key(roster)?;
+        let grant = store.mailbox_grant(roster)?;
+        Ok(PanelPipe {
+            channel: SecureChannel::initiator_v2(store.device_keys().agreement_secret(), &key.psk, key.tag)?,
+            sync: Some(Connection::new(store, Role::Initiator, grant)?),
+            panel: None,
+            roster: Some(*roster),
+            verified: false,
+            early: Vec::new(),
+        })
+    }
+
+    /// The accepting side: the peer's opening says which of our panels it is for. It answers
+    /// v2 (rostered) sessions with the device key in `keyring`.
+    pub fn responder_with(keyring: &Keyring) -> PanelPipe {
         PanelPipe {
-            channel: SecureChannel::responder(),
+            channel: SecureChannel::responder_with_device(keyring.device.clone()),
             sync: None,
             panel: None,
+            roster: None,
+            verified: false,
             early: Vec::new(),
         }
     }
 
-    /// The panel this pipe syncs, once known.
+    /// The accepting side for v1 panels only.
+    pub fn responder() -> PanelPipe {
+        PanelPipe { channel: SecureChannel::responder(), sync: None, panel: None, roster: None, verified: false, early: Vec::new() }
+    }
+
+    /// The v1 panel this pipe syncs, once known.
     pub fn panel(&self) -> Option<&Panel> {
         self.panel.as_ref()
+    }
+
+    /// The roster of the panel this pipe syncs (v2), once known.
+    pub fn roster(&self) -> Option<&Hash> {
+        self.roster.as_ref()
     }
 
     pub fn is_established(&self) -> bool {
@@ -50,30 +116,57 @@ impl PanelPipe {
 
     /// Bytes that arrived from the peer, in any split.
     pub fn receive(&mut self, store: &mut Store, bytes: &[u8]) -> Result<Vec<Event>, TransportError> {
+        let keyring = if self.channel.version() == 0 { Some(store.keyring()?) } else { None };
         let frames = self.channel.receive(bytes, |tag| {
-            store.panel_by_tag(tag).ok().flatten().map(|p| p.secret)
+            keyring.as_ref().and_then(|k| k.secret_for(tag)).or_else(|| store.panel_by_tag(tag).ok().flatten().map(|p| p.secret))
         })?;
         self.early.extend(frames);
         self.attach(store)
     }
 
     /// The handshake half of `receive`, without the store: an unauthenticated peer never
-    /// takes the store's lock. `panels` are the ones this install may answer for. Returns
-    /// whether the channel is established; then `attach` starts the sync.
-    pub fn receive_handshake(&mut self, bytes: &[u8], panels: &[Panel]) -> Result<bool, TransportError> {
-        let frames = self.channel.receive(bytes, |tag| panels.iter().find(|p| &p.tag() == tag).map(|p| p.secret))?;
+    /// takes the store's lock. Returns whether the channel is established; then `attach`
+    /// checks the peer against the roster and starts the sync.
+    pub fn receive_handshake(&mut self, bytes: &[u8], keyring: &Keyring) -> Result<bool, TransportError> {
+        let frames = self.channel.receive(bytes, |tag| keyring.secret_for(tag))?;
         self.early.extend(frames);
         Ok(self.channel.is_established())
     }
 
-    /// Once the channel is established, starts the sync connection (responder side) and
-    /// hands it the frames that arrived so far.
+    /// The peer's device must be a current member of the panel (v2), before any frame.
+    fn verify(&mut self, store: &Store, roster: &Hash) -> Result<(), TransportError> {
+        let remote = self.channel.remote_static().ok_or(TransportError::Handshake)?;
+        if !store.is_current_member_key(roster, &remote)? {
+            self.early.clear();
+            return Err(TransportError::NotMember);
+        }
+        self.verified = true;
+        Ok(())
+    }
+
+    /// Once the channel is established, checks the peer and starts the sync connection
+    /// (responder side), handing it the frames that arrived so far.
     pub fn attach(&mut self, store: &mut Store) -> Result<Vec<Event>, TransportError> {
-        if self.sync.is_none() && self.channel.is_established() {
+        if !self.channel.is_established() {
+            return Ok(Vec::new());
+        }
+        if self.sync.is_none() {
             let tag = self.channel.tag().ok_or(TransportError::UnknownPanel)?;
-            let panel = store.panel_by_tag(&tag)?.ok_or(TransportError::UnknownPanel)?;
-            self.sync = Some(Connection::new(store, Role::Responder, panel.grant())?);
-            self.panel = Some(panel);
+            if self.channel.version() == 2 {
+                let roster = store.epoch_keys()?.into_iter().find(|e| e.tag == tag).map(|e| e.roster).ok_or(TransportError::UnknownPanel)?;
+                self.verify(store, &roster)?;
+                store.post_outgoing(&roster)?;
+                self.sync = Some(Connection::new(store, Role::Responder, store.mailbox_grant(&roster)?)?);
+                self.roster = Some(roster);
+            } else {
+                let panel = store.panel_by_tag(&tag)?.ok_or(TransportError::UnknownPanel)?;
+                self.sync = Some(Connection::new(store, Role::Responder, panel.grant())?);
+                self.panel = Some(panel);
+                self.verified = true;
+            }
+        } else if !self.verified {
+            let roster = self.roster.ok_or(TransportError::UnknownPanel)?;
+            self.verify(store, &roster)?;
         }
         let mut events = Vec::new();
         if let Some(sync) = self.sync.as_mut() {
@@ -86,6 +179,9 @@ impl PanelPipe {
 
     /// Bytes to send now (after `receive`, after local edits, or on a timer).
     pub fn poll(&mut self, store: &mut Store) -> Result<Vec<u8>, TransportError> {
+        if self.channel.is_established() && !self.verified {
+            self.attach(store)?;
+        }
         if let Some(sync) = self.sync.as_mut() {
             for f in sync.poll(store)? {
                 self.channel.send_frame(&f)?;

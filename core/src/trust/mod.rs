@@ -16,6 +16,7 @@ pub mod roster;
 mod roster_entry;
 pub mod rules;
 pub mod seal;
+pub mod session_keys;
 
 pub use codec::DecodeError;
 pub use delivery::{EnvelopeProblem, Receipt};

@@ -1,0 +1,58 @@
+//! The keys of phone-to-phone sessions for rostered panels (Noise XXpsk3): a pre-shared key
+//! and a public tag per panel and epoch, both derived from the epoch's secret, and the check
+//! that the static key a peer proved is a current member's.
+
+use super::roster::Hash;
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// One epoch's session keys: the tag a dialler opens with, the pre-shared key, the roster.
+#[derive(Clone)]
+pub struct EpochKey {
+    pub tag: [u8; 8],
+    pub psk: [u8; 32],
+    pub roster: Hash,
+}
+
+impl std::fmt::Debug for EpochKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EpochKey").field("tag", &self.tag).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// The session keys of every epoch of every roster this device holds a secret for. A
+    /// peer still on an older epoch can dial; membership is checked on the current roster.
+    pub fn epoch_keys(&self) -> Result<Vec<EpochKey>> {
+        let mut out = Vec::new();
+        for id in self.rosters()? {
+            let roster = self.roster(&id)?;
+            let panel = roster.state().panel;
+            for epoch in 0..=roster.state().epoch {
+                if let Some(secret) = self.epoch_secret(&roster, epoch) {
+                    out.push(EpochKey {
+                        tag: secret.derive_id("noise tag", &panel),
+                        psk: secret.derive("noise psk", &panel).0,
+                        roster: id,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The current epoch's session key of one roster.
+    pub fn current_epoch_key(&self, id: &Hash) -> Result<EpochKey> {
+        let roster = self.roster(id)?;
+        let state = roster.state();
+        let secret = self
+            .epoch_secret(&roster, state.epoch)
+            .ok_or_else(|| Error::NotPermitted("this device does not hold the panel's current secret".into()))?;
+        Ok(EpochKey { tag: secret.derive_id("noise tag", &state.panel), psk: secret.derive("noise psk", &state.panel).0, roster: *id })
+    }
+
+    /// Whether `agreement` (a Noise static key a peer proved) is a current member's device.
+    pub fn is_current_member_key(&self, id: &Hash, agreement: &[u8; 32]) -> Result<bool> {
+        Ok(self.roster(id)?.state().current_devices().any(|m| &m.device.agreement == agreement))
+    }
+}
