@@ -169,4 +169,5 @@ pub enum DocKind {
     Candidate,
     Interview,
     Template,
+    Mailbox,
 }
