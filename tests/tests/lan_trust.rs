@@ -63,3 +63,32 @@ fn members_sync_their_mailboxes_over_the_lan_and_a_removed_device_is_turned_away
     assert!(cy.lock().unwrap().notes(i, "learn").unwrap().starts_with("After Ben left. "));
     assert_eq!(cy.lock().unwrap().roster(&roster).unwrap().state().epoch, 1);
 }
+
+#[test]
+fn a_scheduled_panelist_joins_over_the_lan_and_a_photo_of_the_code_gets_nothing() {
+    use panelnotes_core::transport::lan::join_with;
+    use panelnotes_core::transport::JoinOutcome;
+    use panelnotes_core::trust::{JoinDecision, SeatInvite};
+    let dir = tempfile::tempdir().unwrap();
+    let (ana, ben, eve) = (shared(dir.path(), "ana@acme"), shared(dir.path(), "ben@acme"), shared(dir.path(), "eve@acme"));
+    let (i, roster, uri) = {
+        let mut a = ana.lock().unwrap();
+        let (_, i) = candidate_with_interview(&mut a, &["ana@acme", "ben@acme"], Utc::now());
+        a.splice_notes(i, "learn", 0, 0, "Spark 🚀").unwrap();
+        let roster = a.start_roster(i, None).unwrap();
+        let invite = a.invite_seat(&roster, Some(InterviewerId::new("ben@acme").unwrap()), Some(Utc::now() + chrono::Duration::hours(2))).unwrap();
+        (i, roster, invite.to_uri())
+    };
+    let server = serve(ana.clone(), "127.0.0.1:0", opts()).unwrap();
+    let addr = server.local_addr();
+    let invite = SeatInvite::parse(&uri).unwrap();
+    assert_eq!(join_with(&ben, addr, &invite, "Pixel 8", &opts()).unwrap(), JoinOutcome::Welcomed(roster));
+    sync_roster_with(&ben, addr, &roster, &opts(), None).unwrap();
+    assert_eq!(ben.lock().unwrap().notes(i, "learn").unwrap(), "Spark 🚀");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(server.sessions().iter().any(|s| matches!(s, Ok(r) if matches!(&r.join, Some(JoinOutcome::Decided(JoinDecision::Admitted { label, .. })) if label == "Pixel 8"))));
+
+    // Eve photographed the code: the token is spent, so the lead's phone no longer answers it.
+    assert!(join_with(&eve, addr, &invite, "Eve", &opts()).is_err());
+    assert!(eve.lock().unwrap().rosters().unwrap().is_empty());
+}

@@ -78,6 +78,8 @@ pub struct SyncReport {
     /// Who the other side is (its storage id, else its peer id): one phone syncing several
     /// panels holds one session per panel.
     pub peer: Option<String>,
+    /// For a join session, how it ended.
+    pub join: Option<super::pipe::JoinOutcome>,
 }
 
 impl SyncReport {
@@ -225,6 +227,7 @@ fn finish(store: &SharedStore, stream: &mut TcpStream, pipe: &mut PanelPipe, rep
     if pipe.is_established() {
         let _ = pipe.close(&mut lock(store));
     }
+    report.join = pipe.join_outcome().cloned();
     let _ = stream.shutdown(std::net::Shutdown::Both);
     report.elapsed_ms = clock.now().duration_since(start).as_millis() as u64;
 }
@@ -269,6 +272,23 @@ pub fn sync_roster_with(
         .next()
         .ok_or_else(|| TransportError::Io("no address to dial".into()))?;
     dial(store, addr, opts, cancel, |s| PanelPipe::roster_initiator(s, roster))
+}
+
+/// Joins a panel from a scanned seat invite: dials the lead's phone at `addr`, sends the
+/// join request, and takes the welcome (or the refusal).
+pub fn join_with(
+    store: &SharedStore,
+    addr: impl ToSocketAddrs,
+    invite: &crate::trust::SeatInvite,
+    label: &str,
+    opts: &LanOptions,
+) -> Result<super::pipe::JoinOutcome, TransportError> {
+    let addr = addr
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| TransportError::Io("no address to dial".into()))?;
+    let report = dial(store, addr, opts, None, |s| PanelPipe::join_initiator(s, invite, label))?;
+    report.join.ok_or_else(|| TransportError::Timeout("the lead's phone did not answer the join request".into()))
 }
 
 fn dial(

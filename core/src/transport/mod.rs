@@ -11,7 +11,7 @@ pub mod relay;
 
 pub use channel::SecureChannel;
 pub use crate::trust::{InviteError, Panel, PanelInvite};
-pub use pipe::{Keyring, PanelPipe};
+pub use pipe::{JoinOutcome, Keyring, PanelPipe};
 
 use crate::sync::SyncError;
 

@@ -11,6 +11,7 @@ use super::{Panel, SecureChannel, TransportError};
 use crate::sync::{Connection, Event, Role};
 use crate::trust::roster::Hash;
 use crate::trust::session_keys::EpochKey;
+use crate::trust::{JoinDecision, SeatInvite};
 use crate::Store;
 
 /// What the accepting side may answer for, taken from the store without holding it while a
@@ -19,14 +20,42 @@ use crate::Store;
 pub struct Keyring {
     pub panels: Vec<Panel>,
     pub epochs: Vec<EpochKey>,
+    /// Open invites' join sessions (tag, key).
+    pub joins: Vec<([u8; 8], [u8; 32])>,
     device: Zeroizing<[u8; 32]>,
 }
 
 impl Store {
     pub fn keyring(&self) -> crate::Result<Keyring> {
-        Ok(Keyring { panels: self.panels()?, epochs: self.epoch_keys()?, device: self.device_keys().agreement_secret() })
+        Ok(Keyring {
+            panels: self.panels()?,
+            epochs: self.epoch_keys()?,
+            joins: self.open_join_keys()?,
+            device: self.device_keys().agreement_secret(),
+        })
     }
 }
+
+/// How a join session ended, on either side.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JoinOutcome {
+    /// The lead's phone decided on a request.
+    Decided(JoinDecision),
+    /// The joining phone was welcomed: the roster it now holds.
+    Welcomed(Hash),
+    /// The joining phone was turned away; the reason as the lead's phone gave it.
+    Refused(String),
+}
+
+/// What a session carries: the sync protocol, or one join request and its answer.
+enum Mode {
+    Sync,
+    JoinDialer { request: Vec<u8>, sent: bool },
+    JoinListener,
+}
+
+/// A refusal on the wire: shorter than any welcome, which starts with a 16-byte join box.
+const REFUSED: &[u8] = b"refused:";
 
 impl Keyring {
     fn secret_for(&self, tag: &[u8; 8]) -> Option<[u8; 32]> {
@@ -35,6 +64,7 @@ impl Keyring {
             .find(|p| &p.tag() == tag)
             .map(|p| p.secret)
             .or_else(|| self.epochs.iter().find(|e| &e.tag == tag).map(|e| e.psk))
+            .or_else(|| self.joins.iter().find(|(t, _)| t == tag).map(|(_, k)| *k))
     }
 }
 
@@ -47,6 +77,8 @@ pub struct PanelPipe {
     verified: bool,
     /// Frames that completed before the sync connection existed (`receive_handshake`).
     early: Vec<Vec<u8>>,
+    mode: Mode,
+    join: Option<JoinOutcome>,
 }
 
 impl PanelPipe {
@@ -59,6 +91,8 @@ impl PanelPipe {
             roster: None,
             verified: true,
             early: Vec::new(),
+            mode: Mode::Sync,
+            join: None,
         })
     }
 
@@ -75,7 +109,32 @@ impl PanelPipe {
             roster: Some(*roster),
             verified: false,
             early: Vec::new(),
+            mode: Mode::Sync,
+            join: None,
         })
+    }
+
+    /// The dialling side of a join session: the phone that scanned `invite` sends its join
+    /// request and takes the welcome.
+    pub fn join_initiator(store: &mut Store, invite: &SeatInvite, label: &str) -> Result<PanelPipe, TransportError> {
+        let request = store.join_request(invite, label)?;
+        let (tag, psk) = crate::trust::session_keys::join_key(invite);
+        Ok(PanelPipe {
+            channel: SecureChannel::initiator_v2(store.device_keys().agreement_secret(), &psk, tag)?,
+            sync: None,
+            panel: None,
+            roster: None,
+            // Trust in the lead comes from the welcome, checked against the invite.
+            verified: true,
+            early: Vec::new(),
+            mode: Mode::JoinDialer { request, sent: false },
+            join: None,
+        })
+    }
+
+    /// How the join session ended, if this was one.
+    pub fn join_outcome(&self) -> Option<&JoinOutcome> {
+        self.join.as_ref()
     }
 
     /// The accepting side: the peer's opening says which of our panels it is for. It answers
@@ -88,12 +147,14 @@ impl PanelPipe {
             roster: None,
             verified: false,
             early: Vec::new(),
+            mode: Mode::Sync,
+            join: None,
         }
     }
 
     /// The accepting side for v1 panels only.
     pub fn responder() -> PanelPipe {
-        PanelPipe { channel: SecureChannel::responder(), sync: None, panel: None, roster: None, verified: false, early: Vec::new() }
+        PanelPipe { channel: SecureChannel::responder(), sync: None, panel: None, roster: None, verified: false, early: Vec::new(), mode: Mode::Sync, join: None }
     }
 
     /// The v1 panel this pipe syncs, once known.
@@ -107,7 +168,8 @@ impl PanelPipe {
     }
 
     pub fn is_established(&self) -> bool {
-        self.channel.is_established() && self.sync.as_ref().is_some_and(|s| s.is_ready())
+        self.channel.is_established()
+            && (self.sync.as_ref().is_some_and(|s| s.is_ready()) || !matches!(self.mode, Mode::Sync))
     }
 
     pub fn connection(&self) -> Option<&Connection> {
@@ -150,6 +212,9 @@ impl PanelPipe {
         if !self.channel.is_established() {
             return Ok(Vec::new());
         }
+        if !matches!(self.mode, Mode::Sync) || (self.sync.is_none() && self.is_join_tag(store)?) {
+            return self.exchange_join(store);
+        }
         if self.sync.is_none() {
             let tag = self.channel.tag().ok_or(TransportError::UnknownPanel)?;
             if self.channel.version() == 2 {
@@ -177,8 +242,51 @@ impl PanelPipe {
         Ok(events)
     }
 
+    fn is_join_tag(&self, store: &Store) -> Result<bool, TransportError> {
+        let tag = self.channel.tag().ok_or(TransportError::UnknownPanel)?;
+        Ok(self.channel.version() == 2 && store.open_join_keys()?.iter().any(|(t, _)| *t == tag))
+    }
+
+    /// The join exchange: the listener answers each request with a welcome or a refusal; the
+    /// dialler takes the answer.
+    fn exchange_join(&mut self, store: &mut Store) -> Result<Vec<Event>, TransportError> {
+        if matches!(self.mode, Mode::Sync) {
+            self.mode = Mode::JoinListener;
+            self.verified = true;
+        }
+        for frame in std::mem::take(&mut self.early) {
+            match self.mode {
+                Mode::JoinListener => {
+                    let decision = store.receive_join_request(&frame)?;
+                    let reply = match &decision {
+                        JoinDecision::Admitted { welcome, .. } => welcome.clone(),
+                        JoinDecision::Pending { .. } => [REFUSED, b"the lead will decide"].concat(),
+                        JoinDecision::Refused(r) => [REFUSED, r.to_string().as_bytes()].concat(),
+                    };
+                    self.channel.send_frame(&reply)?;
+                    self.join = Some(JoinOutcome::Decided(decision));
+                }
+                Mode::JoinDialer { .. } => {
+                    self.join = Some(match frame.strip_prefix(REFUSED) {
+                        Some(reason) => JoinOutcome::Refused(String::from_utf8_lossy(reason).chars().take(200).collect()),
+                        None => JoinOutcome::Welcomed(store.accept_welcome(&frame)?),
+                    });
+                }
+                Mode::Sync => {}
+            }
+        }
+        Ok(Vec::new())
+    }
+
     /// Bytes to send now (after `receive`, after local edits, or on a timer).
     pub fn poll(&mut self, store: &mut Store) -> Result<Vec<u8>, TransportError> {
+        if let Mode::JoinDialer { request, sent } = &mut self.mode {
+            if self.channel.is_established() && !*sent {
+                self.channel.send_frame(request)?;
+                *sent = true;
+            }
+            return Ok(self.channel.take_output());
+        }
         if self.channel.is_established() && !self.verified {
             self.attach(store)?;
         }

@@ -20,7 +20,28 @@ impl std::fmt::Debug for EpochKey {
     }
 }
 
+/// The session key of a join session: a phone that scanned the invite dials with it, so the
+/// lead's phone answers only holders of an open invite, and only with the join exchange.
+pub fn join_key(invite: &super::SeatInvite) -> ([u8; 8], [u8; 32]) {
+    let key = invite.key();
+    (key.derive_id("noise tag", b"join"), key.derive("noise psk", b"join").0)
+}
+
 impl Store {
+    /// The join session keys of this device's open invites (unused and unexpired).
+    pub fn open_join_keys(&self) -> Result<Vec<([u8; 8], [u8; 32])>> {
+        let mut q = self.conn().prepare("SELECT token, expires FROM seat_tokens WHERE used_by IS NULL AND expires >= ?1")?;
+        let rows = q.query_map([self.now().timestamp()], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (token, expires) = row?;
+            if let Ok(token) = <[u8; 16]>::try_from(token.as_slice()) {
+                out.push(join_key(&super::SeatInvite { token, lead: String::new(), expires }));
+            }
+        }
+        Ok(out)
+    }
+
     /// The session keys of every epoch of every roster this device holds a secret for. A
     /// peer still on an older epoch can dial; membership is checked on the current roster.
     pub fn epoch_keys(&self) -> Result<Vec<EpochKey>> {
