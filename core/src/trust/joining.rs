@@ -83,7 +83,8 @@ fn request_signed_bytes(join_box: &DocumentId, device: &DevicePublic, label: &st
 
 impl Store {
     /// An invite to one seat of a panel this device leads, valid until `expires` (by
-    /// default the end of the interview's day, UTC).
+    /// default the end of the interview's day, UTC, or 12 hours from now once that day is
+    /// over: a panelist who joins late still has a scorecard to write).
     pub fn invite_seat(&mut self, roster: &Hash, seat: Option<InterviewerId>, expires: Option<DateTime<Utc>>) -> Result<SeatInvite> {
         let r = self.roster(roster)?;
         if !r.state().is_admin(&self.device().signing) {
@@ -99,7 +100,8 @@ impl Store {
             None => {
                 let interview = self.roster_interview(roster)?;
                 let start = self.interview(interview)?.scheduled_start;
-                start.date_naive().and_hms_opt(23, 59, 59).expect("a valid time").and_utc()
+                let end_of_day = start.date_naive().and_hms_opt(23, 59, 59).expect("a valid time").and_utc();
+                end_of_day.max(self.now() + chrono::Duration::hours(12))
             }
         };
         let invite = SeatInvite { token: self.random_bytes(), lead: self.device().fingerprint(), expires: expires.timestamp() };
@@ -172,6 +174,15 @@ impl Store {
             return refuse(JoinRefusal::Expired);
         }
         let roster = self.roster(&genesis)?;
+        // The device this invite admitted asks again (its welcome was lost, or the lead
+        // admitted it while it waited): it gets the welcome again, and nobody else does.
+        if used_by.as_deref() == Some(&device.signing[..]) {
+            if let Some(member) = roster.state().current(&device.signing) {
+                let (seat, label) = (member.seat.clone(), member.label.clone());
+                let welcome = self.welcome(&invite, &genesis)?;
+                return Ok(JoinDecision::Admitted { seat, device: device.fingerprint(), label, welcome });
+            }
+        }
         if roster.state().members.contains_key(&device.signing) {
             return refuse(JoinRefusal::KnownDevice);
         }

@@ -102,6 +102,15 @@ impl Store {
         Ok(roster)
     }
 
+    /// The roster of an interview's panel, if this install holds one.
+    pub fn roster_of_interview(&self, interview: DocumentId) -> Result<Option<Hash>> {
+        let raw: Option<Vec<u8>> = self
+            .conn()
+            .query_row("SELECT genesis FROM rosters WHERE interview_id = ?1 ORDER BY updated_at DESC LIMIT 1", [&interview.as_bytes()[..]], |r| r.get(0))
+            .optional()?;
+        Ok(raw.and_then(|b| b.try_into().ok()))
+    }
+
     /// The rosters this install holds, by genesis hash.
     pub fn rosters(&self) -> Result<Vec<Hash>> {
         let mut q = self.conn().prepare("SELECT genesis FROM rosters ORDER BY updated_at")?;

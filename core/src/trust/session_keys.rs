@@ -28,9 +28,10 @@ pub fn join_key(invite: &super::SeatInvite) -> ([u8; 8], [u8; 32]) {
 }
 
 impl Store {
-    /// The join session keys of this device's open invites (unused and unexpired).
+    /// The join session keys of this device's unexpired invites. A used one still answers:
+    /// the device it admitted may ask for its welcome again; anyone else is refused.
     pub fn open_join_keys(&self) -> Result<Vec<([u8; 8], [u8; 32])>> {
-        let mut q = self.conn().prepare("SELECT token, expires FROM seat_tokens WHERE used_by IS NULL AND expires >= ?1")?;
+        let mut q = self.conn().prepare("SELECT token, expires FROM seat_tokens WHERE expires >= ?1")?;
         let rows = q.query_map([self.now().timestamp()], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)))?;
         let mut out = Vec::new();
         for row in rows {
