@@ -114,10 +114,45 @@ pub enum Command {
     Conflicts { document: Option<String> },
     /// Keep one value of a conflicting field: `panelnotes resolve DOC FIELD N`, N as listed.
     Resolve { document: String, field: String, pick: usize },
-    /// Make the invite (a URI for a QR code) that lets a phone join an interview's panel.
-    Invite { interview: String },
-    /// Join a panel from its invite.
-    Join { invite: String },
+    /// Seat invites (URIs for QR codes) for an interview's panel, one per scheduled seat;
+    /// starts the panel's signed roster on first use (you must be the interview's lead).
+    Invite {
+        interview: String,
+        /// Only this seat (an interviewer id).
+        #[arg(long)]
+        seat: Option<String>,
+        /// An invite without a seat: the request waits for you (`requests`, `admit`).
+        #[arg(long, conflicts_with = "seat")]
+        open: bool,
+        /// Valid for this many hours [default: to the end of the interview's day].
+        #[arg(long)]
+        hours: Option<u32>,
+    },
+    /// Join a panel: send the join request of a scanned invite to the lead's phone.
+    Join {
+        invite: String,
+        /// The lead's phone, listening (`panelnotes sync --listen`).
+        #[arg(long)]
+        connect: String,
+        /// What the lead's phone shows for this device.
+        #[arg(long, default_value = "phone")]
+        label: String,
+    },
+    /// Join requests waiting for you, the lead.
+    Requests,
+    /// Admit a waiting join request to a seat; the phone gets its welcome when it asks again.
+    Admit {
+        request: i64,
+        #[arg(long)]
+        seat: String,
+    },
+    /// Refuse a waiting join request.
+    Refuse { request: i64 },
+    /// An interview panel's roster: seats, devices and their fingerprints, the epoch.
+    Roster { interview: String },
+    /// Remove a device (by fingerprint) from a panel; what is written from now on is sealed
+    /// from it.
+    RemoveDevice { interview: String, fingerprint: String },
     /// Sync the panels' documents: listen for panel members, dial one, or use a relay.
     Sync(SyncArgs),
     /// Play the playbook interview with a panel of three, from application to decision.

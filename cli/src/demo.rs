@@ -77,7 +77,19 @@ impl Panelist {
 
 /// One sync round: `host` listens on loopback, the others dial it in turn.
 fn sync_round(host: &Panelist, dialers: &[&Panelist]) -> Result<(), Failure> {
-    let sessions = dialers.len().to_string();
+    listening(host, dialers.len(), false, |addr| {
+        for d in dialers {
+            let out = d.run(&["sync", "--connect", addr], None, false)?;
+            say!("[{}] synced with {}: {}", d.name, host.name, out.trim().split(": ").nth(1).unwrap_or(""));
+        }
+        Ok(())
+    })
+}
+
+/// `host` listens on loopback until `sessions` phones were heard, while `f` dials it; what
+/// the listener printed about joins is shown when `show` is set.
+fn listening(host: &Panelist, sessions: usize, show: bool, f: impl FnOnce(&str) -> Result<(), Failure>) -> Result<(), Failure> {
+    let sessions = sessions.to_string();
     let mut listener = host
         .command(&["sync", "--listen", "127.0.0.1:0", "--sessions", &sessions, "--for", "60"])?
         .stdout(Stdio::piped())
@@ -93,12 +105,14 @@ fn sync_round(host: &Panelist, dialers: &[&Panelist]) -> Result<(), Failure> {
         .ok_or_else(|| Failure::msg(format!("{} could not listen: {first}", host.name)))?
         .to_owned();
     say!("[{}] listening on {addr} (LAN transport, loopback)", host.name);
-    for d in dialers {
-        let out = d.run(&["sync", "--connect", &addr], None, false)?;
-        say!("[{}] synced with {}: {}", d.name, host.name, out.trim().split(": ").nth(1).unwrap_or(""));
-    }
+    f(&addr)?;
     let mut rest = String::new();
     let _ = std::io::Read::read_to_string(lines.get_mut(), &mut rest);
+    if show {
+        for line in rest.lines().filter(|l| l.starts_with("join")) {
+            say!("[{}] {line}", host.name);
+        }
+    }
     let status = listener.wait().map_err(|e| Failure::msg(e.to_string()))?;
     if !status.success() {
         return Err(Failure::msg(format!("{}'s listener failed", host.name)));
@@ -143,11 +157,40 @@ pub fn run(keep: Option<PathBuf>) -> Result<(), Failure> {
     say!("\nThe playbook: book the debrief with the whole panel now, right after the last interview.");
     ana.run(&["candidate", "debrief", &c], None, true)?;
     ana.run(&["candidate", "debrief", &c, "--book", "--booked-at", "2026-03-02 11:45"], None, true)?;
-    let invite = ana.run(&["invite", &i], None, false)?.trim().to_owned();
-    let shown = invite.split("&k=").next().unwrap_or(&invite);
-    say!("[Ana] $ panelnotes invite {i}\n    {shown}&k=… (the panel secret, shown as a QR code on the phone)");
-    ben.run(&["join", &invite], None, true)?;
-    cy.run(&["join", &invite], None, true)?;
+    say!("\nAna's phone starts the panel's signed roster and shows one QR code per seat: a");
+    say!("single-use token, her device's fingerprint and an expiry; no document id, no secret.");
+    let invites = ana.run(&["invite", &i, "--hours", "2"], None, false)?;
+    say!("[Ana] $ panelnotes invite {i} --hours 2");
+    let mut codes = std::collections::HashMap::new();
+    for line in invites.lines() {
+        if let Some((seat, uri)) = line.split_once(": ") {
+            say!("    {seat}: {}…", &uri[..uri.len().min(60)]);
+            codes.insert(seat.to_owned(), uri.to_owned());
+        }
+    }
+    let code = |seat: &str| codes.get(seat).cloned().ok_or_else(|| Failure::msg(format!("no invite for {seat}")));
+    let (ben_code, cy_code) = (code("ben@acme.test")?, code("cy@acme.test")?);
+    say!("\nBen and Cy scan their codes; each phone sends a join request to Ana's, which admits a");
+    say!("scheduled panelist to a free seat on its own and sends the welcome (the roster, with the");
+    say!("panel's key wrapped to that device). From then on every change travels sealed and signed.");
+    listening(&ana, 2, true, |addr| {
+        ben.run(&["join", &ben_code, "--connect", addr, "--label", "Ben's Pixel"], None, true)?;
+        cy.run(&["join", &cy_code, "--connect", addr, "--label", "Cy's iPhone"], None, true)?;
+        Ok(())
+    })?;
+    say!("\nA photo of Ben's code, scanned by someone else, gets nothing:");
+    let dee = Panelist { name: "Dee", id: "dee@elsewhere.test", store: at("dee") };
+    dee.init()?;
+    listening(&ana, 1, true, |addr| {
+        match dee.run(&["join", &ben_code, "--connect", addr, "--label", "a photo"], None, false) {
+            Ok(_) => Err(Failure::msg("a photo of a used code was admitted")),
+            Err(e) => {
+                say!("[Dee] {}", e.to_string().lines().last().unwrap_or_default().trim());
+                Ok(())
+            }
+        }
+    })?;
+    ana.run(&["roster", &i], None, true)?;
     sync_round(&ana, &[&ben, &cy])?;
 
     heading("Wednesday 09:00: the interview, offline, each on their own device");
@@ -191,6 +234,8 @@ pub fn run(keep: Option<PathBuf>) -> Result<(), Failure> {
     ana.run(&["interview", "show", &i, "--now", "2026-03-04 09:47"], None, true)?;
 
     heading("The salary conflict is shown to a person, never dropped");
+    say!("Each value names its author by roster seat: the device that signed the change, never what the");
+    say!("document claims about itself.");
     let conflicts = cy.run(&["conflicts"], None, true)?;
     let pick = conflicts
         .lines()

@@ -4,6 +4,7 @@
 // First, so its `say!` is in scope in the modules after it.
 #[macro_use]
 mod output;
+mod panel;
 mod args;
 mod candidates;
 mod demo;
@@ -17,7 +18,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use panelnotes_core::model::Template;
-use panelnotes_core::transport::PanelInvite;
 use panelnotes_core::{DocumentId, Error, Identity, InterviewerId, Store, StoreOptions};
 
 pub use args::SyncArgs;
@@ -289,24 +289,42 @@ fn run(cli: Cli) -> Result<(), Failure> {
             store.resolve_conflict(id, &field, &v.token)?;
             say!("kept value {pick} of {field}");
         }
-        Command::Invite { interview } => {
+        Command::Invite { interview, seat, open, hours } => {
             let i = id(&store, &interview)?;
-            say!("{}", store.panel_invite(i)?.to_uri());
+            panel::invite(&mut store, i, seat, open, hours)?;
         }
-        Command::Join { invite } => {
-            let invite = PanelInvite::parse(&invite).map_err(|e| Failure::msg(e.to_string()))?;
-            let panel = store.join_panel(&invite)?;
-            say!("joined the panel of interview {}; its documents arrive with the first sync", output::short(panel.interview));
+        Command::Join { invite, connect, label } => return panel::join(store, &invite, &connect, &label),
+        Command::Requests => panel::requests(&store)?,
+        Command::Admit { request, seat } => {
+            let seat = InterviewerId::new(seat)?;
+            store.admit_join_request(request, seat.clone())?;
+            say!("admitted request {request} to {seat}; the phone gets its welcome when it asks again");
+        }
+        Command::Refuse { request } => {
+            store.refuse_join_request(request)?;
+            say!("refused request {request}");
+        }
+        Command::Roster { interview } => {
+            let i = id(&store, &interview)?;
+            panel::roster(&store, i)?;
+        }
+        Command::RemoveDevice { interview, fingerprint } => {
+            let i = id(&store, &interview)?;
+            panel::remove(&mut store, i, &fingerprint)?;
         }
         Command::Sync(args) => {
-            let panels = match &args.panel {
+            let (panels, rosters) = match &args.panel {
                 Some(p) => {
                     let i = id(&store, p)?;
-                    vec![store.panel(i)?.ok_or_else(|| Failure::msg(format!("no panel for interview {i}: use `panelnotes invite` or `panelnotes join` first")))?]
+                    match (store.roster_of_interview(i)?, store.panel(i)?) {
+                        (Some(r), _) => (vec![], vec![r]),
+                        (None, Some(p)) => (vec![p], vec![]),
+                        (None, None) => return Err(Failure::msg(format!("no panel for interview {i}: `panelnotes invite` (the lead) or `panelnotes join` first"))),
+                    }
                 }
-                None => store.panels()?,
+                None => (store.panels()?, store.rosters()?),
             };
-            return sync::run(store, panels, args);
+            return sync::run(store, panels, rosters, args);
         }
         Command::Verify => {
             let failed = store.verify()?;

@@ -1,16 +1,33 @@
 //! `panelnotes sync`: the LAN transport (listen or dial) and the relay, with a short report.
+//! Rostered panels sync their mailboxes over device-key sessions; panels from before rosters
+//! (v1 invites) still sync their documents under the panel secret.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use panelnotes_core::transport::lan::{serve, sync_with, LanOptions, SyncReport};
-use panelnotes_core::transport::Panel;
+use panelnotes_core::transport::lan::{serve, sync_roster_with, sync_with, LanOptions, SyncReport};
+use panelnotes_core::transport::{JoinOutcome, Panel};
+use panelnotes_core::trust::roster::Hash;
+use panelnotes_core::trust::JoinDecision;
 use panelnotes_core::Store;
 
 use crate::{output, Failure, SyncArgs};
 
 /// How long a listener that has heard enough phones waits for another session of theirs.
 const PEER_GRACE: Duration = Duration::from_millis(1000);
+
+/// What the lead's phone did with a join request, for the person watching the listener.
+fn describe_join(d: &JoinDecision) -> String {
+    match d {
+        JoinDecision::Admitted { seat, device, label, .. } => format!("join: {label} · {device} admitted to {seat}"),
+        JoinDecision::Pending { request, device, label } => format!("join: {label} · {device} waits for you (request {request})"),
+        JoinDecision::Refused(r) => format!("join refused: {r}"),
+    }
+}
+
+fn short(h: &Hash) -> String {
+    h[..4].iter().map(|b| format!("{b:02x}")).collect()
+}
 
 fn describe(r: &SyncReport) -> String {
     format!(
@@ -22,11 +39,15 @@ fn describe(r: &SyncReport) -> String {
     )
 }
 
-pub fn run(store: Store, panels: Vec<Panel>, args: SyncArgs) -> Result<(), Failure> {
+pub fn run(mut store: Store, panels: Vec<Panel>, rosters: Vec<Hash>, args: SyncArgs) -> Result<(), Failure> {
+    // This device's new changes go into its outboxes before any session starts.
+    for r in &rosters {
+        store.post_outgoing(r)?;
+    }
     let shared = Arc::new(Mutex::new(store));
     let result = (|| -> Result<(), Failure> {
         if let Some(addr) = &args.mode.listen {
-            if panels.is_empty() {
+            if panels.is_empty() && rosters.is_empty() {
                 return Err(Failure::msg("this store has no panel: `panelnotes invite INTERVIEW` makes one"));
             }
             let server = serve(shared.clone(), addr.as_str(), LanOptions::default()).map_err(|e| Failure::msg(e.to_string()))?;
@@ -38,13 +59,20 @@ pub fn run(store: Store, panels: Vec<Panel>, args: SyncArgs) -> Result<(), Failu
             loop {
                 std::thread::sleep(Duration::from_millis(20));
                 let sessions = server.sessions();
-                for s in &sessions[reported..] {
+                for (n, s) in sessions[reported..].iter().enumerate() {
                     last_finished = Instant::now();
                     match s {
-                        Ok(r) => {
-                            peers.extend(r.peer.clone());
-                            say!("session: {}", describe(r));
-                        }
+                        Ok(r) => match &r.join {
+                            Some(JoinOutcome::Decided(d)) => {
+                                // A phone that came to join counts as heard, whatever the answer.
+                                peers.insert(format!("join session {}", reported + n));
+                                say!("{}", describe_join(d));
+                            }
+                            _ => {
+                                peers.extend(r.peer.clone());
+                                say!("session: {}", describe(r));
+                            }
+                        },
                         Err(e) => say!("session refused or failed: {e}"),
                     }
                 }
@@ -53,7 +81,7 @@ pub fn run(store: Store, panels: Vec<Panel>, args: SyncArgs) -> Result<(), Failu
                 // other: once enough phones have been heard, wait until none has started
                 // another session for a moment before closing.
                 // (A listener with one panel has one session per phone: no need to wait.)
-                let grace = if panels.len() > 1 { PEER_GRACE } else { Duration::ZERO };
+                let grace = if panels.len() + rosters.len() > 1 { PEER_GRACE } else { Duration::ZERO };
                 let enough = args.sessions.is_some_and(|n| peers.len() >= n && last_finished.elapsed() >= grace);
                 if enough || args.for_seconds.is_some_and(|s| start.elapsed().as_secs() >= s) {
                     break;
@@ -62,8 +90,12 @@ pub fn run(store: Store, panels: Vec<Panel>, args: SyncArgs) -> Result<(), Failu
             server.stop();
             Ok(())
         } else if let Some(addr) = &args.mode.connect {
-            if panels.is_empty() {
-                return Err(Failure::msg("this store has no panel: join one with `panelnotes join INVITE`"));
+            if panels.is_empty() && rosters.is_empty() {
+                return Err(Failure::msg("this store has no panel: join one with `panelnotes join INVITE --connect ADDR`"));
+            }
+            for r in &rosters {
+                let report = sync_roster_with(&shared, addr.as_str(), r, &LanOptions::default(), None).map_err(|e| Failure::msg(e.to_string()))?;
+                say!("panel {}: {}", short(r), describe(&report));
             }
             for p in &panels {
                 let r = sync_with(&shared, addr.as_str(), p, &LanOptions::default()).map_err(|e| Failure::msg(e.to_string()))?;
@@ -71,7 +103,16 @@ pub fn run(store: Store, panels: Vec<Panel>, args: SyncArgs) -> Result<(), Failu
             }
             Ok(())
         } else if let Some(url) = &args.mode.relay {
-            let grant = panelnotes_core::sync::Grant::documents(panels.iter().flat_map(|p| [p.interview, p.candidate]));
+            if panels.is_empty() && rosters.is_empty() {
+                return Err(Failure::msg("this store has no panel to sync: join one first"));
+            }
+            let mut grant = panelnotes_core::sync::Grant::documents(panels.iter().flat_map(|p| [p.interview, p.candidate]));
+            for r in &rosters {
+                // The relay gets the panel's mailboxes only: sealed envelopes, never documents.
+                for m in shared.lock().unwrap_or_else(|p| p.into_inner()).mailbox_grant(r)?.iter() {
+                    grant.add(m);
+                }
+            }
             let r = panelnotes_core::transport::relay::sync_via_relay(&shared, url, grant, &Default::default())
                 .map_err(|e| Failure::msg(e.to_string()))?;
             say!("relay: {}", describe(&r));

@@ -142,10 +142,31 @@ fn sync_listen_sessions_counts_peers_not_panels() {
         .trim()
         .to_owned();
     let (ben, cy) = (person("ben@acme", "Ben"), person("cy@acme", "Cy"));
-    for i in [&first, &second] {
-        ben.me(&["join", ana.me(&["invite", i]).trim()]);
+    // Seat invites, and the three joins they make, over the lead's listener.
+    let code = |i: &str, seat: &str| {
+        let out = ana.me(&["invite", i, "--seat", seat, "--hours", "2"]);
+        out.trim().split_once(": ").unwrap().1.to_owned()
+    };
+    let joins = [(&ben, code(&first, "ben@acme")), (&ben, code(&second, "ben@acme")), (&cy, code(&first, "cy@acme"))];
+    let mut listener = bin()
+        .arg("--store")
+        .arg(ana.store())
+        .args(["sync", "--listen", "127.0.0.1:0", "--sessions", "3", "--for", "60"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(listener.stdout.take().unwrap());
+    let mut first_line = String::new();
+    lines.read_line(&mut first_line).unwrap();
+    let addr = first_line.trim().strip_prefix("listening on ").unwrap().to_owned();
+    for (who, uri) in &joins {
+        assert!(who.me(&["join", uri, "--connect", &addr]).starts_with("welcomed"));
     }
-    cy.me(&["join", ana.me(&["invite", &first]).trim()]);
+    let mut rest = String::new();
+    lines.read_to_string(&mut rest).unwrap();
+    assert!(listener.wait().unwrap().success());
+    assert_eq!(rest.matches(" admitted to ").count(), 3, "{rest}");
     // Two phones are expected; Ben's has two panels, so he opens two sessions.
     let mut listener = bin()
         .arg("--store")
