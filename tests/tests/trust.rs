@@ -305,3 +305,52 @@ fn a_conflict_names_its_authors_from_the_roster_not_from_what_they_claim() {
     authors.sort();
     assert_eq!(authors, ["ben@acme", "cy@acme"]);
 }
+
+#[test]
+fn a_candidate_with_two_panels_never_stalls_a_panel_on_the_other_panels_changes() {
+    use panelnotes_core::model::{NewInterview, Template};
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::starting_at(Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap());
+    let mut stores: Vec<Store> =
+        ["ana@acme", "ben@acme", "cy@acme"].iter().enumerate().map(|(n, w)| store(dir.path(), w, n as u64 + 1, &clock)).collect();
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    // Ana leads two interviews of one candidate: Ben is on the first panel, Cy on the second.
+    let (c, first) = candidate_with_interview(&mut stores[0], &["ana@acme", "ben@acme"], t0);
+    let second = stores[0]
+        .schedule_interview(NewInterview {
+            candidate_id: c,
+            title: None,
+            template: Template::playbook(),
+            booked_at: t0,
+            scheduled_start: t0 + Duration::days(3),
+            minutes: None,
+            panelists: vec![seat("ana@acme"), seat("cy@acme")],
+            lead: seat("ana@acme"),
+        })
+        .unwrap();
+    let mut rosters = Vec::new();
+    for (i, (n, who)) in [(first, (1, "ben@acme")), (second, (2, "cy@acme"))] {
+        let r = stores[0].start_roster(i, None).unwrap();
+        let device = stores[n].device();
+        stores[0].admit_device(&r, seat(who), device, "phone").unwrap();
+        let entries = stores[0].roster_bytes(&r).unwrap();
+        stores[n].import_roster(&r, &entries).unwrap();
+        rosters.push(r);
+    }
+    let (ra, rb) = (rosters[0], rosters[1]);
+    sync_mailboxes(&mut stores, &ra, &[(0, 1)]);
+    sync_mailboxes(&mut stores, &rb, &[(0, 2)]);
+    // Cy, on the second panel only, records the notice period on the candidate.
+    stores[2].set_logistics(c, panelnotes_core::model::LogisticsUpdate { notice_period_days: Some(60), ..Default::default() }).unwrap();
+    sync_mailboxes(&mut stores, &rb, &[(0, 2)]);
+    assert_eq!(stores[0].candidate(c).unwrap().logistics.notice_period_days, Some(60));
+    // Ana's next change to the candidate builds on Cy's. Ben, who is not on Cy's panel, still
+    // applies it: Ana's phone vouches for the change Ben's panel never saw.
+    stores[0].set_logistics(c, panelnotes_core::model::LogisticsUpdate { notice_period_days: Some(30), ..Default::default() }).unwrap();
+    sync_mailboxes(&mut stores, &ra, &[(0, 1)]);
+    assert_eq!(stores[1].held_envelopes(&ra).unwrap(), 0);
+    assert_eq!(stores[1].candidate(c).unwrap().logistics.notice_period_days, Some(30));
+    assert_eq!(stores[1].heads(c).unwrap(), stores[0].heads(c).unwrap());
+    // Ben cannot read the second interview: it travels only in the second panel's mailboxes.
+    assert!(!stores[1].has_document(second).unwrap());
+}

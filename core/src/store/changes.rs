@@ -28,9 +28,15 @@ impl Store {
             .exists([&id.as_bytes()[..]])?)
     }
 
-    /// This device's changes to `id` that are not in the history of `since`, oldest first,
-    /// with the document's heads now. Pending keystrokes are folded first.
-    pub(crate) fn own_changes_since(&mut self, id: DocumentId, since: &[ChangeHash]) -> Result<Option<(Vec<Change>, Vec<ChangeHash>)>> {
+    /// The changes to `id` that are not in the history of `since` and that `keep` wants by
+    /// their actor (this device's own, say), oldest first, with the document's heads now.
+    /// Pending keystrokes are folded first.
+    pub(crate) fn changes_for_envelopes(
+        &mut self,
+        id: DocumentId,
+        since: &[ChangeHash],
+        keep: impl Fn(&automerge::ActorId, &automerge::ActorId) -> bool,
+    ) -> Result<Option<(Vec<Change>, Vec<ChangeHash>)>> {
         let Some((kind, None)) = documents::kind_of(&self.conn, id)? else { return Ok(None) };
         let actor = self.actor.clone();
         let od = self.open_folded(id, kind)?;
@@ -39,7 +45,7 @@ impl Store {
             .doc
             .get_changes(if known { since } else { &[] })
             .into_iter()
-            .filter(|c| *c.actor_id() == actor)
+            .filter(|c| keep(c.actor_id(), &actor))
             .collect();
         Ok(Some((changes, od.doc.get_heads())))
     }
