@@ -158,7 +158,7 @@ fn write_trust_seeds() {
     );
     let ben = DeviceKeys::from_secret(&[2; 64]);
     let mut roster = Roster::new(genesis.clone()).unwrap();
-    let admit = Entry::sign(&ana, roster.head(), Action::Admit { seat: InterviewerId::new("ben").unwrap(), device: ben.public(), label: "phone".into(), wrapped: wrap_to(&ben.public().agreement, &secret, b"fuzz", [4; 32], [5; 24]) });
+    let admit = Entry::sign(&ana, roster.head(), Action::Admit { seat: InterviewerId::new("ben").unwrap(), device: ben.public(), label: "phone".into(), wrapped: wrap_to(&ben.public().agreement, &secret, b"fuzz", [4; 32], [5; 24]), earlier: vec![] });
     roster.append(admit.clone()).unwrap();
     put("roster_entries", "genesis", &genesis.encode());
     put("roster_entries", "admit", &admit.encode());

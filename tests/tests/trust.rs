@@ -162,7 +162,7 @@ fn a_member_cannot_add_itself_to_another_panel() {
     let theirs = eve.start_roster(other, None).unwrap();
     let before = eve.roster(&theirs).unwrap();
     // Ben signs an admit of himself onto Eve's roster: he is no admin there.
-    let forged = Entry::sign(&p.ben, before.head(), Action::Admit { seat: seat("ben@acme"), device: p.ben.public(), label: "x".into(), wrapped: vec![0; 104] });
+    let forged = Entry::sign(&p.ben, before.head(), Action::Admit { seat: seat("ben@acme"), device: p.ben.public(), label: "x".into(), wrapped: vec![0; 104], earlier: vec![] });
     let bytes = panelnotes_core::trust::membership::encode_entries(&[forged]);
     assert!(!eve.import_roster(&theirs, &bytes).unwrap());
     assert!(eve.roster(&theirs).unwrap().state().current(&p.ben.public().signing).is_none());
@@ -353,4 +353,30 @@ fn a_candidate_with_two_panels_never_stalls_a_panel_on_the_other_panels_changes(
     assert_eq!(stores[1].heads(c).unwrap(), stores[0].heads(c).unwrap());
     // Ben cannot read the second interview: it travels only in the second panel's mailboxes.
     assert!(!stores[1].has_document(second).unwrap());
+}
+
+#[test]
+fn a_device_admitted_after_a_new_epoch_reads_what_was_written_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::starting_at(Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap());
+    let mut stores: Vec<Store> =
+        ["ana@acme", "ben@acme", "cy@acme"].iter().enumerate().map(|(n, w)| store(dir.path(), w, n as u64 + 1, &clock)).collect();
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let (_, i) = candidate_with_interview(&mut stores[0], &["ana@acme", "ben@acme", "cy@acme"], t0);
+    let roster = stores[0].start_roster(i, None).unwrap();
+    let ben = stores[1].device();
+    stores[0].admit_device(&roster, seat("ben@acme"), ben, "phone").unwrap();
+    let entries = stores[0].roster_bytes(&roster).unwrap();
+    stores[1].import_roster(&roster, &entries).unwrap();
+    stores[0].splice_notes(i, "learn", 0, 0, "Written in the first epoch. ").unwrap();
+    sync_mailboxes(&mut stores, &roster, &[(0, 1)]);
+    stores[0].remove_device(&roster, ben.signing).unwrap();
+    // Cy joins late, in the second epoch: she still reads the first epoch's envelopes.
+    let cy = stores[2].device();
+    stores[0].admit_device(&roster, seat("cy@acme"), cy, "phone").unwrap();
+    let entries = stores[0].roster_bytes(&roster).unwrap();
+    stores[2].import_roster(&roster, &entries).unwrap();
+    sync_mailboxes(&mut stores, &roster, &[(0, 2)]);
+    assert_eq!(stores[2].notes(i, "learn").unwrap(), "Written in the first epoch. ");
+    assert_eq!(stores[2].held_envelopes(&roster).unwrap(), 0);
 }

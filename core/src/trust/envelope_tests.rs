@@ -48,7 +48,7 @@ fn panel() -> Panel {
     ))
     .unwrap();
     for (s, d) in [("ben", &ben), ("cy", &cy)] {
-        let e = Entry::sign(&ana, roster.head(), Action::Admit { seat: seat(s), device: d.public(), label: "phone".into(), wrapped: w(d) });
+        let e = Entry::sign(&ana, roster.head(), Action::Admit { seat: seat(s), device: d.public(), label: "phone".into(), wrapped: w(d), earlier: vec![] });
         roster.append(e).unwrap();
     }
     Panel { ana, ben, cy, roster, secret }

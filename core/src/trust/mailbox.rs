@@ -43,17 +43,21 @@ pub fn outbox_of(secret: &Secret, panel: &[u8; 16], device: &[u8; 32]) -> (Docum
 }
 
 impl Store {
-    /// Records the outboxes of the roster's current epoch, one per current device, so this
-    /// store knows them when they arrive and shares them with the panel.
+    /// Records the outboxes of every epoch this device holds the secret of, one per device
+    /// the roster ever admitted (a device removed later still wrote in the epochs before),
+    /// so this store knows them when they arrive and shares them with the panel. A device
+    /// admitted late holds the earlier epochs' secrets too, and catches up from them.
     pub(crate) fn register_mailboxes(&mut self, id: &Hash, roster: &Roster) -> Result<()> {
         let state = roster.state();
-        let Some(secret) = self.epoch_secret(roster, state.epoch) else { return Ok(()) };
-        for m in state.current_devices() {
-            let (doc, actor) = outbox_of(&secret, &state.panel, &m.device.signing);
-            self.conn().execute(
-                "INSERT OR IGNORE INTO mailboxes(doc_id, genesis, device, epoch, actor) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![&doc.as_bytes()[..], &id[..], &m.device.signing[..], state.epoch, actor.to_bytes()],
-            )?;
+        for epoch in 0..=state.epoch {
+            let Some(secret) = self.epoch_secret(roster, epoch) else { continue };
+            for m in state.members.values() {
+                let (doc, actor) = outbox_of(&secret, &state.panel, &m.device.signing);
+                self.conn().execute(
+                    "INSERT OR IGNORE INTO mailboxes(doc_id, genesis, device, epoch, actor) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![&doc.as_bytes()[..], &id[..], &m.device.signing[..], epoch, actor.to_bytes()],
+                )?;
+            }
         }
         Ok(())
     }

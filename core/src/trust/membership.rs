@@ -143,8 +143,14 @@ impl Store {
         let state = roster.state();
         let secret = self.epoch_secret(&roster, state.epoch).ok_or_else(|| Error::NotPermitted("this device does not hold the panel's secret".into()))?;
         let wrapped = wrap_to(&device.agreement, &secret, &wrap_context(&state.panel, state.epoch), self.random_bytes(), self.random_bytes());
+        let mut earlier = Vec::new();
+        for epoch in 0..state.epoch {
+            if let Some(old) = self.epoch_secret(&roster, epoch) {
+                earlier.push((epoch, wrap_to(&device.agreement, &old, &wrap_context(&state.panel, epoch), self.random_bytes(), self.random_bytes())));
+            }
+        }
         let label: String = label.chars().take(super::roster_entry::MAX_LABEL / 4).collect();
-        let entry = Entry::sign(self.device_keys(), roster.head(), Action::Admit { seat, device, label, wrapped });
+        let entry = Entry::sign(self.device_keys(), roster.head(), Action::Admit { seat, device, label, wrapped, earlier });
         let head = roster.append(entry).map_err(roster_error)?;
         self.save_roster(id, None, &roster)?;
         Ok(head)

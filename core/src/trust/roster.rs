@@ -65,6 +65,8 @@ pub struct RosterState {
     pub epoch: u32,
     /// The current epoch's secret, wrapped to each current device.
     pub wrapped: BTreeMap<[u8; 32], Vec<u8>>,
+    /// Earlier epochs' secrets wrapped to devices admitted after them, by (epoch, device).
+    pub earlier: BTreeMap<(u32, [u8; 32]), Vec<u8>>,
 }
 
 impl RosterState {
@@ -119,6 +121,7 @@ impl RosterState {
             members,
             epoch: 0,
             wrapped: [(lead_device.signing, wrapped.clone())].into(),
+            earlier: BTreeMap::new(),
         })
     }
 
@@ -131,7 +134,10 @@ impl RosterState {
         let mut next = self.clone();
         match &entry.action {
             Action::Genesis { .. } => return Err(RosterError::Genesis),
-            Action::Admit { seat, device, label, wrapped } => {
+            Action::Admit { seat, device, label, wrapped, earlier } => {
+                if earlier.iter().any(|(e, _)| *e >= self.epoch) {
+                    return Err(RosterError::Epoch);
+                }
                 if !self.seats.contains_key(seat) {
                     return Err(RosterError::NoSuchSeat(seat.as_str().to_owned()));
                 }
@@ -147,6 +153,9 @@ impl RosterState {
                     Member { seat: seat.clone(), device: *device, label: label.clone(), removed: None },
                 );
                 next.wrapped.insert(device.signing, wrapped.clone());
+                for (epoch, bytes) in earlier {
+                    next.earlier.insert((*epoch, device.signing), bytes.clone());
+                }
             }
             Action::Remove { device, cutoffs } => {
                 if self.current(device).is_none() {
@@ -275,7 +284,12 @@ impl Roster {
 
     /// The secret of `epoch` as wrapped to `device`, from the entry that gave it.
     pub fn wrapped_for(&self, device: &[u8; 32], epoch: u32) -> Option<&Vec<u8>> {
-        self.states.iter().rev().find(|s| s.epoch == epoch && s.wrapped.contains_key(device)).and_then(|s| s.wrapped.get(device))
+        self.states
+            .iter()
+            .rev()
+            .find(|s| s.epoch == epoch && s.wrapped.contains_key(device))
+            .and_then(|s| s.wrapped.get(device))
+            .or_else(|| self.state().earlier.get(&(epoch, *device)))
     }
 
     pub fn entries(&self) -> &[Entry] {

@@ -41,8 +41,10 @@ pub enum Action {
         lead_label: String,
         wrapped: Vec<u8>,
     },
-    /// A device joins a seat, with the current epoch's secret wrapped to it: the welcome.
-    Admit { seat: InterviewerId, device: DevicePublic, label: String, wrapped: Vec<u8> },
+    /// A device joins a seat, with the current epoch's secret wrapped to it (the welcome),
+    /// and the earlier epochs' secrets too, so a panelist who joins late reads the notes
+    /// written before.
+    Admit { seat: InterviewerId, device: DevicePublic, label: String, wrapped: Vec<u8>, earlier: Vec<(u32, Vec<u8>)> },
     /// A device leaves. `cutoffs` is the last sequence number accepted from it per document:
     /// anything it signs after that is held, not applied.
     Remove { device: [u8; 32], cutoffs: Vec<(DocumentId, u64)> },
@@ -126,10 +128,13 @@ impl Action {
                 write_device(w, lead_device);
                 w.str(lead_label).bytes(wrapped);
             }
-            Action::Admit { seat, device, label, wrapped } => {
+            Action::Admit { seat, device, label, wrapped, earlier } => {
                 w.u8(ADMIT).str(seat.as_str());
                 write_device(w, device);
-                w.str(label).bytes(wrapped);
+                w.str(label).bytes(wrapped).u32(earlier.len() as u32);
+                for (epoch, bytes) in earlier {
+                    w.u32(*epoch).bytes(bytes);
+                }
             }
             Action::Remove { device, cutoffs } => {
                 w.u8(REMOVE).fixed(device).u32(cutoffs.len() as u32);
@@ -177,12 +182,18 @@ impl Action {
                     wrapped: r.bytes("wrapped secret", super::seal::WRAPPED_LEN)?.to_vec(),
                 }
             }
-            ADMIT => Action::Admit {
-                seat: read_interviewer(r)?,
-                device: read_device(r)?,
-                label: r.str("device label", MAX_LABEL)?.to_owned(),
-                wrapped: r.bytes("wrapped secret", super::seal::WRAPPED_LEN)?.to_vec(),
-            },
+            ADMIT => {
+                let seat = read_interviewer(r)?;
+                let device = read_device(r)?;
+                let label = r.str("device label", MAX_LABEL)?.to_owned();
+                let wrapped = r.bytes("wrapped secret", super::seal::WRAPPED_LEN)?.to_vec();
+                let n = r.count("earlier secrets", MAX_WRAPPED, 8)?;
+                let mut earlier = Vec::with_capacity(n);
+                for _ in 0..n {
+                    earlier.push((r.u32("epoch")?, r.bytes("wrapped secret", super::seal::WRAPPED_LEN)?.to_vec()));
+                }
+                Action::Admit { seat, device, label, wrapped, earlier }
+            }
             REMOVE => {
                 let device = r.fixed("device key")?;
                 let n = r.count("cutoffs", MAX_DOCUMENTS, 24)?;
@@ -265,7 +276,7 @@ mod tests {
         let e = Entry::sign(
             &lead,
             [7; 32],
-            Action::Admit { seat: InterviewerId::new("ben").unwrap(), device: ben.public(), label: "Pixel 8".into(), wrapped: vec![1; 8] },
+            Action::Admit { seat: InterviewerId::new("ben").unwrap(), device: ben.public(), label: "Pixel 8".into(), wrapped: vec![1; 8], earlier: vec![(0, vec![2; 8])] },
         );
         assert!(e.signature_valid());
         let bytes = e.encode();

@@ -34,7 +34,7 @@ fn genesis(ana: &DeviceKeys) -> Entry {
 
 fn admit(by: &DeviceKeys, parent: Hash, who: &str, d: &DeviceKeys) -> Entry {
     let wrapped = wrap_to(&d.public().agreement, &Secret([9; 32]), b"e0", [1; 32], [1; 24]);
-    Entry::sign(by, parent, Action::Admit { seat: seat(who), device: d.public(), label: "phone".into(), wrapped })
+    Entry::sign(by, parent, Action::Admit { seat: seat(who), device: d.public(), label: "phone".into(), wrapped, earlier: vec![] })
 }
 
 #[test]
@@ -49,7 +49,7 @@ fn only_admins_change_the_roster_and_seats_hold_one_device() {
     assert!(matches!(r.append(admit(&ana, h, "zed", &eve)), Err(RosterError::NoSuchSeat(_))));
     assert!(matches!(r.append(admit(&ana, [5; 32], "cy", &cy)), Err(RosterError::NotOnHead)));
     let mut forged = admit(&ana, h, "cy", &cy);
-    forged.action = Action::Admit { seat: seat("cy"), device: eve.public(), label: "phone".into(), wrapped: vec![] };
+    forged.action = Action::Admit { seat: seat("cy"), device: eve.public(), label: "phone".into(), wrapped: vec![], earlier: vec![] };
     assert!(matches!(r.append(forged), Err(RosterError::BadSignature)));
     assert_eq!(r.head(), h);
 
