@@ -4,54 +4,13 @@
 //!
 //! Needs `npm install` in relay/ (scripts/test-all does it).
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use chrono::Utc;
 use panelnotes_core::model::CandidateEventKind;
 use panelnotes_core::sync::Grant;
 use panelnotes_core::transport::relay::{sync_via_relay, RelayOptions};
 use panelnotes_tests::fixture::{candidate_with_interview, shared};
-
-struct Relay {
-    child: Child,
-    url: String,
-    _data: tempfile::TempDir,
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn relay_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../relay")
-}
-
-fn start_relay() -> Relay {
-    let dir = relay_dir();
-    assert!(
-        dir.join("node_modules/@automerge/automerge-repo").exists(),
-        "the relay's npm packages are missing: run `npm install` in relay/ (scripts/test-all does)"
-    );
-    let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new("node")
-        .arg("server.mjs")
-        .current_dir(&dir)
-        .env("HOST", "127.0.0.1")
-        .env("PORT", "0")
-        .env("DATA_DIR", data.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("node runs");
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    let url = first.trim().strip_prefix("listening on ").expect("the relay says where it listens").to_owned();
-    Relay { child, url, _data: data }
-}
+use panelnotes_tests::relay::{relay_dir, start_relay};
 
 #[test]
 fn our_stores_and_a_js_client_sync_through_the_automerge_repo_server() {

@@ -4,52 +4,15 @@
 //!
 //! Needs `npm install` in relay/ (scripts/test-all does it).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use chrono::{TimeZone, Utc};
 use panelnotes_core::model::{LogisticsUpdate, SalaryExpectation};
 use panelnotes_core::transport::relay::{sync_via_relay, RelayOptions};
 use panelnotes_core::{InterviewerId, ManualClock, Store, StoreOptions};
 use panelnotes_tests::fixture::{candidate_with_interview, identity};
-
-struct Relay {
-    child: Child,
-    url: String,
-    data: tempfile::TempDir,
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn relay_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../relay")
-}
-
-fn start_relay() -> Relay {
-    let dir = relay_dir();
-    assert!(dir.join("node_modules/@automerge/automerge-repo").exists(), "run `npm install` in relay/ (scripts/test-all does)");
-    let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new("node")
-        .arg("server.mjs")
-        .current_dir(&dir)
-        .env("HOST", "127.0.0.1")
-        .env("PORT", "0")
-        .env("DATA_DIR", data.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("node runs");
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    let url = first.trim().strip_prefix("listening on ").expect("the relay says where it listens").to_owned();
-    Relay { child, url, data }
-}
+use panelnotes_tests::relay::{relay_dir, start_relay};
 
 /// Every file under `dir`, read raw.
 fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -120,7 +83,7 @@ fn the_relay_and_anyone_who_knows_the_ids_see_ciphertext_only() {
     assert!(ana.lock().unwrap().notes(i, "learn").unwrap().starts_with("Cy: clear on trade-offs. "));
 
     // Nothing under the relay's data directory holds any plaintext.
-    let stored = files(relay.data.path());
+    let stored = files(relay.data_dir());
     assert!(!stored.is_empty(), "the relay stored the mailboxes");
     for (path, bytes) in &stored {
         for marker in ["Dana Example", NOTE, CURRENCY, "ana@acme", "cy@acme", "Data engineer"] {

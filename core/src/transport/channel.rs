@@ -75,11 +75,16 @@ impl SecureChannel {
     /// The dialling side of a v2 session: this device's X25519 secret, the epoch's pre-shared
     /// key and the tag that tells the responder which panel and epoch.
     pub(crate) fn initiator_v2(local: zeroize::Zeroizing<[u8; 32]>, psk: &[u8; 32], tag: [u8; 8]) -> Result<SecureChannel, TransportError> {
-        let mut hs = builder_v2(&local, psk)?.build_initiator().map_err(|e| TransportError::Malformed(e.to_string()))?;
+        let hs = builder_v2(&local, psk)?.build_initiator().map_err(|e| TransportError::Malformed(e.to_string()))?;
+        Self::opening(hs, MAGIC_V2, tag, Some(local), 2)
+    }
+
+    /// The dialler's first bytes: magic, tag, and the first handshake message.
+    fn opening(mut hs: HandshakeState, magic: &[u8; 4], tag: [u8; 8], local: Option<zeroize::Zeroizing<[u8; 32]>>, version: u8) -> Result<SecureChannel, TransportError> {
         let mut msg = vec![0u8; NOISE_MAX];
         let n = hs.write_message(&[], &mut msg).map_err(|e| TransportError::Malformed(e.to_string()))?;
         let mut out = Vec::with_capacity(16 + n);
-        out.extend_from_slice(MAGIC_V2);
+        out.extend_from_slice(magic);
         out.extend_from_slice(&tag);
         out.extend_from_slice(&(n as u16).to_be_bytes());
         out.extend_from_slice(&msg[..n]);
@@ -90,9 +95,9 @@ impl SecureChannel {
             queued: Vec::new(),
             out,
             tag: Some(tag),
-            local_static: Some(local),
+            local_static: local,
             remote_static: None,
-            version: 2,
+            version,
         })
     }
 
@@ -112,30 +117,8 @@ impl SecureChannel {
     }
 
     pub fn initiator(secret: &[u8; 32]) -> Result<SecureChannel, TransportError> {
-        let mut hs = builder(secret)?
-            .build_initiator()
-            .map_err(|e| TransportError::Malformed(e.to_string()))?;
-        let mut msg = vec![0u8; NOISE_MAX];
-        let n = hs
-            .write_message(&[], &mut msg)
-            .map_err(|e| TransportError::Malformed(e.to_string()))?;
-        let tag = tag_of(secret);
-        let mut out = Vec::with_capacity(16 + n);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&tag);
-        out.extend_from_slice(&(n as u16).to_be_bytes());
-        out.extend_from_slice(&msg[..n]);
-        Ok(SecureChannel {
-            state: State::Handshaking(Box::new(hs)),
-            inbuf: Vec::new(),
-            plain: Vec::new(),
-            queued: Vec::new(),
-            out,
-            tag: Some(tag),
-            local_static: None,
-            remote_static: None,
-            version: 1,
-        })
+        let hs = builder(secret)?.build_initiator().map_err(|e| TransportError::Malformed(e.to_string()))?;
+        Self::opening(hs, MAGIC, tag_of(secret), None, 1)
     }
 
     pub fn responder() -> SecureChannel {

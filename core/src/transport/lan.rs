@@ -250,10 +250,7 @@ pub fn sync_with_cancel(
     opts: &LanOptions,
     cancel: Option<&AtomicBool>,
 ) -> Result<SyncReport, TransportError> {
-    let addr = addr
-        .to_socket_addrs()?
-        .next()
-        .ok_or_else(|| TransportError::Io("no address to dial".into()))?;
+    let addr = resolve(addr)?;
     dial(store, addr, opts, cancel, |s| PanelPipe::initiator(s, panel))
 }
 
@@ -267,10 +264,7 @@ pub fn sync_roster_with(
     opts: &LanOptions,
     cancel: Option<&AtomicBool>,
 ) -> Result<SyncReport, TransportError> {
-    let addr = addr
-        .to_socket_addrs()?
-        .next()
-        .ok_or_else(|| TransportError::Io("no address to dial".into()))?;
+    let addr = resolve(addr)?;
     dial(store, addr, opts, cancel, |s| PanelPipe::roster_initiator(s, roster))
 }
 
@@ -283,12 +277,13 @@ pub fn join_with(
     label: &str,
     opts: &LanOptions,
 ) -> Result<super::pipe::JoinOutcome, TransportError> {
-    let addr = addr
-        .to_socket_addrs()?
-        .next()
-        .ok_or_else(|| TransportError::Io("no address to dial".into()))?;
+    let addr = resolve(addr)?;
     let report = dial(store, addr, opts, None, |s| PanelPipe::join_initiator(s, invite, label))?;
     report.join.ok_or_else(|| TransportError::Timeout("the lead's phone did not answer the join request".into()))
+}
+
+fn resolve(addr: impl ToSocketAddrs) -> Result<SocketAddr, TransportError> {
+    addr.to_socket_addrs()?.next().ok_or_else(|| TransportError::Io("no address to dial".into()))
 }
 
 fn dial(
