@@ -1,10 +1,10 @@
 package app.panelnotes
 
+import app.panelnotes.core.Problem
+import app.panelnotes.core.QuarantinedDocument
 import app.panelnotes.ffi.Identity
 import app.panelnotes.ffi.Interview
 import app.panelnotes.ffi.PanelNotes
-import app.panelnotes.ffi.Problem
-import app.panelnotes.ffi.QuarantinedDocument
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
