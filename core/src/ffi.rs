@@ -89,6 +89,7 @@ impl From<TransportError> for PanelNotesError {
             TransportError::Store(e) => e.into(),
             TransportError::Sync(e) => e.into(),
             TransportError::Invite(m) => PanelNotesError::InvalidArgument { reason: format!("invalid invite: {m}") },
+            TransportError::Cancelled => PanelNotesError::Cancelled,
             e => PanelNotesError::Transport { reason: e.to_string() },
         }
     }

@@ -24,6 +24,8 @@ pub struct LanOptions {
     pub quiet: Duration,
     /// A dialling side fails after this long.
     pub timeout: Duration,
+    /// A dial gives up connecting after this long (capped by `timeout`).
+    pub connect_timeout: Duration,
     /// An accepted connection must complete the handshake within this long.
     pub handshake_timeout: Duration,
     /// An accepted session ends once nothing moved either way for this long; one that keeps
@@ -42,6 +44,7 @@ impl std::fmt::Debug for LanOptions {
         f.debug_struct("LanOptions")
             .field("quiet", &self.quiet)
             .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
             .field("handshake_timeout", &self.handshake_timeout)
             .field("idle_timeout", &self.idle_timeout)
             .field("max_unauthenticated", &self.max_unauthenticated)
@@ -54,6 +57,7 @@ impl Default for LanOptions {
         LanOptions {
             quiet: Duration::from_millis(300),
             timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
             handshake_timeout: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(30),
             max_unauthenticated: 8,
@@ -199,7 +203,7 @@ fn drive(
         }
         let idle = clock.now().duration_since(last_activity);
         if stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
-            return Err(TransportError::Closed);
+            return Err(TransportError::Cancelled);
         }
         match side {
             Side::Dialer => {
@@ -238,7 +242,8 @@ pub fn sync_with(
     sync_with_cancel(store, addr, panel, opts, None)
 }
 
-/// The same, ending with `TransportError::Closed` as soon as `cancel` is set.
+/// The same, ending with `TransportError::Cancelled` soon after `cancel` is set, whether it
+/// is still connecting, in the handshake, or syncing.
 pub fn sync_with_cancel(
     store: &SharedStore,
     addr: impl ToSocketAddrs,
@@ -251,7 +256,7 @@ pub fn sync_with_cancel(
         .next()
         .ok_or_else(|| TransportError::Io("no address to dial".into()))?;
     let start = opts.clock.now();
-    let mut stream = TcpStream::connect_timeout(&addr, opts.timeout.min(Duration::from_secs(10)))?;
+    let mut stream = dial(addr, opts.connect_timeout.min(opts.timeout), cancel)?;
     stream.set_read_timeout(Some(Duration::from_millis(20)))?;
     stream.set_nodelay(true)?;
     let mut pipe = PanelPipe::initiator(&lock(store), panel)?;
@@ -259,6 +264,39 @@ pub fn sync_with_cancel(
     let result = drive(store, &mut stream, &mut pipe, Side::Dialer, cancel, &mut report, opts);
     finish(store, &mut stream, &mut pipe, &mut report, start, opts.clock.as_ref());
     result.map(|()| report)
+}
+
+/// How often a dial still connecting looks at its cancel flag.
+const DIAL_CHECK: Duration = Duration::from_millis(20);
+
+/// Connects to `addr` within `timeout`, giving up as soon as `cancel` is set. std's connect
+/// cannot be interrupted (an unanswered SYN keeps it waiting for the whole timeout), so it
+/// runs on a thread of its own while this one waits in short steps; a dial given up leaves
+/// that thread to end at its timeout and drop whatever it got.
+fn dial(addr: SocketAddr, timeout: Duration, cancel: Option<&AtomicBool>) -> Result<TcpStream, TransportError> {
+    let cancelled = || cancel.is_some_and(|c| c.load(Ordering::SeqCst));
+    if cancelled() {
+        return Err(TransportError::Cancelled);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("panelnotes-dial".into())
+        .spawn(move || {
+            let _ = tx.send(TcpStream::connect_timeout(&addr, timeout));
+        })?;
+    loop {
+        match rx.recv_timeout(DIAL_CHECK) {
+            Ok(connected) => {
+                // Cancelled while the connection was being made: hang up at once.
+                return if cancelled() { Err(TransportError::Cancelled) } else { Ok(connected?) };
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if cancelled() => return Err(TransportError::Cancelled),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(TransportError::Io("the dialling thread ended without a result".into()))
+            }
+        }
+    }
 }
 
 /// A listening LAN endpoint: each incoming connection is a session on its own thread.
