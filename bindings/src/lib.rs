@@ -12,6 +12,7 @@ mod conflicts;
 mod error;
 mod interviews;
 mod observe;
+mod oneshot;
 mod playbook;
 mod problems;
 mod records;

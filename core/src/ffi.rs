@@ -171,3 +171,11 @@ pub enum DocKind {
     Interview,
     Template,
 }
+
+impl crate::Store {
+    /// Whether a document is decoded in memory: how the bindings (and their tests) tell that
+    /// a background decode started by `open_interview` has been handed back.
+    pub fn is_decoded(&self, id: DocumentId) -> bool {
+        self.is_open(id)
+    }
+}

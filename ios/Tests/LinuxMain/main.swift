@@ -7,4 +7,5 @@ XCTMain([
     testCase(ListenerTests.allTests),
     testCase(CancellationTests.allTests),
     testCase(PlaybookTests.allTests),
+    testCase(OpenInterviewTests.allTests),
 ])
