@@ -7,7 +7,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 
-use panelnotes_core::transport::lan::{self, LanOptions};
+use panelnotes_core::transport::lan::{self, LanOptions, SessionFailure};
 use panelnotes_core::transport::PanelPipe;
 
 use crate::error::{PanelNotesError, R};
@@ -126,11 +126,12 @@ impl LanSync {
     }
 }
 
-/// One finished session of a LAN server: its report, or why it failed.
+/// One finished session of a LAN server: its report, or why it failed (as data the apps word
+/// themselves).
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct LanSession {
     pub report: Option<SyncReport>,
-    pub error: Option<String>,
+    pub failure: Option<SessionFailure>,
 }
 
 /// A LAN listener; stops when stopped or dropped.
@@ -153,8 +154,8 @@ impl LanServer {
         s.sessions()
             .into_iter()
             .map(|r| match r {
-                Ok(report) => LanSession { report: Some(report.into()), error: None },
-                Err(e) => LanSession { report: None, error: Some(e) },
+                Ok(report) => LanSession { report: Some(report.into()), failure: None },
+                Err(e) => LanSession { report: None, failure: Some(e.failure) },
             })
             .collect()
     }

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use panelnotes_core::model::{ConflictedValue, LogisticsUpdate, SalaryExpectation};
 use panelnotes_core::timeline::{EntryDetail, TimelineKind};
+use panelnotes_core::transport::lan::SessionFailure;
 use panelnotes_ffi::{PanelNotes, PanelNotesError, SyncCallback, SyncReport};
 
 fn open(dir: &tempfile::TempDir, who: &str) -> Arc<PanelNotes> {
@@ -131,4 +132,26 @@ fn a_lan_sync_to_a_silent_peer_ends_when_cancelled() {
     let result = rx.recv_timeout(Duration::from_secs(5)).expect("the callback after cancel");
     assert!(matches!(result, Err(PanelNotesError::Cancelled)), "{result:?}");
     assert!(peer.join().unwrap(), "the core closed the connection");
+}
+
+#[test]
+fn a_lan_server_says_why_a_session_failed_as_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let ana = open(&dir, "ana");
+    let (_, i) = candidate_with_panel(&ana);
+    ana.panel_invite(i).unwrap();
+    let server = ana.serve_lan("127.0.0.1:0".into()).unwrap();
+    let mut stranger = std::net::TcpStream::connect(server.address()).unwrap();
+    std::io::Write::write_all(&mut stranger, b"PNL1\x00\x00\x00\x00\x00\x00\x00\x00\x00\x20garbage-garbage-garbage-garbage!").unwrap();
+    let mut sink = Vec::new();
+    stranger.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let _ = stranger.read_to_end(&mut sink);
+    let guard = std::time::Instant::now() + Duration::from_secs(30);
+    while server.sessions().is_empty() {
+        assert!(std::time::Instant::now() < guard, "the session never finished");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let session = server.sessions().remove(0);
+    assert_eq!((session.report, session.failure), (None, Some(SessionFailure::UnknownPanel)));
+    server.stop();
 }

@@ -299,12 +299,77 @@ fn dial(addr: SocketAddr, timeout: Duration, cancel: Option<&AtomicBool>) -> Res
     }
 }
 
+/// Why a served session failed, as data: the apps word it in the user's language.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SessionFailure {
+    /// The peer named no panel of ours.
+    UnknownPanel,
+    /// The peer does not hold the panel's secret.
+    Handshake,
+    /// A frame failed authentication (tampered, replayed or out of order).
+    Tampered,
+    /// The peer sent something malformed or broke the protocol.
+    Malformed,
+    /// The peer sent a frame over the size limit.
+    TooLarge,
+    /// The connection was closed or cut.
+    Closed,
+    Cancelled,
+    /// The network failed.
+    Network,
+    /// Nothing moved within the time allowed.
+    TimedOut,
+    /// This store failed.
+    Storage,
+}
+
+impl From<&TransportError> for SessionFailure {
+    fn from(e: &TransportError) -> Self {
+        match e {
+            TransportError::UnknownPanel => SessionFailure::UnknownPanel,
+            TransportError::Handshake => SessionFailure::Handshake,
+            TransportError::Tampered => SessionFailure::Tampered,
+            TransportError::Malformed(_) | TransportError::Invite(_) => SessionFailure::Malformed,
+            TransportError::FrameTooLarge { .. } => SessionFailure::TooLarge,
+            TransportError::Closed => SessionFailure::Closed,
+            TransportError::Cancelled => SessionFailure::Cancelled,
+            TransportError::Io(_) => SessionFailure::Network,
+            TransportError::Timeout(_) => SessionFailure::TimedOut,
+            TransportError::Store(_) | TransportError::Sync(crate::sync::SyncError::Store(_)) => SessionFailure::Storage,
+            TransportError::Sync(crate::sync::SyncError::Oversized { .. }) => SessionFailure::TooLarge,
+            TransportError::Sync(crate::sync::SyncError::Closed) => SessionFailure::Closed,
+            TransportError::Sync(_) => SessionFailure::Malformed,
+        }
+    }
+}
+
+/// A served session that failed: what the apps get (`failure`), and the error's message for a
+/// developer's log (ids and sizes, never candidate data).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionError {
+    pub failure: SessionFailure,
+    pub message: String,
+}
+
+impl std::fmt::Display for SessionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<TransportError> for SessionError {
+    fn from(e: TransportError) -> Self {
+        SessionError { failure: (&e).into(), message: e.to_string() }
+    }
+}
+
 /// A listening LAN endpoint: each incoming connection is a session on its own thread.
 pub struct Server {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
-    sessions: Arc<Mutex<VecDeque<Result<SyncReport, String>>>>,
+    sessions: Arc<Mutex<VecDeque<Result<SyncReport, SessionError>>>>,
 }
 
 impl Server {
@@ -312,9 +377,8 @@ impl Server {
         self.addr
     }
 
-    /// The outcome of the latest finished sessions (at most `MAX_SESSION_RESULTS`), errors
-    /// as their messages.
-    pub fn sessions(&self) -> Vec<Result<SyncReport, String>> {
+    /// The outcome of the latest finished sessions (at most `MAX_SESSION_RESULTS`).
+    pub fn sessions(&self) -> Vec<Result<SyncReport, SessionError>> {
         self.sessions.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()
     }
 
@@ -397,7 +461,7 @@ pub fn serve(store: SharedStore, addr: impl ToSocketAddrs, opts: LanOptions) -> 
                         if s.len() == MAX_SESSION_RESULTS {
                             s.pop_front();
                         }
-                        s.push_back(result.map(|()| report).map_err(|e| e.to_string()));
+                        s.push_back(result.map(|()| report).map_err(SessionError::from));
                     }));
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(10)),
