@@ -31,12 +31,12 @@ fn patient() -> LanOptions {
 /// Starts a sync on its own thread, cancels it once `ready` says it is where the test wants
 /// it (what `ready` returns, such as an accepted connection, is kept open until the sync has
 /// ended), and returns its result. The guard only keeps a broken build from hanging the suite.
-fn cancel_when<T>(store: SharedStore, addr: SocketAddr, panel: Panel, ready: impl FnOnce() -> T) -> Result<(), TransportError> {
+fn cancel_when<T>(store: SharedStore, addr: SocketAddr, panel: Panel, ready: impl FnOnce() -> T) -> Result<(), Box<TransportError>> {
     let cancel = Arc::new(AtomicBool::new(false));
     let (tx, rx) = mpsc::channel();
     let flag = cancel.clone();
     std::thread::spawn(move || {
-        let _ = tx.send(sync_with_cancel(&store, addr, &panel, &patient(), Some(&flag)).map(|_| ()));
+        let _ = tx.send(sync_with_cancel(&store, addr, &panel, &patient(), Some(&flag)).map(|_| ()).map_err(Box::new));
     });
     let kept = ready();
     cancel.store(true, Ordering::SeqCst);
@@ -65,7 +65,7 @@ fn cancel_stops_a_dial_that_is_still_connecting() {
     };
     assert!(full, "the accept queue never filled, so no connect would stay in progress");
     let r = cancel_when(ana, addr, panel, || std::thread::sleep(Duration::from_millis(200)));
-    assert!(matches!(r, Err(TransportError::Cancelled)), "{r:?}");
+    assert!(matches!(r.as_ref().map_err(|e| &**e), Err(TransportError::Cancelled)), "{r:?}");
     drop(listener);
 }
 
@@ -81,5 +81,5 @@ fn cancel_stops_a_sync_whose_peer_never_answers_the_handshake() {
         std::thread::sleep(Duration::from_millis(200));
         conn
     });
-    assert!(matches!(r, Err(TransportError::Cancelled)), "{r:?}");
+    assert!(matches!(r.as_ref().map_err(|e| &**e), Err(TransportError::Cancelled)), "{r:?}");
 }
