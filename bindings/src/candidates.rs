@@ -3,7 +3,7 @@
 use std::time::SystemTime;
 
 use panelnotes_core::model::{Candidate, CandidateEventKind, Logistics, LogisticsUpdate, NewCandidate, Outcome, Template};
-use panelnotes_core::timeline::{CandidateSummary, PendingFeedback, SpeedMetrics, Timeline, TimelineKind};
+use panelnotes_core::timeline::{CandidateSummary, PendingFeedback, SpeedMetrics, Timeline};
 
 use crate::error::R;
 use crate::store::{at, id, who, PanelNotes};
@@ -35,17 +35,9 @@ impl PanelNotes {
     }
 
     /// The timeline with its interviews and speed figures. Entries a peer dated out of order
-    /// carry `problem`.
+    /// carry `problem`; a booking's entry carries its slot as `detail`.
     pub fn timeline(&self, candidate_id: String) -> R<Timeline> {
-        let mut t = self.read().timeline(id(&candidate_id)?)?;
-        // The index words the booking's schedule as English; the apps word it themselves from
-        // `interviews` (its start and length), so only user-written details cross.
-        for e in &mut t.entries {
-            if e.kind == TimelineKind::InterviewScheduled {
-                e.detail = None;
-            }
-        }
-        Ok(t)
+        Ok(self.read().timeline(id(&candidate_id)?)?)
     }
 
     pub fn speed_metrics(&self, candidate_id: String) -> R<SpeedMetrics> {

@@ -12,6 +12,7 @@ mod conflicts;
 mod error;
 mod interviews;
 mod observe;
+mod oneshot;
 mod playbook;
 mod problems;
 mod records;
@@ -20,7 +21,7 @@ mod sync;
 
 pub use error::PanelNotesError;
 pub use observe::*;
-pub use problems::{Problem, ProblemKind, QuarantinedDocument};
+pub use panelnotes_core::{Problem, ProblemKind, QuarantinedDocument};
 pub use records::*;
 pub use store::PanelNotes;
 pub use sync::{LanServer, LanSync, SyncCallback, SyncSession};

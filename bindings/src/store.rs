@@ -9,6 +9,7 @@ use panelnotes_core::ffi::{from_system, to_system};
 use panelnotes_core::{DocumentId, InterviewerId, Reader, Store};
 
 use crate::error::{PanelNotesError, R};
+use crate::oneshot;
 use crate::records::{Identity, Interview};
 
 #[derive(uniffi::Object)]
@@ -152,27 +153,112 @@ impl PanelNotes {
         Ok(self.lock().unload(id(&document_id)?)?)
     }
 
-    /// Opens an interview for the screen: returns its view from the index at once and decodes
-    /// the document on a core thread, holding the writer only to read the bytes and to hand
-    /// the decoded document back. Keystrokes typed meanwhile are logged and applied then.
-    pub fn open_interview(&self, interview_id: String) -> R<Interview> {
+    /// Whether the document is decoded in memory, so an edit to it does not wait for a load
+    /// (true once the background decode `open_interview` started has finished).
+    pub fn is_decoded(&self, document_id: String) -> R<bool> {
+        Ok(self.lock().is_decoded(id(&document_id)?))
+    }
+
+    /// Opens an interview for the screen. Resolves with its view from the index as soon as it
+    /// is read, on a core thread, without waiting for the writer; that thread then decodes the
+    /// document, holding the writer only to read the bytes and to hand the decoded document
+    /// back. Keystrokes typed meanwhile are logged and applied then.
+    pub async fn open_interview(self: Arc<Self>, interview_id: String) -> R<Interview> {
         let doc = id(&interview_id)?;
-        let view = self.interview_view(doc)?;
-        let store = Arc::downgrade(&self.store);
+        let (tx, rx) = oneshot::channel();
         std::thread::Builder::new()
-            .name("panelnotes-decode".into())
+            .name("panelnotes-open".into())
             .spawn(move || {
-                // A document that fails to decode fails again, typed, on the first use that
-                // needs it; nothing to report from here.
-                let Some(s) = store.upgrade() else { return };
-                let Ok(Some(decoding)) = lock_store(&s).start_decode(doc) else { return };
-                drop(s);
-                let Ok(decoded) = decoding.decode() else { return };
-                if let Some(s) = store.upgrade() {
-                    let _ = lock_store(&s).finish_decode(decoded);
+                let view = self.interview_view(doc);
+                let opened = view.is_ok();
+                // The decode must not keep a closed store alive.
+                let store = Arc::downgrade(&self.store);
+                drop(self);
+                tx.send(view);
+                if opened {
+                    decode_in_background(&store, doc);
                 }
             })
             .map_err(|e| PanelNotesError::Storage { reason: e.to_string() })?;
-        Ok(view)
+        rx.await.unwrap_or_else(|| Err(PanelNotesError::Storage { reason: "the opening thread ended without a view".into() }))
+    }
+}
+
+/// Decodes a document off the writer and hands it back. A document that fails to decode
+/// fails again, typed, on the first use that needs it; nothing to report from here.
+fn decode_in_background(store: &Weak<Mutex<Store>>, doc: DocumentId) {
+    let Some(s) = store.upgrade() else { return };
+    let Ok(Some(decoding)) = lock_store(&s).start_decode(doc) else { return };
+    drop(s);
+    let Ok(decoded) = decoding.decode() else { return };
+    if let Some(s) = store.upgrade() {
+        let _ = lock_store(&s).finish_decode(decoded);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+    use std::time::{Duration, Instant, SystemTime};
+
+    use super::PanelNotes;
+
+    /// Runs a future to completion on this thread, parking between polls: what the foreign
+    /// executors do for the generated async functions, minus the foreign side.
+    fn block_on<F: Future>(f: F) -> F::Output {
+        struct Unpark(std::thread::Thread);
+        impl Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        let mut f = std::pin::pin!(f);
+        loop {
+            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+            std::thread::park();
+        }
+    }
+
+    #[test]
+    fn open_interview_shows_the_view_while_the_writer_is_held_then_decodes_in_the_background() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ana.sqlite3").display().to_string();
+        let s = PanelNotes::open(path, "ana@acme".into(), "Ana".into()).unwrap();
+        let c = s.create_candidate("Dana".into(), "Data engineer".into(), None, None, SystemTime::now()).unwrap();
+        let i = s.schedule_interview(c, None, None, SystemTime::now(), None, vec!["ana@acme".into()], "ana@acme".into()).unwrap();
+        s.splice_notes(i.clone(), "learn".into(), 0, 0, "Spark on 200 nodes".into()).unwrap();
+        s.unload(i.clone()).unwrap();
+        assert!(!s.is_decoded(i.clone()).unwrap(), "the test needs an interview that is not decoded");
+
+        // A sync merge (here: the test) holds the writer. Opening does not wait for it.
+        let writer = s.lock();
+        let view = block_on(s.clone().open_interview(i.clone())).unwrap();
+        assert_eq!(view, s.interview(i.clone()).unwrap());
+        assert_eq!(view.notes.iter().find(|n| n.stage == "learn").unwrap().text, "Spark on 200 nodes");
+        drop(writer);
+
+        // Typed before the decode is handed back (or after): kept either way.
+        s.splice_notes(i.clone(), "learn".into(), 0, 0, "Ran ".into()).unwrap();
+        let guard = Instant::now() + Duration::from_secs(60);
+        while !s.is_decoded(i.clone()).unwrap() {
+            assert!(Instant::now() < guard, "the background decode never finished");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(s.notes(i, "learn".into()).unwrap(), "Ran Spark on 200 nodes");
+    }
+
+    #[test]
+    fn open_interview_of_an_unknown_id_is_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ana.sqlite3").display().to_string();
+        let s = PanelNotes::open(path, "ana@acme".into(), "Ana".into()).unwrap();
+        let r = block_on(s.clone().open_interview(panelnotes_core::DocumentId::random().to_string()));
+        assert!(matches!(r, Err(crate::PanelNotesError::NotFound { .. })), "{r:?}");
     }
 }

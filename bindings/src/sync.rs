@@ -1,12 +1,13 @@
 //! Sync from the apps: the byte pipe for platform transports (the app moves the bytes), and
 //! the LAN transport, which runs on the core's own threads and reports through a callback.
 //! Both can be cancelled: a session refuses further bytes once cancelled, and a LAN sync ends
-//! at its next read (within tens of milliseconds) with `Cancelled`.
+//! within tens of milliseconds with `Cancelled`, whether it is still connecting, waiting for
+//! the handshake, or syncing.
 
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 
-use panelnotes_core::transport::lan::{self, LanOptions};
+use panelnotes_core::transport::lan::{self, LanOptions, SessionFailure};
 use panelnotes_core::transport::PanelPipe;
 
 use crate::error::{PanelNotesError, R};
@@ -116,18 +117,21 @@ pub struct LanSync {
 
 #[uniffi::export]
 impl LanSync {
-    /// Ends the sync at its next read; the callback then gets `Cancelled`. Dropping this
-    /// handle does not cancel: a sync may be started and forgotten.
+    /// Ends the sync within tens of milliseconds, also while it is still connecting (an
+    /// unreachable address) or waiting for a peer that never answers the handshake; the
+    /// callback then gets `Cancelled`. Dropping this handle does not cancel: a sync may be
+    /// started and forgotten.
     pub fn cancel(&self) {
         self.cancel.store(true, Ordering::SeqCst);
     }
 }
 
-/// One finished session of a LAN server: its report, or why it failed.
+/// One finished session of a LAN server: its report, or why it failed (as data the apps word
+/// themselves).
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct LanSession {
     pub report: Option<SyncReport>,
-    pub error: Option<String>,
+    pub failure: Option<SessionFailure>,
 }
 
 /// A LAN listener; stops when stopped or dropped.
@@ -150,8 +154,8 @@ impl LanServer {
         s.sessions()
             .into_iter()
             .map(|r| match r {
-                Ok(report) => LanSession { report: Some(report.into()), error: None },
-                Err(e) => LanSession { report: None, error: Some(e) },
+                Ok(report) => LanSession { report: Some(report.into()), failure: None },
+                Err(e) => LanSession { report: None, failure: Some(e.failure) },
             })
             .collect()
     }
@@ -205,6 +209,7 @@ impl PanelNotes {
                 let result = lan::sync_with_cancel(&store, address.as_str(), &panel, &LanOptions::default(), Some(&flag));
                 match result {
                     Ok(r) => callback.on_done(r.into()),
+                    // Cancelled: whatever the cut connection failed with on the way out.
                     Err(_) if flag.load(Ordering::SeqCst) => callback.on_error(PanelNotesError::Cancelled),
                     Err(e) => callback.on_error(e.into()),
                 }

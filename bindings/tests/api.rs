@@ -7,7 +7,9 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use panelnotes_core::model::{LogisticsUpdate, SalaryExpectation};
+use panelnotes_core::model::{ConflictedValue, LogisticsUpdate, SalaryExpectation};
+use panelnotes_core::timeline::{EntryDetail, TimelineKind};
+use panelnotes_core::transport::lan::SessionFailure;
 use panelnotes_ffi::{PanelNotes, PanelNotesError, SyncCallback, SyncReport};
 
 fn open(dir: &tempfile::TempDir, who: &str) -> Arc<PanelNotes> {
@@ -65,11 +67,37 @@ fn a_stale_conflict_token_is_conflict_changed() {
     ben.set_logistics(c.clone(), salary(95_000)).unwrap();
     sync();
     let listed = ben.conflicts(Some(c.clone())).unwrap().remove(0);
+    // Each value crosses as data the apps word themselves, never as a sentence.
+    let mut mins: Vec<i64> = listed
+        .values
+        .iter()
+        .map(|v| match &v.value {
+            ConflictedValue::Salary { salary: SalaryExpectation::Range { min, .. } } => *min,
+            other => panic!("expected a salary range, got {other:?}"),
+        })
+        .collect();
+    mins.sort();
+    assert_eq!(mins, [90_000, 95_000]);
     let ana_listed = ana.conflicts(Some(c.clone())).unwrap().remove(0);
     ana.resolve_conflict(c.clone(), listed.field.clone(), ana_listed.values[0].token.clone()).unwrap();
     sync();
     let stale = ben.resolve_conflict(c.clone(), listed.field.clone(), listed.values[1].token.clone());
     assert!(matches!(stale, Err(PanelNotesError::ConflictChanged { ref field, .. }) if field == "logistics.salary"), "{stale:?}");
+}
+
+#[test]
+fn the_timeline_carries_a_booking_slot_as_data_and_problems_as_kinds() {
+    let dir = tempfile::tempdir().unwrap();
+    let ana = open(&dir, "ana");
+    let (c, i) = candidate_with_panel(&ana);
+    let interview = ana.interview(i.clone()).unwrap();
+    let timeline = ana.timeline(c.clone()).unwrap();
+    let booked = timeline.entries.iter().find(|e| e.kind == TimelineKind::InterviewScheduled).unwrap();
+    let start = chrono::DateTime::<chrono::Utc>::from(interview.scheduled_start);
+    assert_eq!(booked.detail, Some(EntryDetail::Slot { start, minutes: interview.minutes }));
+    assert_eq!(ana.candidate_summary(c).unwrap().problem, None);
+    assert!(ana.problems(None).unwrap().is_empty());
+    assert!(ana.quarantined().unwrap().is_empty());
 }
 
 struct Report(mpsc::Sender<Result<SyncReport, PanelNotesError>>);
@@ -104,4 +132,26 @@ fn a_lan_sync_to_a_silent_peer_ends_when_cancelled() {
     let result = rx.recv_timeout(Duration::from_secs(5)).expect("the callback after cancel");
     assert!(matches!(result, Err(PanelNotesError::Cancelled)), "{result:?}");
     assert!(peer.join().unwrap(), "the core closed the connection");
+}
+
+#[test]
+fn a_lan_server_says_why_a_session_failed_as_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let ana = open(&dir, "ana");
+    let (_, i) = candidate_with_panel(&ana);
+    ana.panel_invite(i).unwrap();
+    let server = ana.serve_lan("127.0.0.1:0".into()).unwrap();
+    let mut stranger = std::net::TcpStream::connect(server.address()).unwrap();
+    std::io::Write::write_all(&mut stranger, b"PNL1\x00\x00\x00\x00\x00\x00\x00\x00\x00\x20garbage-garbage-garbage-garbage!").unwrap();
+    let mut sink = Vec::new();
+    stranger.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let _ = stranger.read_to_end(&mut sink);
+    let guard = std::time::Instant::now() + Duration::from_secs(30);
+    while server.sessions().is_empty() {
+        assert!(std::time::Instant::now() < guard, "the session never finished");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let session = server.sessions().remove(0);
+    assert_eq!((session.report, session.failure), (None, Some(SessionFailure::UnknownPanel)));
+    server.stop();
 }

@@ -152,7 +152,7 @@ pub fn brief(b: &DebriefBrief) -> String {
     out += &format!("  start date: {}\n", or(l.start_date.map(|d| d.to_string())));
     out += &format!("  notice: {}\n", or(l.notice_period_days.map(|d| format!("{d} days"))));
     for c in &b.logistics_conflicts {
-        let values: Vec<_> = c.values.iter().map(|v| format!("{} ({})", line(&v.value), v.author.as_ref().map_or("unknown", |a| a.as_str()))).collect();
+        let values: Vec<_> = c.values.iter().map(|v| format!("{} ({})", crate::output::conflicted_value(&v.value), v.author.as_ref().map_or("unknown", |a| a.as_str()))).collect();
         out += &format!("  CONFLICT {}: {}\n", line(&c.field), values.join(" vs "));
     }
     if !b.open_commitments.is_empty() {

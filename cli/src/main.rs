@@ -271,7 +271,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 for (n, v) in c.values.iter().enumerate() {
                     let by = v.author.as_ref().map(|a| a.to_string()).unwrap_or_else(|| "unknown".into());
                     let at = v.at.map(output::when).unwrap_or_else(|| "unknown time".into());
-                    say!("  {n}: {}  — {by}, {at}", output::line(&v.value));
+                    say!("  {n}: {}  — {by}, {at}", output::conflicted_value(&v.value));
                 }
             }
         }
@@ -334,7 +334,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 say!("All documents load.");
             }
             for d in &q {
-                say!("quarantined {} {} since {}: {}", d.kind, d.id, output::when(d.at), output::line(&d.reason));
+                say!("quarantined {} {} since {}: {}", d.kind.as_str(), d.id, output::when(d.at), output::quarantine_reason(d.reason));
             }
             // Values skipped because a peer wrote them wrongly, and what sync had to drop or
             // repair. Paths and authors only: never the values.
@@ -345,7 +345,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     _ => String::new(),
                 };
                 let when = p.written_at.map(|t| format!(" at {}", output::when(t))).unwrap_or_default();
-                println!("problem {:?} in {} {}: {}{who}{when}", p.kind, p.document, p.path, p.detail);
+                println!("problem in {} {}: {}{who}{when}", p.document, output::line(&p.path), output::problem_kind(p.kind));
             }
             if failed > 0 {
                 store.close()?;

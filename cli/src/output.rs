@@ -5,8 +5,9 @@
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
-use panelnotes_core::model::{Interview, InterviewClock, ScorecardView};
-use panelnotes_core::timeline::{humanize, CandidateSummary, Timeline, TimelineKind};
+use panelnotes_core::model::{CandidateProblem, ConflictedValue, Interview, InterviewClock, QuarantineReason, ScorecardView};
+use panelnotes_core::timeline::{humanize, CandidateSummary, EntryDetail, Timeline, TimelineKind};
+use panelnotes_core::ProblemKind;
 use panelnotes_core::export::next_action_text;
 use panelnotes_core::DocumentId;
 
@@ -44,6 +45,61 @@ pub fn block(s: &str) -> String {
 /// One line of a list: line breaks and tabs become spaces too.
 pub fn line(s: &str) -> String {
     block(&s.replace(['\n', '\r', '\t'], " "))
+}
+
+/// The CLI's English for what the core reports as data; the apps say the same in their users'
+/// languages.
+pub fn candidate_problem(p: &CandidateProblem) -> String {
+    match p {
+        CandidateProblem::Quarantined { reason } => format!("damaged ({}); heals at the next sync", quarantine_reason(*reason)),
+        CandidateProblem::InvalidField { path } => format!("a peer wrote {} wrongly; showing the last good state", line(path)),
+    }
+}
+
+pub fn quarantine_reason(r: QuarantineReason) -> &'static str {
+    match r {
+        QuarantineReason::Undecodable => "its stored bytes do not decode",
+        QuarantineReason::MissingDependencies => "changes are missing what they build on",
+    }
+}
+
+pub fn problem_kind(k: ProblemKind) -> &'static str {
+    match k {
+        ProblemKind::InvalidValue => "a value of the wrong type, skipped",
+        ProblemKind::OrphanChanges => "changes whose dependencies never arrived, dropped",
+        ProblemKind::Healed => "restored from a panel member's copy",
+    }
+}
+
+pub fn entry_detail(d: &EntryDetail) -> String {
+    match d {
+        EntryDetail::Slot { start, minutes } => format!("for {}, {minutes} min", when(*start)),
+        EntryDetail::Done { at: Some(at) } => format!("done {}", when(*at)),
+        EntryDetail::Done { at: None } => "done".into(),
+    }
+}
+
+/// One value of a conflicted field. Text a person wrote is shown as one line.
+pub fn conflicted_value(v: &ConflictedValue) -> String {
+    match v {
+        ConflictedValue::Text { text } => line(text),
+        ConflictedValue::Time { at } => when(*at),
+        ConflictedValue::Date { date } => date.format("%Y-%m-%d").to_string(),
+        ConflictedValue::Integer { value } => value.to_string(),
+        ConflictedValue::Boolean { value } => value.to_string(),
+        ConflictedValue::Interviewer { id } => id.to_string(),
+        ConflictedValue::RiskTolerance { value } => value.as_str().to_owned(),
+        ConflictedValue::Salary { salary } => line(&salary.to_string()),
+        ConflictedValue::Decision { decision } => format!("{} ({})", decision.outcome.as_str(), when(decision.at)),
+        ConflictedValue::NextSteps { next_steps } => {
+            let meet = next_steps.meet_next.iter().map(|m| line(m)).collect::<Vec<_>>().join(", ");
+            let owner = next_steps.owner.as_ref().map(|o| format!(", owner {o}")).unwrap_or_default();
+            format!("meet next: {meet}{owner}")
+        }
+        ConflictedValue::Scorecard => "a submitted scorecard (sealed)".into(),
+        ConflictedValue::Cleared => "(cleared)".into(),
+        ConflictedValue::Unreadable => "(unreadable)".into(),
+    }
 }
 
 pub fn short(id: DocumentId) -> String {
@@ -84,7 +140,7 @@ pub fn candidate_list(list: &[CandidateSummary], now: DateTime<Utc>) -> String {
         let waiting = if c.status.is_closed() { "-".into() } else { humanize((now - c.waiting_since).max(chrono::Duration::zero())) };
         let mut next = c.next_action.as_ref().map(next_action_text).unwrap_or_else(|| "—".into());
         if let Some(p) = &c.problem {
-            next = format!("PROBLEM: {p}");
+            next = format!("PROBLEM: {}", candidate_problem(p));
         }
         out.push_str(&format!(
             "{} {} {} {} {} {}\n",
@@ -118,7 +174,7 @@ pub fn timeline(t: &Timeline) -> String {
         let booked = e.interview_id.filter(|_| e.kind == TimelineKind::InterviewScheduled);
         let detail = match booked.and_then(|i| t.interviews.iter().find(|s| s.id == i)) {
             Some(i) => format!(" (for {}, {} min)", when(i.scheduled_start), i.minutes),
-            None => e.detail.as_deref().map(|d| format!(" ({})", line(d))).unwrap_or_default(),
+            None => e.detail.map(|d| format!(" ({})", entry_detail(&d))).unwrap_or_default(),
         };
         let iv = e.interview_id.map(|i| format!(" [{}]", short(i))).unwrap_or_default();
         let problem = e

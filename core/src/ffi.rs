@@ -89,6 +89,7 @@ impl From<TransportError> for PanelNotesError {
             TransportError::Store(e) => e.into(),
             TransportError::Sync(e) => e.into(),
             TransportError::Invite(m) => PanelNotesError::InvalidArgument { reason: format!("invalid invite: {m}") },
+            TransportError::Cancelled => PanelNotesError::Cancelled,
             e => PanelNotesError::Transport { reason: e.to_string() },
         }
     }
@@ -170,4 +171,12 @@ pub enum DocKind {
     Interview,
     Template,
     Mailbox,
+}
+
+impl crate::Store {
+    /// Whether a document is decoded in memory: how the bindings (and their tests) tell that
+    /// a background decode started by `open_interview` has been handed back.
+    pub fn is_decoded(&self, id: DocumentId) -> bool {
+        self.is_open(id)
+    }
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use panelnotes_core::timeline::TimelineKind;
+use panelnotes_core::timeline::{EntryDetail, TimelineKind};
 use panelnotes_core::Error;
 
 #[test]
@@ -33,6 +33,6 @@ fn commitments_are_on_the_timeline_and_overdue_ones_come_first() {
     assert_eq!(open.iter().map(|o| (o.commitment.text.as_str(), o.overdue)).collect::<Vec<_>>(), [("Reply with the offer range", true)]);
     let tl = s.timeline(c).unwrap();
     let done = tl.entries.iter().find(|e| e.kind == TimelineKind::CommitmentDue && e.at == t(1000)).unwrap();
-    assert_eq!(done.detail.as_deref(), Some("done"));
+    assert_eq!(done.detail, Some(EntryDetail::Done { at: Some(t(2100)) }));
     assert!(matches!(s.complete_commitment(i, 9, t(2100)), Err(Error::NotFound { .. })));
 }

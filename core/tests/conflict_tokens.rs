@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use panelnotes_core::model::{LogisticsUpdate, SalaryExpectation};
+use panelnotes_core::model::{ConflictedValue, LogisticsUpdate, SalaryExpectation};
 use panelnotes_core::{DocumentId, Error, Store};
 
 fn salary(min: i64) -> LogisticsUpdate {
@@ -67,7 +67,7 @@ fn a_token_made_stale_by_a_sync_is_refused_and_a_fresh_listing_resolves() {
     assert!(fresh[0].values.iter().all(|v| stale.iter().all(|s| s.token != v.token)));
 
     // A token is for one field only.
-    let keep = fresh[0].values.iter().find(|v| v.value.contains("97000")).unwrap().clone();
+    let keep = fresh[0].values.iter().find(|v| matches!(&v.value, ConflictedValue::Salary { salary: SalaryExpectation::Range { min: 97_000, .. } })).unwrap().clone();
     assert!(matches!(ana.resolve_conflict(c, "logistics.startDate", &keep.token), Err(Error::InvalidArgument(_))));
 
     // The fresh listing's token keeps exactly the value it names.

@@ -6,8 +6,8 @@ mod common;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId};
 use common::*;
-use panelnotes_core::model::{CandidateEventKind, LogisticsUpdate, RiskTolerance};
-use panelnotes_core::{Error, Store};
+use panelnotes_core::model::{CandidateEventKind, CandidateProblem, LogisticsUpdate, QuarantineReason, RiskTolerance};
+use panelnotes_core::{DocKind, Error, ProblemKind, Store};
 
 /// Flips a byte inside `needle` wherever it sits in the file at `path`.
 fn flip_on_disk(path: &std::path::Path, needle: &[u8]) -> usize {
@@ -51,13 +51,17 @@ fn a_corrupt_chunk_quarantines_its_document_and_nothing_else() {
     let q = s.quarantined().unwrap();
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].id, victim);
-    assert_eq!(q[0].kind, "candidate");
+    assert_eq!(q[0].kind, DocKind::Candidate);
+    assert_eq!(q[0].reason, QuarantineReason::Undecodable);
 
     // Everything else works: the list (with the problem shown), the other candidate, notes,
     // new edits, new documents.
     let list = s.candidates().unwrap();
     assert_eq!(list.len(), 2);
-    assert!(list.iter().find(|c| c.id == victim).unwrap().problem.is_some());
+    assert_eq!(
+        list.iter().find(|c| c.id == victim).unwrap().problem,
+        Some(CandidateProblem::Quarantined { reason: QuarantineReason::Undecodable })
+    );
     assert!(list.iter().find(|c| c.id == other).unwrap().problem.is_none());
     assert_eq!(s.notes(i, "learn").unwrap(), "Notes that must survive");
     s.splice_notes(i, "learn", 0, 0, "Still ").unwrap();
@@ -155,7 +159,7 @@ fn wrong_typed_fields_from_a_peer_are_skipped_and_reported_not_fatal() {
     let problems = s.problems(Some(id)).unwrap();
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0].path, "logistics.noticePeriodDays");
-    assert_eq!(problems[0].detail, "an integer");
+    assert_eq!(problems[0].kind, ProblemKind::InvalidValue);
     assert!(problems[0].actor.is_some(), "the op's actor names who wrote it");
     assert!(problems[0].written_at.is_some());
     // Writing the field repairs it, as an ordinary edit, and the problem goes away.

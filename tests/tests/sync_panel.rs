@@ -3,7 +3,7 @@
 //! salary is one conflict naming both authors; after resolution no conflict remains anywhere.
 
 use chrono::{TimeZone, Utc};
-use panelnotes_core::model::{LogisticsUpdate, NewCandidate, SalaryExpectation};
+use panelnotes_core::model::{ConflictedValue, LogisticsUpdate, NewCandidate, SalaryExpectation};
 use panelnotes_core::sync::{Event, Grant};
 use panelnotes_core::{apply_diff, CandidateListUpdate, DocumentId, DocumentState, DocumentUpdate, Origin, Store};
 use panelnotes_tests::fixture;
@@ -81,9 +81,17 @@ fn the_panel_converges_and_the_salary_conflict_is_shown_then_resolved() {
         let mut authors: Vec<String> = conflict.values.iter().map(|v| v.author.as_ref().unwrap().to_string()).collect();
         authors.sort();
         assert_eq!(authors, ["ana@acme", "ben@acme"]);
-        let mut values: Vec<&str> = conflict.values.iter().map(|v| v.value.as_str()).collect();
+        // The values cross as data (the apps word them), never as a sentence.
+        let mut values: Vec<(i64, i64)> = conflict
+            .values
+            .iter()
+            .map(|v| match &v.value {
+                ConflictedValue::Salary { salary: SalaryExpectation::Range { min, max, currency } } if currency == "EUR" => (*min, *max),
+                other => panic!("expected a salary range in EUR, got {other:?}"),
+            })
+            .collect();
         values.sort();
-        assert_eq!(values, ["expects 90000-100000 EUR/year", "expects 95000-110000 EUR/year"]);
+        assert_eq!(values, [(90_000, 100_000), (95_000, 110_000)]);
         assert!(conflict.values.iter().all(|v| v.at.is_some()));
     }
     // Every phone lists the values (and their tokens) alike, so a pick means the same everywhere.

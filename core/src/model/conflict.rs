@@ -4,10 +4,13 @@
 //! until a person picks one. Notes are Texts and merge character by character: never listed.
 
 use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use chrono::{DateTime, NaiveDate, Utc};
 
+use super::candidate::{Decision, RiskTolerance, SalaryExpectation};
+use super::interview::NextSteps;
 use super::schema::Reader;
 use crate::error::Result;
-use crate::ids::DocumentId;
+use crate::ids::{DocumentId, InterviewerId};
 use crate::model::DocKind;
 
 /// The token naming one value of a field: the field's path and the id of the op that wrote
@@ -128,56 +131,80 @@ pub(crate) fn said_at(doc: &AutoCommit, path: &str, value: &Value<'_>, op: &ObjI
     })
 }
 
-/// A short human-readable form of one of a field's values.
-pub(crate) fn describe(doc: &AutoCommit, id: DocumentId, path: &str, value: &Value<'_>, obj: &ObjId) -> Result<String> {
-    Ok(match value {
-        Value::Scalar(s) => match s.as_ref() {
-            ScalarValue::Str(t) => t.to_string(),
-            ScalarValue::Timestamp(ms) => chrono::DateTime::from_timestamp_millis(*ms)
-                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-                .unwrap_or_else(|| ms.to_string()),
-            ScalarValue::Int(i) => i.to_string(),
-            ScalarValue::Uint(u) => u.to_string(),
-            ScalarValue::F64(f) => f.to_string(),
-            ScalarValue::Boolean(b) => b.to_string(),
-            ScalarValue::Null => "(cleared)".into(),
-            other => format!("{other}"),
-        },
+/// One of a conflicted field's values, as data: the apps and the CLI each show it in their own
+/// words and language (a date in the reader's format, a salary in their currency style), so
+/// no sentence is made here.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConflictedValue {
+    /// A text field as written (a name, a role, a title, notes on the risk).
+    Text { text: String },
+    /// A point in time (an application, a scheduled start, a stage's start, an end).
+    Time { at: DateTime<Utc> },
+    /// A calendar date (a start date).
+    Date { date: NaiveDate },
+    /// A whole number (an interview's minutes, a notice period in days).
+    Integer { value: i64 },
+    Boolean { value: bool },
+    /// An interviewer (an interview's lead).
+    Interviewer { id: InterviewerId },
+    RiskTolerance { value: RiskTolerance },
+    Salary { salary: SalaryExpectation },
+    Decision { decision: Decision },
+    NextSteps { next_steps: NextSteps },
+    /// A submitted scorecard: its content is left out, because a conflict list must not
+    /// unseal what the sealing rule hides (the value's `at` says when it was submitted).
+    Scorecard,
+    /// The value was cleared.
+    Cleared,
+    /// A value of a type this field cannot hold (written by a faulty or newer peer).
+    Unreadable,
+}
+
+/// One of a field's values as data, read by what the field holds.
+pub(crate) fn value_of(doc: &AutoCommit, id: DocumentId, path: &str, value: &Value<'_>, obj: &ObjId) -> ConflictedValue {
+    match value {
+        Value::Scalar(s) => scalar(path, s.as_ref()),
         Value::Object(_) => {
             let r = Reader::new(doc, id);
-            if path == "logistics.salary" {
-                match super::candidate::read_salary(&r, obj, path) {
-                    Ok(s) => s.to_string(),
-                    Err(_) => "(an unreadable salary)".into(),
-                }
-            } else if path == "decision" {
-                match super::candidate::read_decision(&r, obj) {
-                    Ok(d) => format!("{} ({})", d.outcome.as_str(), d.at.format("%Y-%m-%d %H:%M UTC")),
-                    Err(_) => "(an unreadable decision)".into(),
-                }
-            } else {
-                // A map: its scalar fields, sorted, which is enough to tell two apart.
-                let mut keys: Vec<String> = doc.keys(obj).collect();
-                keys.sort();
-                let mut parts = Vec::new();
-                for k in keys {
-                    match doc.get(obj, k.as_str())? {
-                        Some((Value::Scalar(s), _)) => parts.push(format!("{k}: {s}")),
-                        Some((Value::Object(_), child)) => {
-                            let items: Vec<String> = doc
-                                .list_range(&child, ..)
-                                .map(|i| match i.value {
-                                    automerge::ValueRef::Scalar(s) => s.to_string(),
-                                    automerge::ValueRef::Object(t) => format!("{t:?}"),
-                                })
-                                .collect();
-                            parts.push(format!("{k}: [{}]", items.join(", ")));
-                        }
-                        None => {}
-                    }
-                }
-                parts.join(", ")
-            }
+            let read = match path {
+                "logistics.salary" => super::candidate::read_salary(&r, obj, path).map(|salary| ConflictedValue::Salary { salary }),
+                "decision" => super::candidate::read_decision(&r, obj).map(|decision| ConflictedValue::Decision { decision }),
+                "nextSteps" => read_next_steps(&r, obj).map(|next_steps| ConflictedValue::NextSteps { next_steps }),
+                _ if path.starts_with("scorecards.") => Ok(ConflictedValue::Scorecard),
+                _ => Ok(ConflictedValue::Unreadable),
+            };
+            read.unwrap_or(ConflictedValue::Unreadable)
         }
+    }
+}
+
+fn scalar(path: &str, s: &ScalarValue) -> ConflictedValue {
+    match s {
+        ScalarValue::Str(t) => match path {
+            "logistics.riskTolerance" => RiskTolerance::parse(t).map_or(ConflictedValue::Unreadable, |value| ConflictedValue::RiskTolerance { value }),
+            "logistics.startDate" => NaiveDate::parse_from_str(t, "%Y-%m-%d").map_or(ConflictedValue::Unreadable, |date| ConflictedValue::Date { date }),
+            "lead" => InterviewerId::new(t.to_string()).map_or(ConflictedValue::Unreadable, |id| ConflictedValue::Interviewer { id }),
+            _ => ConflictedValue::Text { text: t.to_string() },
+        },
+        ScalarValue::Timestamp(ms) => DateTime::from_timestamp_millis(*ms).map_or(ConflictedValue::Unreadable, |at| ConflictedValue::Time { at }),
+        ScalarValue::Int(i) => ConflictedValue::Integer { value: *i },
+        ScalarValue::Uint(u) => i64::try_from(*u).map_or(ConflictedValue::Unreadable, |value| ConflictedValue::Integer { value }),
+        // JavaScript peers write whole numbers as floats; no field here holds a fraction.
+        ScalarValue::F64(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => ConflictedValue::Integer { value: *f as i64 },
+        ScalarValue::Boolean(b) => ConflictedValue::Boolean { value: *b },
+        ScalarValue::Null => ConflictedValue::Cleared,
+        _ => ConflictedValue::Unreadable,
+    }
+}
+
+fn read_next_steps(r: &Reader<'_>, m: &ObjId) -> Result<NextSteps> {
+    Ok(NextSteps {
+        meet_next: match r.list(m, "meetNext", "nextSteps.meetNext")? {
+            Some(l) => r.list_strings(&l, "nextSteps.meetNext")?.into_iter().map(|(_, s)| s).collect(),
+            None => Vec::new(),
+        },
+        owner: r.interviewer(m, "owner", "nextSteps.owner")?,
+        note: r.str(m, "note", "nextSteps.note")?,
     })
 }

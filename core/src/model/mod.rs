@@ -7,6 +7,7 @@ pub mod conflict;
 pub mod debrief;
 pub mod interview;
 pub mod probe_notes;
+pub mod problem;
 pub mod schema;
 pub mod scorecard;
 pub mod template;
@@ -21,6 +22,8 @@ pub use interview::{
 };
 pub use probe_notes::{probe_notes, ProbeNote, ALL_PROBES};
 pub use commitment::Commitment;
+pub use conflict::ConflictedValue;
+pub use problem::{CandidateProblem, QuarantineReason};
 pub use debrief::DebriefSlot;
 pub use schema::FieldProblem;
 pub use scorecard::{Ratings, Recommendation, Scorecard, ScorecardDraft, ScorecardView};

@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::ids::DocumentId;
 use crate::model::{QuestionKind, ScorecardView};
 use crate::store::Store;
-use crate::timeline::{humanize, NextAction};
+use crate::timeline::{humanize, EntryDetail, NextAction};
 
 fn when(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
@@ -28,6 +28,15 @@ fn opt(d: Option<chrono::Duration>) -> String {
 
 /// A next action in English, for this export and the CLI. The apps get the enum and say it in
 /// the user's language; nothing here crosses the FFI.
+/// A timeline entry's detail in the dossier's English.
+pub fn detail_text(d: &EntryDetail) -> String {
+    match d {
+        EntryDetail::Slot { start, minutes } => format!("for {}, {minutes} min", when(*start)),
+        EntryDetail::Done { at: Some(at) } => format!("done {}", when(*at)),
+        EntryDetail::Done { at: None } => "done".into(),
+    }
+}
+
 pub fn next_action_text(a: &NextAction) -> String {
     match a {
         NextAction::AcknowledgeApplication => "Acknowledge the application".into(),
@@ -71,7 +80,7 @@ impl Store {
                 "| {} | {}{}{} | {} |",
                 when(e.at),
                 e.kind.title(),
-                e.detail.as_deref().map(|d| format!(" ({})", cell(d))).unwrap_or_default(),
+                e.detail.map(|d| format!(" ({})", detail_text(&d))).unwrap_or_default(),
                 // A peer recorded it out of order: say so, as the app does.
                 e.problem.map(|p| format!(" ⚠ dated before {}", p.must_follow.noun())).unwrap_or_default(),
                 e.actor.as_ref().map(|a| cell(a.as_str())).unwrap_or_default()

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use super::{DocKind, Store};
 use crate::error::{Error, Result};
 use crate::ids::{DocumentId, InterviewerId};
-use crate::model::conflict;
+use crate::model::conflict::{self, ConflictedValue};
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,8 +19,8 @@ pub struct ConflictValue {
     /// Names this value for `resolve_conflict`: opaque, stable for as long as the value stays
     /// among the field's values, and the same on every peer.
     pub token: String,
-    /// A short human-readable form of the value.
-    pub value: String,
+    /// The value, as data the apps render in their own words.
+    pub value: ConflictedValue,
     /// The interviewer whose device wrote it, if that device said who it is.
     pub author: Option<InterviewerId>,
     /// When the value was said (the time given with it, as on the timeline), or else when
@@ -54,7 +54,7 @@ impl Store {
                 values.into_iter().map(|(v, id)| (v.into_owned(), id)).collect();
             let mut described = Vec::new();
             for (value, op) in &values {
-                let text = conflict::describe(&od.doc, id, &field, value, op)?;
+                let data = conflict::value_of(&od.doc, id, &field, value, op);
                 let (author, at) = match op {
                     automerge::ObjId::Id(_, actor, _) => {
                         let author = super::authors::author_of(&seats, &od.doc, &actor.to_hex_string());
@@ -68,7 +68,7 @@ impl Store {
                     }
                     automerge::ObjId::Root => (None, None),
                 };
-                described.push(ConflictValue { token: conflict::token(&field, op), value: text, author, at });
+                described.push(ConflictValue { token: conflict::token(&field, op), value: data, author, at });
             }
             out.push(Conflict {
                 document: id,

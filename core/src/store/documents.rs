@@ -12,6 +12,7 @@ use super::DocKind;
 use super::at_rest::AtRest;
 use crate::error::{Error, Result};
 use crate::ids::DocumentId;
+use crate::model::QuarantineReason;
 
 /// A document in memory with what the store knows about its durable form.
 pub(crate) struct OpenDoc {
@@ -128,7 +129,7 @@ pub(crate) fn decode(id: DocumentId, bytes: &[u8]) -> Result<AutoCommit> {
     if !doc.get_missing_deps(&[]).is_empty() {
         return Err(Error::Corrupt {
             id,
-            reason: "changes whose dependencies are missing".into(),
+            reason: crate::model::problem::MISSING_DEPENDENCIES.into(),
         });
     }
     Ok(doc)
@@ -183,11 +184,12 @@ pub(crate) fn validate_incoming(bytes: &[u8]) -> std::result::Result<usize, Stri
 }
 
 /// Marks a document unusable, keeping its bytes for salvage. The sync state agreed with
-/// peers is dropped, so the next panel member met sends a whole healthy copy.
+/// peers is dropped, so the next panel member met sends a whole healthy copy. `reason` is the
+/// decoder's message; the row keeps its stable code, which the apps localise.
 pub(crate) fn quarantine(conn: &Connection, id: DocumentId, reason: &str, now_ms: i64) -> Result<()> {
     conn.execute(
         "UPDATE documents SET quarantine_reason = ?2, quarantined_at = ?3 WHERE id = ?1",
-        params![&id.as_bytes()[..], reason, now_ms],
+        params![&id.as_bytes()[..], QuarantineReason::parse(reason).code(), now_ms],
     )?;
     conn.execute("DELETE FROM sync_states WHERE doc_id = ?1", [&id.as_bytes()[..]])?;
     Ok(())
@@ -244,11 +246,13 @@ pub(crate) fn replace_with_snapshot(conn: &Connection, at_rest: &dyn AtRest, id:
     Ok(())
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuarantinedDocument {
     pub id: DocumentId,
-    pub kind: String,
-    pub reason: String,
+    pub kind: DocKind,
+    pub reason: QuarantineReason,
+    /// When it was quarantined.
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -268,11 +272,11 @@ pub(crate) fn quarantined(conn: &Connection) -> Result<Vec<QuarantinedDocument>>
     let mut out = Vec::new();
     for row in rows {
         let (id, kind, reason, at) = row?;
-        let Ok(bytes) = <[u8; 16]>::try_from(id.as_slice()) else { continue };
+        let (Ok(bytes), Some(kind)) = (<[u8; 16]>::try_from(id.as_slice()), DocKind::parse(&kind)) else { continue };
         out.push(QuarantinedDocument {
             id: DocumentId::from_bytes(bytes),
             kind,
-            reason,
+            reason: QuarantineReason::parse(&reason),
             at: super::index::from_ms(at.unwrap_or(0)),
         });
     }

@@ -8,8 +8,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::DocKind;
 use crate::error::{Error, Result};
 use crate::ids::DocumentId;
-use crate::model::{candidate, interview, template};
-use crate::timeline::{derive_status_with_debrief, slot_detail, slot_from_detail, InterviewFacts, TimelineKind};
+use crate::model::{candidate, interview, template, CandidateProblem, QuarantineReason};
+use crate::timeline::{derive_status_with_debrief, EntryDetail, InterviewFacts, TimelineKind};
 
 pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -55,10 +55,19 @@ pub(crate) fn update(conn: &Connection, id: DocumentId, kind: DocKind, doc: &mut
     }
 }
 
+/// Marks a candidate's row as showing its last good state, with why as a stable code (never
+/// the error's sentence: the apps say it in their own words).
 pub(crate) fn record_problem(conn: &Connection, id: DocumentId, e: &Error) -> Result<()> {
+    let problem = match e {
+        Error::InvalidField { path, .. } => CandidateProblem::InvalidField { path: path.clone() },
+        Error::Corrupt { reason, .. } | Error::Quarantined { reason, .. } => {
+            CandidateProblem::Quarantined { reason: QuarantineReason::parse(reason) }
+        }
+        _ => CandidateProblem::Quarantined { reason: QuarantineReason::Undecodable },
+    };
     conn.execute(
         "UPDATE idx_candidates SET problem = ?2 WHERE id = ?1",
-        params![&id.as_bytes()[..], e.to_string()],
+        params![&id.as_bytes()[..], problem.code()],
     )?;
     Ok(())
 }
@@ -89,14 +98,14 @@ fn write_candidate(conn: &Connection, c: &candidate::Candidate) -> Result<()> {
     )?;
     for (ord, e) in c.events.iter().enumerate() {
         // Free-text notes on events stay in the document: the index holds no prose. A
-        // debrief booking's slot is a time, which the status derivation reads back.
+        // debrief booking's slot is a code, which the status derivation reads back.
         insert.execute(params![
             id,
             ord as i64,
             ms(e.at),
             TimelineKind::Candidate(e.kind).as_str(),
             e.by.as_ref().map(|b| b.as_str()),
-            e.debrief.as_ref().map(|d| slot_detail(d.at, d.minutes)),
+            e.debrief.as_ref().map(|d| EntryDetail::Slot { start: d.at, minutes: d.minutes }.code()),
         ])?;
     }
     if let Some(d) = &c.decision {
@@ -154,7 +163,7 @@ fn write_interview(conn: &Connection, i: &interview::Interview) -> Result<()> {
         ord += 1;
         insert.execute(params![cand, id, ord, ms(at), kind.as_str(), actor, detail])
     };
-    let when = slot_detail(i.scheduled_start, i.minutes);
+    let when = EntryDetail::Slot { start: i.scheduled_start, minutes: i.minutes }.code();
     add(
         i.booked_at.unwrap_or(i.scheduled_start),
         TimelineKind::InterviewScheduled,
@@ -170,7 +179,7 @@ fn write_interview(conn: &Connection, i: &interview::Interview) -> Result<()> {
     }
     // Commitments by their deadline, credited to their owner; the text stays in the document.
     for (_, c) in &i.commitments {
-        add(c.due, TimelineKind::CommitmentDue, Some(c.owner.as_str()), c.done_at.map(|_| "done".to_owned()))?;
+        add(c.due, TimelineKind::CommitmentDue, Some(c.owner.as_str()), c.done_at.map(|at| EntryDetail::Done { at: Some(at) }.code()))?;
     }
     let mut submitted = i.submitted.clone();
     submitted.sort_by_key(|(_, t)| *t);
@@ -237,7 +246,7 @@ pub(crate) fn refresh_status(conn: &Connection, candidate: DocumentId) -> Result
             if let Some(k) = TimelineKind::parse(&k) {
                 let at = from_ms(at);
                 if k == TimelineKind::Candidate(crate::model::CandidateEventKind::DebriefBooked) && booking.is_none_or(|(b, _)| at >= b) {
-                    booking = Some((at, detail.as_deref().and_then(slot_from_detail)));
+                    booking = Some((at, detail.as_deref().and_then(EntryDetail::parse).and_then(|d| d.slot_start())));
                 }
                 events.push((k, at));
             }

@@ -1,7 +1,10 @@
 //! Problems the store met in what peers wrote: a value of the wrong type (skipped by the
 //! reader), changes whose dependencies never arrived, a document healed from a peer. Each
 //! names the document and the path, and where it can, the author and when they wrote it,
-//! never the value itself (it may be candidate data).
+//! never the value itself (it may be candidate data). A problem crosses to the apps as its
+//! kind and those fields, never as a sentence: the apps say it in their own words. The
+//! `detail` column keeps a developer's note of what was expected, read by no one but a
+//! person debugging a store.
 
 use automerge::{AutoCommit, ObjId};
 use chrono::{DateTime, Utc};
@@ -12,6 +15,7 @@ use crate::error::Result;
 use crate::ids::{DocumentId, InterviewerId};
 use crate::model::FieldProblem;
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ProblemKind {
     /// A field or list item had the wrong type or lacked what it needs; readers skip it.
@@ -38,14 +42,14 @@ impl ProblemKind {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     pub document: DocumentId,
     pub kind: ProblemKind,
-    /// The field's path (`questions[3].askedAt`), or what the problem concerns.
+    /// The field's path (`questions[3].askedAt`), or what the problem concerns (`notes`,
+    /// `changes`, `document`).
     pub path: String,
-    /// What the reader expected there, or what happened.
-    pub detail: String,
     /// The Automerge actor (hex) that wrote the value, when known.
     pub actor: Option<String>,
     /// The interviewer that actor belongs to, when the document says.
@@ -113,7 +117,7 @@ pub(crate) fn record(conn: &Connection, id: DocumentId, kind: ProblemKind, path:
 
 pub(crate) fn list(conn: &Connection, only: Option<DocumentId>) -> Result<Vec<Problem>> {
     let mut q = conn.prepare_cached(
-        "SELECT doc_id, kind, path, detail, actor, author, written_at, seen_at FROM problems
+        "SELECT doc_id, kind, path, actor, author, written_at, seen_at FROM problems
          WHERE ?1 IS NULL OR doc_id = ?1 ORDER BY seen_at, doc_id, path",
     )?;
     let rows = q.query_map([only.map(|d| d.as_bytes().to_vec())], |r| {
@@ -121,16 +125,15 @@ pub(crate) fn list(conn: &Connection, only: Option<DocumentId>) -> Result<Vec<Pr
             r.get::<_, Vec<u8>>(0)?,
             r.get::<_, String>(1)?,
             r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
+            r.get::<_, Option<String>>(3)?,
             r.get::<_, Option<String>>(4)?,
-            r.get::<_, Option<String>>(5)?,
-            r.get::<_, Option<i64>>(6)?,
-            r.get::<_, i64>(7)?,
+            r.get::<_, Option<i64>>(5)?,
+            r.get::<_, i64>(6)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (doc, kind, path, detail, actor, author, written_at, seen_at) = row?;
+        let (doc, kind, path, actor, author, written_at, seen_at) = row?;
         let (Ok(doc), Some(kind)) = (<[u8; 16]>::try_from(doc.as_slice()), ProblemKind::parse(&kind)) else {
             continue;
         };
@@ -138,7 +141,6 @@ pub(crate) fn list(conn: &Connection, only: Option<DocumentId>) -> Result<Vec<Pr
             document: DocumentId::from_bytes(doc),
             kind,
             path,
-            detail,
             actor,
             author: author.and_then(|a| InterviewerId::new(a).ok()),
             written_at: written_at.map(from_ms),

@@ -10,9 +10,10 @@ use super::Store;
 
 use crate::error::{Error, Result};
 use crate::ids::{DocumentId, InterviewerId};
+use crate::model::CandidateProblem;
 use crate::timeline::{
     CandidateStatus, CandidateSummary, InterviewSummary, PanelistFeedback, PendingFeedback,
-    SpeedMetrics, Timeline, TimelineEntry, TimelineKind,
+    EntryDetail, SpeedMetrics, Timeline, TimelineEntry, TimelineKind,
 };
 
 fn doc_id(bytes: Vec<u8>) -> rusqlite::Result<DocumentId> {
@@ -28,7 +29,7 @@ fn interviewer(s: String) -> rusqlite::Result<InterviewerId> {
 
 const SUMMARY_COLUMNS: &str = "c.id, c.name, c.role, c.source, c.applied_at, c.status, c.next_action,
      c.waiting_since, (SELECT COUNT(*) FROM idx_interviews i WHERE i.candidate_id = c.id),
-     COALESCE(d.quarantine_reason, c.problem)";
+     COALESCE('quarantined:' || d.quarantine_reason, c.problem)";
 
 fn summary(r: &Row<'_>) -> rusqlite::Result<CandidateSummary> {
     let status: String = r.get(5)?;
@@ -42,7 +43,7 @@ fn summary(r: &Row<'_>) -> rusqlite::Result<CandidateSummary> {
         next_action: r.get(6)?,
         waiting_since: from_ms(r.get(7)?),
         interviews: r.get::<_, i64>(8)? as u32,
-        problem: r.get(9)?,
+        problem: r.get::<_, Option<String>>(9)?.as_deref().map(CandidateProblem::parse),
     })
 }
 
@@ -192,7 +193,8 @@ impl Queries<'_> {
                 kind,
                 interview_id: interview.map(doc_id).transpose()?,
                 actor: actor.map(interviewer).transpose()?,
-                detail,
+                // A detail this build cannot read (written by a newer one) is left out.
+                detail: detail.as_deref().and_then(EntryDetail::parse),
                 problem: None,
             });
         }

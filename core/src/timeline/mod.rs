@@ -2,17 +2,19 @@
 //! action it calls for, and the speed metrics. Everything here is computed from index rows,
 //! never by loading documents, so the list and the timeline stay fast with many candidates.
 
+mod detail;
 mod next_action;
 mod order;
 mod speed;
 
+pub use detail::EntryDetail;
 pub use order::{check_new, flag_out_of_order, not_in_future, OrderProblem, ALLOWED_SKEW};
 pub use speed::{FeedbackDelay, SpeedMetrics};
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::ids::{DocumentId, InterviewerId};
-use crate::model::{CandidateEventKind, Outcome};
+use crate::model::{CandidateEventKind, CandidateProblem, Outcome};
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -86,8 +88,8 @@ pub struct TimelineEntry {
     pub kind: TimelineKind,
     pub interview_id: Option<DocumentId>,
     pub actor: Option<InterviewerId>,
-    /// A short, non-sensitive detail (for example the interview's scheduled time).
-    pub detail: Option<String>,
+    /// The slot a booking is for, or when a commitment was kept.
+    pub detail: Option<EntryDetail>,
     /// Set when the entry is dated before something that must precede it (a peer recorded
     /// it out of order); such an entry never feeds a speed figure.
     pub problem: Option<OrderProblem>,
@@ -220,19 +222,6 @@ fn last_at(events: &[(TimelineKind, DateTime<Utc>)], kind: TimelineKind) -> Opti
     events.iter().filter(|(k, _)| *k == kind).map(|(_, t)| *t).max()
 }
 
-/// The index's detail for a booked slot, "for 2026-03-04 11:00 UTC, 30 min": short, no prose
-/// from a document, and read back by `slot_from_detail`.
-pub fn slot_detail(at: DateTime<Utc>, minutes: u32) -> String {
-    format!("for {} UTC, {} min", at.format("%Y-%m-%d %H:%M"), minutes)
-}
-
-/// When a slot written by `slot_detail` starts; `None` for anything else.
-pub fn slot_from_detail(detail: &str) -> Option<DateTime<Utc>> {
-    let rest = detail.strip_prefix("for ")?;
-    let (when, _) = rest.split_once(" UTC")?;
-    chrono::NaiveDateTime::parse_from_str(when, "%Y-%m-%d %H:%M").ok().map(|t| t.and_utc())
-}
-
 /// Where a candidate stands and what the team should do next. The order of the checks is the
 /// order of the playbook's process, latest stage first.
 pub fn derive_status(
@@ -361,9 +350,9 @@ pub struct CandidateSummary {
     pub next_action: Option<NextAction>,
     pub waiting_since: DateTime<Utc>,
     pub interviews: u32,
-    /// Set when the candidate's document could not be read (corrupt or invalid); the row
+    /// Set when the candidate's document could not be read (quarantined or invalid); the row
     /// shows the last good state.
-    pub problem: Option<String>,
+    pub problem: Option<CandidateProblem>,
 }
 
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]

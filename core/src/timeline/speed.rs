@@ -66,7 +66,7 @@ impl SpeedMetrics {
             valid()
                 .filter(|e| e.kind == TimelineKind::Candidate(CandidateEventKind::DebriefBooked))
                 .filter_map(|e| {
-                    let slot = e.detail.as_deref().and_then(super::slot_from_detail);
+                    let slot = e.detail.and_then(|d| d.slot_start());
                     if e.at >= end {
                         Some(e.at)
                     } else {

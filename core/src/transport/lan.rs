@@ -25,6 +25,8 @@ pub struct LanOptions {
     pub quiet: Duration,
     /// A dialling side fails after this long.
     pub timeout: Duration,
+    /// A dial gives up connecting after this long (capped by `timeout`).
+    pub connect_timeout: Duration,
     /// An accepted connection must complete the handshake within this long.
     pub handshake_timeout: Duration,
     /// An accepted session ends once nothing moved either way for this long; one that keeps
@@ -43,6 +45,7 @@ impl std::fmt::Debug for LanOptions {
         f.debug_struct("LanOptions")
             .field("quiet", &self.quiet)
             .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
             .field("handshake_timeout", &self.handshake_timeout)
             .field("idle_timeout", &self.idle_timeout)
             .field("max_unauthenticated", &self.max_unauthenticated)
@@ -55,6 +58,7 @@ impl Default for LanOptions {
         LanOptions {
             quiet: Duration::from_millis(300),
             timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
             handshake_timeout: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(30),
             max_unauthenticated: 8,
@@ -202,7 +206,7 @@ fn drive(
         }
         let idle = clock.now().duration_since(last_activity);
         if stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
-            return Err(TransportError::Closed);
+            return Err(TransportError::Cancelled);
         }
         match side {
             Side::Dialer => {
@@ -242,7 +246,8 @@ pub fn sync_with(
     sync_with_cancel(store, addr, panel, opts, None)
 }
 
-/// The same, ending with `TransportError::Closed` as soon as `cancel` is set.
+/// The same, ending with `TransportError::Cancelled` soon after `cancel` is set, whether it
+/// is still connecting, in the handshake, or syncing.
 pub fn sync_with_cancel(
     store: &SharedStore,
     addr: impl ToSocketAddrs,
@@ -294,7 +299,7 @@ fn dial(
     pipe: impl FnOnce(&mut Store) -> Result<PanelPipe, TransportError>,
 ) -> Result<SyncReport, TransportError> {
     let start = opts.clock.now();
-    let mut stream = TcpStream::connect_timeout(&addr, opts.timeout.min(Duration::from_secs(10)))?;
+    let mut stream = dial(addr, opts.connect_timeout.min(opts.timeout), cancel)?;
     stream.set_read_timeout(Some(Duration::from_millis(20)))?;
     stream.set_nodelay(true)?;
     let mut pipe = pipe(&mut lock(store))?;
@@ -304,12 +309,110 @@ fn dial(
     result.map(|()| report)
 }
 
+/// How often a dial still connecting looks at its cancel flag.
+const DIAL_CHECK: Duration = Duration::from_millis(20);
+
+/// Connects to `addr` within `timeout`, giving up as soon as `cancel` is set. std's connect
+/// cannot be interrupted (an unanswered SYN keeps it waiting for the whole timeout), so it
+/// runs on a thread of its own while this one waits in short steps; a dial given up leaves
+/// that thread to end at its timeout and drop whatever it got.
+fn dial(addr: SocketAddr, timeout: Duration, cancel: Option<&AtomicBool>) -> Result<TcpStream, TransportError> {
+    let cancelled = || cancel.is_some_and(|c| c.load(Ordering::SeqCst));
+    if cancelled() {
+        return Err(TransportError::Cancelled);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("panelnotes-dial".into())
+        .spawn(move || {
+            let _ = tx.send(TcpStream::connect_timeout(&addr, timeout));
+        })?;
+    loop {
+        match rx.recv_timeout(DIAL_CHECK) {
+            Ok(connected) => {
+                // Cancelled while the connection was being made: hang up at once.
+                return if cancelled() { Err(TransportError::Cancelled) } else { Ok(connected?) };
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if cancelled() => return Err(TransportError::Cancelled),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(TransportError::Io("the dialling thread ended without a result".into()))
+            }
+        }
+    }
+}
+
+/// Why a served session failed, as data: the apps word it in the user's language.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SessionFailure {
+    /// The peer named no panel of ours.
+    UnknownPanel,
+    /// The peer does not hold the panel's secret.
+    Handshake,
+    /// A frame failed authentication (tampered, replayed or out of order).
+    Tampered,
+    /// The peer sent something malformed or broke the protocol.
+    Malformed,
+    /// The peer sent a frame over the size limit.
+    TooLarge,
+    /// The connection was closed or cut.
+    Closed,
+    Cancelled,
+    /// The network failed.
+    Network,
+    /// Nothing moved within the time allowed.
+    TimedOut,
+    /// This store failed.
+    Storage,
+}
+
+impl From<&TransportError> for SessionFailure {
+    fn from(e: &TransportError) -> Self {
+        match e {
+            TransportError::UnknownPanel => SessionFailure::UnknownPanel,
+            TransportError::Handshake => SessionFailure::Handshake,
+            TransportError::Tampered => SessionFailure::Tampered,
+            TransportError::Malformed(_) | TransportError::Invite(_) => SessionFailure::Malformed,
+            TransportError::FrameTooLarge { .. } => SessionFailure::TooLarge,
+            TransportError::Closed => SessionFailure::Closed,
+            TransportError::Cancelled => SessionFailure::Cancelled,
+            TransportError::Io(_) => SessionFailure::Network,
+            TransportError::Timeout(_) => SessionFailure::TimedOut,
+            TransportError::Store(_) | TransportError::Sync(crate::sync::SyncError::Store(_)) => SessionFailure::Storage,
+            TransportError::Sync(crate::sync::SyncError::Oversized { .. }) => SessionFailure::TooLarge,
+            TransportError::Sync(crate::sync::SyncError::Closed) => SessionFailure::Closed,
+            TransportError::Sync(_) => SessionFailure::Malformed,
+        }
+    }
+}
+
+/// A served session that failed: what the apps get (`failure`), and the error's message for a
+/// developer's log (ids and sizes, never candidate data).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionError {
+    pub failure: SessionFailure,
+    pub message: String,
+}
+
+impl std::fmt::Display for SessionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<TransportError> for SessionError {
+    fn from(e: TransportError) -> Self {
+        SessionError { failure: (&e).into(), message: e.to_string() }
+    }
+}
+
 /// A listening LAN endpoint: each incoming connection is a session on its own thread.
 pub struct Server {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
-    sessions: Arc<Mutex<VecDeque<Result<SyncReport, String>>>>,
+    sessions: Arc<Mutex<VecDeque<Result<SyncReport, SessionError>>>>,
 }
 
 impl Server {
@@ -317,9 +420,8 @@ impl Server {
         self.addr
     }
 
-    /// The outcome of the latest finished sessions (at most `MAX_SESSION_RESULTS`), errors
-    /// as their messages.
-    pub fn sessions(&self) -> Vec<Result<SyncReport, String>> {
+    /// The outcome of the latest finished sessions (at most `MAX_SESSION_RESULTS`).
+    pub fn sessions(&self) -> Vec<Result<SyncReport, SessionError>> {
         self.sessions.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()
     }
 
@@ -402,7 +504,7 @@ pub fn serve(store: SharedStore, addr: impl ToSocketAddrs, opts: LanOptions) -> 
                         if s.len() == MAX_SESSION_RESULTS {
                             s.pop_front();
                         }
-                        s.push_back(result.map(|()| report).map_err(|e| e.to_string()));
+                        s.push_back(result.map(|()| report).map_err(SessionError::from));
                     }));
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(10)),

@@ -31,6 +31,9 @@ pub enum TransportError {
     FrameTooLarge { size: usize, max: usize },
     #[error("the session is closed")]
     Closed,
+    /// The caller cancelled (a dial still connecting, or a session under way).
+    #[error("cancelled")]
+    Cancelled,
     #[error("network error: {0}")]
     Io(String),
     #[error("timed out: {0}")]

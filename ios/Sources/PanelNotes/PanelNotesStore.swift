@@ -77,9 +77,16 @@ public final class PanelNotesStore: Sendable {
 
     public func unload(documentId: String) async throws { try await call { try $0.unload(documentId: documentId) } }
 
-    /// The interview at once from the index; its document decodes on a core thread.
+    /// The interview as soon as its view is read from the index (the core's async function:
+    /// no queue waits for it); its document then decodes on a core thread, and keystrokes typed
+    /// meanwhile are kept.
     public func openInterview(id: String) async throws -> Interview {
-        try await call { try $0.openInterview(interviewId: id) }
+        try await ffi.openInterview(interviewId: id)
+    }
+
+    /// Whether the document is decoded, so an edit does not wait for a load.
+    public func isDecoded(documentId: String) async throws -> Bool {
+        try await call { try $0.isDecoded(documentId: documentId) }
     }
 
     public func problems(documentId: String? = nil) async throws -> [Problem] {

@@ -7,4 +7,6 @@ XCTMain([
     testCase(ListenerTests.allTests),
     testCase(CancellationTests.allTests),
     testCase(PlaybookTests.allTests),
+    testCase(ConflatedDiffTests.allTests),
+    testCase(OpenInterviewTests.allTests),
 ])

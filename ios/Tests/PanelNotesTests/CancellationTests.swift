@@ -44,7 +44,102 @@ final class SilentPeer: @unchecked Sendable {
     deinit { close(fd) }
 }
 
+/// A listener on loopback that never accepts, with its accept queue filled: the kernel drops
+/// further SYNs, so a connect to it stays in progress, as to an unroutable address.
+final class FullListener {
+    let port: UInt16
+    let filled: Bool
+    private let fd: Int32
+    private var queued: [Int32] = []
+
+    init() throws {
+        let sock = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, len) } }
+        guard bound == 0, listen(sock, 0) == 0 else { throw POSIXError(.EADDRINUSE) }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(sock, $0, &len) } }
+        port = UInt16(bigEndian: addr.sin_port)
+        fd = sock
+        var full = false
+        while !full && queued.count < 10_000 {
+            let c = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            // On Linux a blocking connect gives up after the send timeout.
+            var limit = timeval(tv_sec: 0, tv_usec: 300_000)
+            setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+            queued.append(c)
+            let r = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(c, $0, len) } }
+            full = r != 0
+        }
+        filled = full
+    }
+
+    deinit {
+        queued.forEach { close($0) }
+        close(fd)
+    }
+}
+
+/// How a LAN sync ended, as its callback heard it.
+final class SyncOutcome: SyncCallback, @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var error: PanelNotesError?
+    private var finished = false
+
+    func onDone(report: SyncReport) { end(nil) }
+    func onError(error: PanelNotesError) { end(error) }
+
+    private func end(_ e: PanelNotesError?) {
+        lock.lock(); error = e; finished = true; lock.unlock()
+        done.signal()
+    }
+
+    var isFinished: Bool { lock.lock(); defer { lock.unlock() }; return finished }
+
+    /// Waits up to `seconds` (a guard against hanging); true when the sync ended cancelled.
+    func endedCancelled(within seconds: Double) -> Bool {
+        guard done.wait(timeout: .now() + seconds) == .success else { return false }
+        lock.lock(); defer { lock.unlock() }
+        if case .Cancelled = error { return true }
+        return false
+    }
+}
+
 final class CancellationTests: StoreTestCase {
+    func testCancelStopsALanSyncThatIsStillConnecting() async throws {
+        let ana = try open("ana")
+        let (_, i) = try await scheduled(ana, panel: ["ana@acme", "ben@acme"])
+        _ = try await ana.panelInvite(interviewId: i)
+        let full = try FullListener()
+        XCTAssertTrue(full.filled, "the accept queue filled")
+        let outcome = SyncOutcome()
+        let task = try ana.ffi.syncLan(address: "127.0.0.1:\(full.port)", interviewId: i, callback: outcome)
+        try await Task.sleep(nanoseconds: 200_000_000)
+        XCTAssertFalse(outcome.isFinished, "the dial is still connecting")
+        task.cancel()
+        // The guard is far below the dial's own 10 s connect timeout: only the cancel can end
+        // it in time.
+        XCTAssertTrue(outcome.endedCancelled(within: 5), "the dial ended with Cancelled")
+    }
+
+    func testCancelStopsALanSyncWhosePeerNeverAnswersTheHandshakeWithCancelled() async throws {
+        let ana = try open("ana")
+        let (_, i) = try await scheduled(ana, panel: ["ana@acme", "ben@acme"])
+        _ = try await ana.panelInvite(interviewId: i)
+        let peer = try SilentPeer()
+        let outcome = SyncOutcome()
+        let task = try ana.ffi.syncLan(address: "127.0.0.1:\(peer.port)", interviewId: i, callback: outcome)
+        try await Task.sleep(nanoseconds: 300_000_000)
+        XCTAssertFalse(outcome.isFinished, "the silent peer keeps the sync waiting")
+        task.cancel()
+        XCTAssertTrue(outcome.endedCancelled(within: 20), "the sync ended with Cancelled")
+        XCTAssertTrue(peer.waitClosed(seconds: 5), "the core closed the connection")
+    }
+
     func testCancellingTheTaskEndsTheLanSyncInTheCore() async throws {
         let ana = try open("ana")
         let (_, i) = try await scheduled(ana, panel: ["ana@acme", "ben@acme"])
@@ -81,6 +176,8 @@ final class CancellationTests: StoreTestCase {
     }
 
     static let allTests = [
+        ("testCancelStopsALanSyncThatIsStillConnecting", asyncTest(testCancelStopsALanSyncThatIsStillConnecting)),
+        ("testCancelStopsALanSyncWhosePeerNeverAnswersTheHandshakeWithCancelled", asyncTest(testCancelStopsALanSyncWhosePeerNeverAnswersTheHandshakeWithCancelled)),
         ("testCancellingTheTaskEndsTheLanSyncInTheCore", asyncTest(testCancellingTheTaskEndsTheLanSyncInTheCore)),
         ("testCancellingTheTaskCancelsTheSessionInTheCore", asyncTest(testCancellingTheTaskCancelsTheSessionInTheCore)),
     ]

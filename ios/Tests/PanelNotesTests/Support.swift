@@ -58,3 +58,14 @@ class StoreTestCase: XCTestCase {
         }
     }
 }
+
+extension StoreTestCase {
+    /// Waits for `done`, checking every 10 ms; the limit only keeps a broken build from hanging.
+    func until(_ what: String, seconds: Double = 30, _ done: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while try await !done() {
+            if Date() > deadline { return XCTFail("timed out waiting for \(what)") }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+    }
+}

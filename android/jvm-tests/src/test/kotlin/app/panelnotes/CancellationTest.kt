@@ -1,7 +1,10 @@
 package app.panelnotes
 
 import app.panelnotes.core.PanelNotesException
+import app.panelnotes.ffi.SyncCallback
+import app.panelnotes.ffi.SyncReport
 import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.async
 import kotlinx.coroutines.delay
@@ -13,7 +16,10 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
+import java.net.InetSocketAddress
 import java.net.ServerSocket
+import java.net.Socket
+import java.net.SocketTimeoutException
 import java.nio.file.Path
 import java.util.concurrent.CopyOnWriteArrayList
 import kotlin.concurrent.thread
@@ -44,6 +50,67 @@ class CancellationTest {
                 assertThrows<CancellationException> { sync.await() }
                 peer.join(5_000)
                 assertTrue(closedByCore, "the core closed the connection when the coroutine was cancelled")
+            }
+        }
+    }
+
+    /** How a LAN sync ended, as its callback heard it. */
+    private class Outcome : SyncCallback {
+        val result = CompletableDeferred<Result<SyncReport>>()
+        override fun onDone(report: SyncReport) { result.complete(Result.success(report)) }
+        override fun onError(error: PanelNotesException) { result.complete(Result.failure(error)) }
+    }
+
+    @Test
+    fun cancelStopsALanSyncThatIsStillConnecting(): Unit = runBlocking {
+        openStore(dir, "ana").use { ana ->
+            val (_, i) = scheduled(ana, listOf("ana@acme", "ben@acme"))
+            ana.panelInvite(i)
+            // A listener that never accepts: once its queue (one connection) is full, the kernel
+            // drops further SYNs, so a connect stays in progress, as to an unroutable address.
+            ServerSocket(0, 1).use { full ->
+                val queued = mutableListOf<Socket>()
+                try {
+                    while (queued.size < 10_000) {
+                        val s = Socket()
+                        queued.add(s)
+                        s.connect(InetSocketAddress("127.0.0.1", full.localPort), 300)
+                    }
+                } catch (_: SocketTimeoutException) {
+                    // The queue is full: the next connect will hang.
+                }
+                assertTrue(queued.size < 10_000, "the accept queue filled")
+                val outcome = Outcome()
+                val task = ana.ffi.syncLan("127.0.0.1:${full.localPort}", i, outcome)
+                delay(200)
+                assertTrue(!outcome.result.isCompleted, "the dial is still connecting")
+                task.cancel()
+                // The guard is far below the dial's own 10 s connect timeout: only the cancel
+                // can end it in time.
+                val ended = withTimeout(5_000) { outcome.result.await() }
+                assertTrue(ended.exceptionOrNull() is PanelNotesException.Cancelled, "$ended")
+                task.close()
+                queued.forEach { it.close() }
+            }
+        }
+    }
+
+    @Test
+    fun cancelStopsALanSyncWhosePeerNeverAnswersTheHandshakeWithCancelled(): Unit = runBlocking {
+        openStore(dir, "ana").use { ana ->
+            val (_, i) = scheduled(ana, listOf("ana@acme", "ben@acme"))
+            ana.panelInvite(i)
+            ServerSocket(0).use { silent ->
+                val outcome = Outcome()
+                val task = ana.ffi.syncLan("127.0.0.1:${silent.localPort}", i, outcome)
+                silent.accept().use {
+                    delay(200)
+                    assertTrue(!outcome.result.isCompleted, "the silent peer keeps the sync waiting")
+                    task.cancel()
+                    val ended = withTimeout(20_000) { outcome.result.await() }
+                    assertTrue(ended.exceptionOrNull() is PanelNotesException.Cancelled, "$ended")
+                }
+                task.close()
             }
         }
     }

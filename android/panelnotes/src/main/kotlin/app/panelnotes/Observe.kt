@@ -8,17 +8,22 @@ import app.panelnotes.ffi.CandidateUpdate
 import app.panelnotes.ffi.InterviewListener
 import app.panelnotes.ffi.InterviewUpdate
 import app.panelnotes.ffi.ObserverHandle
+import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.channels.awaitClose
 import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.buffer
 import kotlinx.coroutines.flow.callbackFlow
+import kotlinx.coroutines.flow.channelFlow
 import kotlinx.coroutines.flow.conflate
 import kotlinx.coroutines.flow.flowOn
 
 // Observation as Flows. Each one is conflated: a slow collector skips intermediate states but
-// always gets the latest one (the conflated channel replaces, it never refuses, so trySend
-// cannot drop it). Registering blocks briefly on the store, so it runs on the store's
-// dispatcher (flowOn), never on the collector's thread. Cancelling the collector stops the
-// listener in the core.
+// always gets the latest one. The list carries whole lists, so the latest says everything.
+// An interview or candidate update also says what changed since the previous one; when
+// updates pile up they are merged, never replaced, so the update a slow collector gets says
+// everything that changed since the last one it took. Registering blocks briefly on the
+// store, so it runs on the store's dispatcher (flowOn), never on the collector's thread.
+// Cancelling the collector stops the listener in the core.
 
 /** Applies a diff from the core to the list it was computed against. */
 fun List<CandidateSummary>.applying(diffs: List<CandidateListDiff>): List<CandidateSummary> {
@@ -57,25 +62,72 @@ fun PanelNotesStore.observeCandidates(): Flow<List<CandidateSummary>> = callback
 }.conflate().flowOn(dispatcher)
 
 /**
- * One interview with its notes: the current state, then every change. `changedStages` of a
- * delivered update covers the changes since the previous update the core delivered; after a
- * skipped (conflated) one, compare the notes themselves.
+ * Updates not yet taken by the collector, merged into one: the core's notifier thread offers,
+ * the flow takes. Merging instead of replacing is what keeps a conflated update's diff whole.
  */
-fun PanelNotesStore.observeInterview(interviewId: String): Flow<InterviewUpdate> = callbackFlow {
-    val handle = ffi.observeInterview(interviewId, object : InterviewListener {
-        override fun onInterview(update: InterviewUpdate) {
-            trySend(update)
+internal class MergingSlot<T : Any>(private val merge: (older: T, newer: T) -> T) {
+    private val lock = Any()
+    private var pending: T? = null
+
+    /** Signalled when something is pending; conflated, because one look takes it all. */
+    val ready = Channel<Unit>(Channel.CONFLATED)
+
+    fun offer(update: T) {
+        synchronized(lock) { pending = pending?.let { merge(it, update) } ?: update }
+        ready.trySend(Unit)
+    }
+
+    fun take(): T? = synchronized(lock) { pending.also { pending = null } }
+}
+
+/** Changes since the older update, then since the newer: the newer state, with both diffs. */
+internal fun merged(older: InterviewUpdate, newer: InterviewUpdate) = newer.copy(
+    remote = older.remote || newer.remote,
+    first = older.first || newer.first,
+    changedStages = (older.changedStages + newer.changedStages).distinct(),
+)
+
+internal fun merged(older: CandidateUpdate, newer: CandidateUpdate) = newer.copy(
+    remote = older.remote || newer.remote,
+    first = older.first || newer.first,
+)
+
+/**
+ * Delivers what [register] hears, merging updates the collector has not taken yet. The
+ * rendezvous hands an update over only when the collector asks, so everything that arrives
+ * while it is busy merges here rather than queueing.
+ */
+private fun <T : Any> PanelNotesStore.observeMerging(
+    merge: (T, T) -> T,
+    register: (offer: (T) -> Unit) -> ObserverHandle,
+): Flow<T> = channelFlow {
+    val slot = MergingSlot(merge)
+    val handle = register(slot::offer)
+    try {
+        for (signal in slot.ready) {
+            slot.take()?.let { send(it) }
         }
-    })
-    awaitClose { handle.end() }
-}.conflate().flowOn(dispatcher)
+    } finally {
+        handle.end()
+    }
+}.buffer(Channel.RENDEZVOUS).flowOn(dispatcher)
+
+/**
+ * One interview with its notes: the current state, then every change. `changedStages` of an
+ * update covers every change since the previous update this collector got, however many the
+ * core delivered in between; `remote` says whether any of them came from a peer.
+ */
+fun PanelNotesStore.observeInterview(interviewId: String): Flow<InterviewUpdate> =
+    observeMerging(::merged) { offer ->
+        ffi.observeInterview(interviewId, object : InterviewListener {
+            override fun onInterview(update: InterviewUpdate) = offer(update)
+        })
+    }
 
 /** One candidate's whole document: the current state, then every change. */
-fun PanelNotesStore.observeCandidate(candidateId: String): Flow<CandidateUpdate> = callbackFlow {
-    val handle = ffi.observeCandidate(candidateId, object : CandidateListener {
-        override fun onCandidate(update: CandidateUpdate) {
-            trySend(update)
-        }
-    })
-    awaitClose { handle.end() }
-}.conflate().flowOn(dispatcher)
+fun PanelNotesStore.observeCandidate(candidateId: String): Flow<CandidateUpdate> =
+    observeMerging(::merged) { offer ->
+        ffi.observeCandidate(candidateId, object : CandidateListener {
+            override fun onCandidate(update: CandidateUpdate) = offer(update)
+        })
+    }

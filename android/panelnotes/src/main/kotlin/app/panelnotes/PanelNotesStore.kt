@@ -1,10 +1,10 @@
 package app.panelnotes
 
+import app.panelnotes.core.Problem
+import app.panelnotes.core.QuarantinedDocument
 import app.panelnotes.ffi.Identity
 import app.panelnotes.ffi.Interview
 import app.panelnotes.ffi.PanelNotes
-import app.panelnotes.ffi.Problem
-import app.panelnotes.ffi.QuarantinedDocument
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
@@ -61,8 +61,15 @@ class PanelNotesStore private constructor(
 
     suspend fun unload(documentId: String) = call { unload(documentId) }
 
-    /** The interview at once from the index; its document decodes on a core thread. */
-    suspend fun openInterview(interviewId: String): Interview = call { openInterview(interviewId) }
+    /**
+     * The interview as soon as its view is read from the index (the core's async function: no
+     * thread of [dispatcher] waits for it); its document then decodes on a core thread, and
+     * keystrokes typed meanwhile are kept.
+     */
+    suspend fun openInterview(interviewId: String): Interview = ffi.openInterview(interviewId)
+
+    /** Whether the document is decoded, so an edit does not wait for a load. */
+    suspend fun isDecoded(documentId: String): Boolean = call { isDecoded(documentId) }
 
     suspend fun problems(documentId: String? = null): List<Problem> = call { problems(documentId) }
 
