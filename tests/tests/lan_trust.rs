@@ -53,7 +53,7 @@ fn members_sync_their_mailboxes_over_the_lan_and_a_removed_device_is_turned_away
     assert!(!ben.lock().unwrap().notes(i, "learn").unwrap().contains("After Ben left"));
     std::thread::sleep(Duration::from_millis(300));
     assert!(
-        server.sessions().iter().any(|s| matches!(s, Err(e) if e.contains("not a current member"))),
+        server.sessions().iter().any(|s| matches!(s, Err(e) if e.failure == panelnotes_core::transport::lan::SessionFailure::NotMember)),
         "{:?}",
         server.sessions()
     );

@@ -256,7 +256,7 @@ pub fn sync_with_cancel(
     cancel: Option<&AtomicBool>,
 ) -> Result<SyncReport, TransportError> {
     let addr = resolve(addr)?;
-    dial(store, addr, opts, cancel, |s| PanelPipe::initiator(s, panel))
+    session(store, addr, opts, cancel, |s| PanelPipe::initiator(s, panel))
 }
 
 /// Dials a member of a rostered panel at `addr` and syncs the panel's mailboxes (this
@@ -270,7 +270,7 @@ pub fn sync_roster_with(
     cancel: Option<&AtomicBool>,
 ) -> Result<SyncReport, TransportError> {
     let addr = resolve(addr)?;
-    dial(store, addr, opts, cancel, |s| PanelPipe::roster_initiator(s, roster))
+    session(store, addr, opts, cancel, |s| PanelPipe::roster_initiator(s, roster))
 }
 
 /// Joins a panel from a scanned seat invite: dials the lead's phone at `addr`, sends the
@@ -283,7 +283,7 @@ pub fn join_with(
     opts: &LanOptions,
 ) -> Result<super::pipe::JoinOutcome, TransportError> {
     let addr = resolve(addr)?;
-    let report = dial(store, addr, opts, None, |s| PanelPipe::join_initiator(s, invite, label))?;
+    let report = session(store, addr, opts, None, |s| PanelPipe::join_initiator(s, invite, label))?;
     report.join.ok_or_else(|| TransportError::Timeout("the lead's phone did not answer the join request".into()))
 }
 
@@ -291,7 +291,8 @@ fn resolve(addr: impl ToSocketAddrs) -> Result<SocketAddr, TransportError> {
     addr.to_socket_addrs()?.next().ok_or_else(|| TransportError::Io("no address to dial".into()))
 }
 
-fn dial(
+/// Dials `addr` and runs one session with the pipe `pipe` makes, to the end.
+fn session(
     store: &SharedStore,
     addr: SocketAddr,
     opts: &LanOptions,
@@ -350,6 +351,8 @@ pub enum SessionFailure {
     UnknownPanel,
     /// The peer does not hold the panel's secret.
     Handshake,
+    /// The peer's device is not a current member of the panel's roster.
+    NotMember,
     /// A frame failed authentication (tampered, replayed or out of order).
     Tampered,
     /// The peer sent something malformed or broke the protocol.
@@ -372,6 +375,7 @@ impl From<&TransportError> for SessionFailure {
         match e {
             TransportError::UnknownPanel => SessionFailure::UnknownPanel,
             TransportError::Handshake => SessionFailure::Handshake,
+            TransportError::NotMember => SessionFailure::NotMember,
             TransportError::Tampered => SessionFailure::Tampered,
             TransportError::Malformed(_) | TransportError::Invite(_) => SessionFailure::Malformed,
             TransportError::FrameTooLarge { .. } => SessionFailure::TooLarge,
