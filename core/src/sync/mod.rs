@@ -69,6 +69,14 @@ impl Grant {
     }
 }
 
+impl crate::Store {
+    /// The share policy for a rostered panel: its mailboxes, nothing else. Its documents never
+    /// travel as themselves; their changes ride in the mailboxes' sealed envelopes.
+    pub fn mailbox_grant(&self, roster: &crate::trust::roster::Hash) -> crate::Result<Grant> {
+        Ok(Grant::documents(self.mailbox_ids(roster)?))
+    }
+}
+
 impl crate::trust::Panel {
     /// What a member of this panel may learn: its interview and candidate documents.
     pub fn grant(&self) -> Grant {

@@ -15,7 +15,6 @@ use super::seal::Secret;
 use crate::error::{Error, Result};
 use crate::ids::DocumentId;
 use crate::store::Store;
-use crate::sync::Grant;
 
 /// The first byte of a mailbox item that carries roster entries rather than an envelope.
 const ROSTER_ITEM: u8 = b'R';
@@ -62,12 +61,12 @@ impl Store {
         Ok(())
     }
 
-    /// What to share with a member of this panel: its mailboxes, every epoch this phone
-    /// knows (a phone that was away catches up on the old ones too), and nothing else.
-    pub fn mailbox_grant(&self, id: &Hash) -> Result<Grant> {
+    /// The panel's mailboxes, every epoch this phone knows (a phone that was away catches up
+    /// on the old ones too): all a member of the panel is shared (`Store::mailbox_grant`).
+    pub fn mailbox_ids(&self, id: &Hash) -> Result<Vec<DocumentId>> {
         let mut q = self.conn().prepare("SELECT doc_id FROM mailboxes WHERE genesis = ?1")?;
         let ids: Vec<Vec<u8>> = q.query_map([&id[..]], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-        Ok(Grant::documents(ids.into_iter().filter_map(|b| Some(DocumentId::from_bytes(b.try_into().ok()?)))))
+        Ok(ids.into_iter().filter_map(|b| Some(DocumentId::from_bytes(b.try_into().ok()?))).collect())
     }
 
     /// Seals this device's new changes to the panel's documents and posts them in its
@@ -188,7 +187,7 @@ impl Store {
     /// Every mailbox of the panel, ingested.
     pub fn ingest_mailboxes(&mut self, id: &Hash) -> Result<Vec<Receipt>> {
         let mut out = Vec::new();
-        for doc in self.mailbox_grant(id)?.iter().collect::<Vec<_>>() {
+        for doc in self.mailbox_ids(id)? {
             out.extend(self.ingest_mailbox(doc)?);
         }
         Ok(out)
