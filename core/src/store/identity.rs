@@ -45,6 +45,16 @@ impl Store {
         self.device.public()
     }
 
+    /// Says that what a listener may answer changed: panels, rosters, invites, keys.
+    pub(crate) fn keyring_changed(&self) {
+        self.keyring_version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// A counter that moves whenever `keyring()` would answer differently.
+    pub fn keyring_version(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        self.keyring_version.clone()
+    }
+
     /// The device keys, for trust to sign and unwrap with; they never leave the core.
     pub(crate) fn device_keys(&self) -> &DeviceKeys {
         &self.device
@@ -66,6 +76,7 @@ impl Store {
         let (keys, actor) = install_device(&self.conn, &self.entropy, self.options.seed.is_some())?;
         self.device = keys;
         self.actor = actor;
+        self.keyring_changed();
         self.docs.clear();
         self.recent.clear();
         Ok(())

@@ -126,6 +126,9 @@ pub struct Store {
     undecoded: keystrokes::Undecoded,
     at_rest: std::sync::Arc<dyn at_rest::AtRest>,
     device: crate::keys::DeviceKeys,
+    /// Bumped whenever what a listener may answer changes (panels, rosters, invites, device
+    /// keys), so a running LAN listener refreshes its snapshot exactly when it must.
+    pub(crate) keyring_version: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -186,6 +189,7 @@ impl Store {
             undecoded: HashMap::new(),
             at_rest,
             device,
+            keyring_version: Default::default(),
         })
     }
 

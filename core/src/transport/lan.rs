@@ -464,13 +464,19 @@ pub fn serve(store: SharedStore, addr: impl ToSocketAddrs, opts: LanOptions) -> 
     let stop = Arc::new(AtomicBool::new(false));
     let sessions = Arc::new(Mutex::new(VecDeque::new()));
     let (stop2, sessions2) = (stop.clone(), sessions.clone());
-    let initial = Arc::new(lock(&store).keyring()?);
+    let (version, initial) = {
+        let s = lock(&store);
+        let version = s.keyring_version();
+        let seen = version.load(Ordering::SeqCst);
+        (version, (seen, Arc::new(s.keyring()?)))
+    };
     let thread = std::thread::spawn(move || {
         let mut workers: Vec<JoinHandle<()>> = Vec::new();
         let unauthenticated = Arc::new(AtomicUsize::new(0));
-        // The panels a handshake may name, refreshed at most once a second by this thread,
-        // and only if the store is free: connecting peers never wait for the store's lock.
-        let mut panels: (std::time::Instant, Arc<Keyring>) = (opts.clock.now(), initial);
+        // What a handshake may name, as a snapshot: connecting peers never take the store's
+        // lock. This thread refreshes it when the store says it changed (a panel, a roster
+        // entry, an invite), which only the store's owner can cause, before the next accept.
+        let mut panels: (u64, Arc<Keyring>) = initial;
         while !stop2.load(Ordering::SeqCst) {
             match listener.accept() {
                 Ok((mut stream, _)) => {
@@ -479,12 +485,10 @@ pub fn serve(store: SharedStore, addr: impl ToSocketAddrs, opts: LanOptions) -> 
                         let _ = stream.shutdown(std::net::Shutdown::Both);
                         continue;
                     }
-                    let now = opts.clock.now();
-                    if now.duration_since(panels.0) >= Duration::from_secs(1) {
-                        if let Ok(s) = store.try_lock() {
-                            if let Ok(fresh) = s.keyring() {
-                                panels = (now, Arc::new(fresh));
-                            }
+                    let now = version.load(Ordering::SeqCst);
+                    if now != panels.0 {
+                        if let Ok(fresh) = lock(&store).keyring() {
+                            panels = (now, Arc::new(fresh));
                         }
                     }
                     unauthenticated.fetch_add(1, Ordering::SeqCst);

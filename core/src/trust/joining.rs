@@ -109,6 +109,7 @@ impl Store {
             "INSERT INTO seat_tokens(join_box, genesis, seat, token, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![&invite.join_box().as_bytes()[..], &roster[..], seat.as_ref().map(|s| s.as_str()), &invite.token[..], invite.expires],
         )?;
+        self.keyring_changed();
         Ok(invite)
     }
 

@@ -133,6 +133,7 @@ impl Store {
         )?;
         let members = roster.state().members.values().map(|m| (m.device.actor().to_hex_string(), m.seat.clone()));
         crate::store::authors::remember_roster_actors(self.conn(), &id[..], members)?;
+        self.keyring_changed();
         self.register_mailboxes(id, roster)
     }
 

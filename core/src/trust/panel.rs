@@ -134,6 +134,7 @@ impl Store {
                 self.now_ms()
             ],
         )?;
+        self.keyring_changed();
         Ok(())
     }
 
