@@ -51,8 +51,43 @@ final class TrustTests: StoreTestCase {
         XCTAssertTrue(problems.isEmpty, "an honest sync has no refused envelope")
     }
 
+    func testAnInviteWithoutASeatWaitsForTheLeadWhoAdmitsOrRemovesTheDevice() async throws {
+        let ana = try open("ana")
+        let cy = try open("cy")
+        let (_, i) = try await scheduled(ana, panel: ["ana@acme", "cy@acme"])
+        _ = try await ana.startPanel(interviewId: i)
+        let invite = try await ana.inviteSeat(interviewId: i, seat: nil, expiresAt: Date().addingTimeInterval(3600))
+        XCTAssertNil(invite.seat)
+        let server = try await ana.serveLan(address: "127.0.0.1:0")
+        defer { server.stop() }
+        let address = server.address()
+        let cyFingerprint = try await cy.thisDeviceFingerprint()
+
+        let first = try await cy.joinViaLan(inviteUri: invite.uri, address: address, label: "iPhone")
+        XCTAssertEqual(first, .pending)
+        let waiting = try await ana.joinRequests()
+        XCTAssertEqual(waiting.count, 1)
+        let request = try XCTUnwrap(waiting.first)
+        XCTAssertEqual(request.label, "iPhone")
+        XCTAssertEqual(request.interviewId, i)
+        XCTAssertEqual(request.deviceFingerprint, cyFingerprint)
+        try await ana.admitJoinRequest(id: request.id, seat: "cy@acme")
+        let left = try await ana.joinRequests()
+        XCTAssertTrue(left.isEmpty)
+        // The phone asks again with the same code and is welcomed.
+        let second = try await cy.joinViaLan(inviteUri: invite.uri, address: address, label: "iPhone")
+        XCTAssertEqual(second, .welcomed(interviewId: i, seat: "cy@acme"))
+
+        let after = try await ana.removeDevice(interviewId: i, fingerprint: cyFingerprint)
+        XCTAssertEqual(after.epoch, 1)
+        let device = try XCTUnwrap(after.seats.first { $0.interviewerId == "cy@acme" }?.devices.first)
+        XCTAssertTrue(device.removed)
+    }
+
     static let allTests = [
         ("testAScheduledPanelistJoinsOverTheLanAndAPhotoOfTheCodeIsRefused",
          asyncTest(testAScheduledPanelistJoinsOverTheLanAndAPhotoOfTheCodeIsRefused)),
+        ("testAnInviteWithoutASeatWaitsForTheLeadWhoAdmitsOrRemovesTheDevice",
+         asyncTest(testAnInviteWithoutASeatWaitsForTheLeadWhoAdmitsOrRemovesTheDevice)),
     ]
 }

@@ -61,4 +61,37 @@ class TrustTest {
             }
         }
     }
+
+    @Test
+    fun anInviteWithoutASeatWaitsForTheLeadWhoAdmitsOrRemovesTheDevice(): Unit = runBlocking {
+        openStore(dir, "ana").use { ana ->
+            openStore(dir, "cy").use { cy ->
+                val (_, i) = scheduled(ana, listOf("ana@acme", "cy@acme"))
+                ana.startPanel(i)
+                val invite = ana.inviteSeat(i, null, java.time.Instant.now().plusSeconds(3600))
+                assertNull(invite.seat)
+                val server = ana.serveLan("127.0.0.1:0")
+                try {
+                    val address = server.address()
+                    assertEquals(JoinResult.Pending, withTimeout(60_000) { cy.joinViaLan(invite.uri, address, "iPhone") })
+                    val request = ana.joinRequests().single()
+                    assertEquals("iPhone", request.label)
+                    assertEquals(i, request.interviewId)
+                    assertEquals(cy.thisDeviceFingerprint(), request.deviceFingerprint)
+                    ana.admitJoinRequest(request.id, "cy@acme")
+                    assertTrue(ana.joinRequests().isEmpty())
+                    // The phone asks again with the same code and is welcomed.
+                    assertEquals(JoinResult.Welcomed(i, "cy@acme"), withTimeout(60_000) { cy.joinViaLan(invite.uri, address, "iPhone") })
+
+                    val after = ana.removeDevice(i, cy.thisDeviceFingerprint())
+                    assertEquals(1u, after.epoch)
+                    val device = after.seats.single { it.interviewerId == "cy@acme" }.devices.single()
+                    assertTrue(device.removed)
+                } finally {
+                    server.stop()
+                    server.close()
+                }
+            }
+        }
+    }
 }
