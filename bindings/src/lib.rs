@@ -18,6 +18,7 @@ mod problems;
 mod records;
 mod store;
 mod sync;
+mod trust;
 
 pub use error::PanelNotesError;
 pub use observe::*;
@@ -25,3 +26,4 @@ pub use panelnotes_core::{Problem, ProblemKind, QuarantinedDocument};
 pub use records::*;
 pub use store::PanelNotes;
 pub use sync::{LanServer, LanSync, SyncCallback, SyncSession};
+pub use trust::*;

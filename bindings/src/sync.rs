@@ -18,8 +18,8 @@ use crate::store::{id, lock_store, PanelNotes};
 /// Connections, BLE): hand it what arrived, send what `poll` returns.
 #[derive(uniffi::Object)]
 pub struct SyncSession {
-    store: Arc<Mutex<panelnotes_core::Store>>,
-    pipe: Mutex<PanelPipe>,
+    pub(crate) store: Arc<Mutex<panelnotes_core::Store>>,
+    pub(crate) pipe: Mutex<PanelPipe>,
     state: AtomicU8,
 }
 
@@ -28,7 +28,7 @@ const CLOSED: u8 = 1;
 const CANCELLED: u8 = 2;
 
 impl SyncSession {
-    fn new(store: Arc<Mutex<panelnotes_core::Store>>, pipe: PanelPipe) -> Arc<Self> {
+    pub(crate) fn new(store: Arc<Mutex<panelnotes_core::Store>>, pipe: PanelPipe) -> Arc<Self> {
         Arc::new(SyncSession { store, pipe: Mutex::new(pipe), state: AtomicU8::new(OPEN) })
     }
 
@@ -112,7 +112,7 @@ pub trait SyncCallback: Send + Sync {
 /// A LAN sync under way; `cancel` ends it.
 #[derive(uniffi::Object)]
 pub struct LanSync {
-    cancel: Arc<AtomicBool>,
+    pub(crate) cancel: Arc<AtomicBool>,
 }
 
 #[uniffi::export]
@@ -137,7 +137,7 @@ pub struct LanSession {
 /// A LAN listener; stops when stopped or dropped.
 #[derive(uniffi::Object)]
 pub struct LanServer {
-    server: Mutex<Option<lan::Server>>,
+    pub(crate) server: Mutex<Option<lan::Server>>,
     address: String,
 }
 

@@ -9,4 +9,5 @@ XCTMain([
     testCase(PlaybookTests.allTests),
     testCase(ConflatedDiffTests.allTests),
     testCase(OpenInterviewTests.allTests),
+    testCase(TrustTests.allTests),
 ])
