@@ -106,13 +106,17 @@ pub fn run(mut store: Store, panels: Vec<Panel>, rosters: Vec<Hash>, args: SyncA
             if panels.is_empty() && rosters.is_empty() {
                 return Err(Failure::msg("this store has no panel to sync: join one first"));
             }
-            let mut grant = panelnotes_core::sync::Grant::documents(panels.iter().flat_map(|p| [p.interview, p.candidate]));
+            // The relay gets each rostered panel's mailboxes only (sealed envelopes, never
+            // documents), in a session of its own that does not link the panels.
             for r in &rosters {
-                // The relay gets the panel's mailboxes only: sealed envelopes, never documents.
-                for m in shared.lock().unwrap_or_else(|p| p.into_inner()).mailbox_grant(r)?.iter() {
-                    grant.add(m);
-                }
+                let report = panelnotes_core::transport::relay::sync_roster_via_relay(&shared, url, r, &Default::default())
+                    .map_err(|e| Failure::msg(e.to_string()))?;
+                say!("relay, panel {}: {}", short(r), describe(&report));
             }
+            if panels.is_empty() {
+                return Ok(());
+            }
+            let grant = panelnotes_core::sync::Grant::documents(panels.iter().flat_map(|p| [p.interview, p.candidate]));
             let r = panelnotes_core::transport::relay::sync_via_relay(&shared, url, grant, &Default::default())
                 .map_err(|e| Failure::msg(e.to_string()))?;
             say!("relay: {}", describe(&r));

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use chrono::{TimeZone, Utc};
 use panelnotes_core::model::{LogisticsUpdate, SalaryExpectation};
-use panelnotes_core::transport::relay::{sync_via_relay, RelayOptions};
+use panelnotes_core::transport::relay::{sync_roster_via_relay, RelayOptions};
 use panelnotes_core::{InterviewerId, ManualClock, Store, StoreOptions};
 use panelnotes_tests::fixture::{candidate_with_interview, identity};
 use panelnotes_tests::relay::{relay_dir, start_relay};
@@ -58,17 +58,16 @@ fn the_relay_and_anyone_who_knows_the_ids_see_ciphertext_only() {
         // Cy's phone gets the roster in the welcome (the join flow); here, directly.
         let entries = a.roster_bytes(&roster).unwrap();
         cy.lock().unwrap().import_roster(&roster, &entries).unwrap();
-        assert!(a.post_outgoing(&roster).unwrap() >= 2);
         (c, i, roster)
     };
     let opts = RelayOptions::default();
     let grant = ana.lock().unwrap().mailbox_grant(&roster).unwrap();
     assert_eq!(grant.iter().count(), 2, "one outbox per device");
     assert!(!grant.allows(i) && !grant.allows(c), "the panel's documents never go to the relay");
-    sync_via_relay(&ana, &relay.url, grant.clone(), &opts).unwrap();
+    sync_roster_via_relay(&ana, &relay.url, &roster, &opts).unwrap();
 
     // Cy's phone, never on Ana's LAN, gets everything through the relay.
-    sync_via_relay(&cy, &relay.url, grant.clone(), &opts).unwrap();
+    sync_roster_via_relay(&cy, &relay.url, &roster, &opts).unwrap();
     {
         let mut s = cy.lock().unwrap();
         assert!(s.notes(i, "learn").unwrap().contains(NOTE));
@@ -76,18 +75,20 @@ fn the_relay_and_anyone_who_knows_the_ids_see_ciphertext_only() {
         assert!(format!("{salary:?}").contains(CURRENCY), "{salary:?}");
         // Cy writes too, so both outboxes are on the relay.
         s.splice_notes(i, "learn", 0, 0, "Cy: clear on trade-offs. ").unwrap();
-        assert_eq!(s.post_outgoing(&roster).unwrap(), 1);
     }
-    sync_via_relay(&cy, &relay.url, grant.clone(), &opts).unwrap();
-    sync_via_relay(&ana, &relay.url, grant.clone(), &opts).unwrap();
+    sync_roster_via_relay(&cy, &relay.url, &roster, &opts).unwrap();
+    sync_roster_via_relay(&ana, &relay.url, &roster, &opts).unwrap();
     assert!(ana.lock().unwrap().notes(i, "learn").unwrap().starts_with("Cy: clear on trade-offs. "));
 
     // Nothing under the relay's data directory holds any plaintext.
     let stored = files(relay.data_dir());
     assert!(!stored.is_empty(), "the relay stored the mailboxes");
+    // Nor the installs' own storage ids: each panel's sessions present one of their own.
+    let installs = [ana.lock().unwrap().storage_id().unwrap(), cy.lock().unwrap().storage_id().unwrap()];
     for (path, bytes) in &stored {
-        for marker in ["Dana Example", NOTE, CURRENCY, "ana@acme", "cy@acme", "Data engineer"] {
+        for marker in ["Dana Example", NOTE, CURRENCY, "ana@acme", "cy@acme", "Data engineer", &installs[0], &installs[1]] {
             assert!(!contains(bytes, marker), "{} holds {marker:?}", path.display());
+            assert!(!path.to_string_lossy().contains(marker), "{} names {marker:?}", path.display());
         }
     }
 
@@ -110,11 +111,10 @@ fn the_relay_and_anyone_who_knows_the_ids_see_ciphertext_only() {
     {
         let mut a = ana.lock().unwrap();
         a.splice_notes(i, "learn", 0, 0, "second note ").unwrap();
-        assert_eq!(a.post_outgoing(&roster).unwrap(), 1);
     }
-    sync_via_relay(&ana, &relay.url, grant.clone(), &opts).unwrap();
-    sync_via_relay(&cy, &relay.url, grant.clone(), &opts).unwrap();
-    sync_via_relay(&ana, &relay.url, grant.clone(), &opts).unwrap();
+    sync_roster_via_relay(&ana, &relay.url, &roster, &opts).unwrap();
+    sync_roster_via_relay(&cy, &relay.url, &roster, &opts).unwrap();
+    sync_roster_via_relay(&ana, &relay.url, &roster, &opts).unwrap();
     for phone in [&ana, &cy] {
         let mut s = phone.lock().unwrap();
         assert!(s.notes(i, "learn").unwrap().starts_with("second note Cy: clear on trade-offs. "));

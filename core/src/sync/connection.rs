@@ -65,12 +65,19 @@ pub struct Connection {
 
 impl Connection {
     pub fn new(store: &Store, role: Role, grant: Grant) -> Result<Connection, SyncError> {
+        Self::with_storage_id(store, role, grant, store.storage_id()?)
+    }
+
+    /// The same, presenting `storage_id` (the key under which the peer keeps its sync state
+    /// with us) instead of the install's: a relay session per panel presents one of its own,
+    /// so the server cannot link one install across panels.
+    pub fn with_storage_id(store: &Store, role: Role, grant: Grant, storage_id: String) -> Result<Connection, SyncError> {
         let me = format!(
             "panelnotes-{}",
             store.random_bytes::<8>().iter().map(|b| format!("{b:02x}")).collect::<String>()
         );
         let metadata = PeerMetadata {
-            storage_id: Some(store.storage_id()?),
+            storage_id: Some(storage_id),
             is_ephemeral: false,
         };
         let mut c = Connection {

@@ -30,6 +30,8 @@ pub struct RelayOptions {
     pub backoff: Duration,
     /// Deadlines and backoff are measured on this clock.
     pub clock: Arc<dyn Clock>,
+    /// The storage id to present instead of the install's (see `sync_roster_via_relay`).
+    pub storage_id: Option<String>,
 }
 
 impl std::fmt::Debug for RelayOptions {
@@ -51,6 +53,7 @@ impl Default for RelayOptions {
             attempts: 5,
             backoff: Duration::from_millis(200),
             clock: Arc::new(SystemClock),
+            storage_id: None,
         }
     }
 }
@@ -87,7 +90,10 @@ fn session(
     report: &mut SyncReport,
 ) -> Result<(), TransportError> {
     let mut ws = connect(url, opts.timeout)?;
-    let mut conn = Connection::new(&lock(store), Role::Initiator, grant.clone())?;
+    let mut conn = match &opts.storage_id {
+        Some(id) => Connection::with_storage_id(&lock(store), Role::Initiator, grant.clone(), id.clone())?,
+        None => Connection::new(&lock(store), Role::Initiator, grant.clone())?,
+    };
     let clock = opts.clock.as_ref();
     let mut last_activity = clock.now();
     let result = loop {
@@ -154,4 +160,22 @@ pub fn sync_via_relay(
     }
     report.elapsed_ms = opts.clock.now().duration_since(start).as_millis() as u64;
     Ok(report)
+}
+
+/// Syncs a rostered panel's mailboxes through the relay, this device's new changes posted
+/// first. The session presents a storage id of its own for this panel, so the server, which
+/// sees every panel's mailboxes, cannot tell that two panels' sessions come from one install.
+pub fn sync_roster_via_relay(
+    store: &SharedStore,
+    url: &str,
+    roster: &crate::trust::roster::Hash,
+    opts: &RelayOptions,
+) -> Result<SyncReport, TransportError> {
+    let (grant, storage_id) = {
+        let mut s = lock(store);
+        s.post_outgoing(roster)?;
+        (s.mailbox_grant(roster)?, s.relay_storage_id(roster)?)
+    };
+    let opts = RelayOptions { storage_id: Some(storage_id), ..opts.clone() };
+    sync_via_relay(store, url, grant, &opts)
 }

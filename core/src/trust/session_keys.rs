@@ -73,6 +73,14 @@ impl Store {
         Ok(EpochKey { tag: secret.derive_id("noise tag", &state.panel), psk: secret.derive("noise psk", &state.panel).0, roster: *id })
     }
 
+    /// The storage id this install presents to a relay for one panel: stable (the relay keeps
+    /// the sync state under it, so a reconnect resumes) and unlinkable across panels.
+    pub fn relay_storage_id(&self, id: &Hash) -> Result<String> {
+        use sha2::{Digest, Sha256};
+        let d = Sha256::new().chain_update(b"panelnotes relay storage v1\0").chain_update(self.storage_id()?).chain_update(id).finalize();
+        Ok(d[..16].iter().map(|b| format!("{b:02x}")).collect())
+    }
+
     /// Whether `agreement` (a Noise static key a peer proved) is a current member's device.
     pub fn is_current_member_key(&self, id: &Hash, agreement: &[u8; 32]) -> Result<bool> {
         Ok(self.roster(id)?.state().current_devices().any(|m| &m.device.agreement == agreement))
