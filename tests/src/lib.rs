@@ -3,6 +3,7 @@
 
 pub mod fuzz;
 pub mod net;
+pub mod schedule;
 
 use panelnotes_core::model::{LogisticsUpdate, QuestionKind};
 use panelnotes_core::{DocumentId, Result, Store};
