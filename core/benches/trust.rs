@@ -95,6 +95,9 @@ fn disk(path: &Path) -> (u64, u64) {
 
 struct Figures {
     wire: u64,
+    /// On the lead's phone: the saved size of the panel's two documents, and of the outboxes.
+    documents: u64,
+    outboxes: u64,
     disk_file: u64,
     disk_live: u64,
     seal: Duration,
@@ -182,6 +185,11 @@ fn run(mode: Mode, chars_each: usize) -> Figures {
             assert!(s.envelope_problems(r).unwrap().is_empty());
         }
     }
+    let documents = [c, i].iter().map(|d| stores[0].document_bytes(*d).unwrap().len() as u64).sum();
+    let outboxes = match &roster {
+        Some(r) => stores[0].mailbox_grant(r).unwrap().iter().collect::<Vec<_>>().iter().map(|m| stores[0].document_bytes(*m).map(|b| b.len() as u64).unwrap_or(0)).sum(),
+        None => 0,
+    };
     for l in links.iter_mut() {
         let _ = l.ca.close(&mut stores[l.a]);
         let _ = l.cb.close(&mut stores[l.b]);
@@ -194,7 +202,7 @@ fn run(mode: Mode, chars_each: usize) -> Figures {
         disk_file += f;
         disk_live += l;
     }
-    Figures { wire, disk_file, disk_live, seal, converge }
+    Figures { wire, documents, outboxes, disk_file, disk_live, seal, converge }
 }
 
 /// 45 minutes offline: four typists, keystroke by keystroke, the app timer ticking.
@@ -251,6 +259,13 @@ fn main() {
     println!("wire bytes:        plain {:>10}  envelopes {:>10}  ratio {:.2}x", kb(plain.wire), kb(sealed.wire), ratio(sealed.wire, plain.wire));
     println!("disk (files):      plain {:>10}  envelopes {:>10}  ratio {:.2}x", kb(plain.disk_file), kb(sealed.disk_file), ratio(sealed.disk_file, plain.disk_file));
     println!("disk (live pages): plain {:>10}  envelopes {:>10}  ratio {:.2}x", kb(plain.disk_live), kb(sealed.disk_live), ratio(sealed.disk_live, plain.disk_live));
+    println!(
+        "saved on the lead's phone: interview + candidate plain {}, envelopes {}; the four outboxes {} ({:.2}x the documents)",
+        kb(plain.documents),
+        kb(sealed.documents),
+        kb(sealed.outboxes),
+        ratio(sealed.outboxes, sealed.documents)
+    );
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
         "time to converge:  plain {:>7.0} ms  envelopes {:>7.0} ms  ratio {:.2}x (sealing {:.0} ms of it)",
