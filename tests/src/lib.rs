@@ -4,6 +4,7 @@
 pub mod fuzz;
 pub mod net;
 pub mod relay;
+pub mod schedule;
 
 use panelnotes_core::model::{LogisticsUpdate, QuestionKind};
 use panelnotes_core::{DocumentId, Result, Store};

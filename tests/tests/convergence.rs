@@ -9,33 +9,11 @@
 use std::collections::BTreeSet;
 
 use chrono::{Duration, TimeZone, Utc};
-use panelnotes_core::model::{
-    LogisticsUpdate, NewCandidate, NewInterview, Outcome, QuestionKind, Ratings, Recommendation,
-    SalaryExpectation, ScorecardDraft, Template,
-};
+use panelnotes_core::model::{NewCandidate, NewInterview, Template};
 use panelnotes_core::sync::{Connection, Grant, Role};
 use panelnotes_core::{DocumentId, Identity, InterviewerId, ManualClock, Store, StoreOptions};
+use panelnotes_tests::schedule::{observe, Edit, Script, PIECES, STAGES};
 use proptest::prelude::*;
-
-const STAGES: [&str; 5] = ["pitch", "learn", "questions", "logistics", "next_steps"];
-const PIECES: [&str; 6] = ["a", " ", "🚀", "中文", "é", "👩🏽‍💻"];
-
-#[derive(Clone, Debug)]
-enum Edit {
-    /// Inserts a unique token into a stage's notes at a fraction of its length.
-    Type { stage: usize, at: u16, piece: usize },
-    /// Deletes a few characters of the pitch notes (tokens elsewhere are never deleted).
-    Erase { at: u16, len: u8 },
-    Question { specific: bool },
-    Notice(u16),
-    Salary(u8),
-    StartStage { stage: usize, minute: u8 },
-    Submit(u8),
-    Decide(bool),
-    Tick,
-    /// Lets (simulated) time pass, so ticks fold on the idle, word and cap rules.
-    Wait { ms: u16 },
-}
 
 #[derive(Clone, Debug)]
 enum Action {
@@ -97,9 +75,7 @@ struct World {
     c: DocumentId,
     i: DocumentId,
     /// Question texts and note tokens each peer wrote: all must survive.
-    questions: BTreeSet<String>,
-    tokens: BTreeSet<String>,
-    counter: u64,
+    script: Script,
     clock: ManualClock,
 }
 
@@ -146,7 +122,7 @@ impl World {
                 wires.push(Wire { a, b, ca: None, cb: None, forward: vec![], back: vec![] });
             }
         }
-        let mut w = World { _dir: dir, stores, wires, grant, c, i, questions: BTreeSet::new(), tokens: BTreeSet::new(), counter: 0, clock };
+        let mut w = World { _dir: dir, stores, wires, grant, c, i, script: Script::default(), clock };
         for l in 0..w.wires.len() {
             w.reconnect(l);
         }
@@ -236,93 +212,7 @@ impl World {
     }
 
     fn edit(&mut self, peer: usize, e: &Edit) {
-        self.counter += 1;
-        let n = self.counter;
-        let (c, i) = (self.c, self.i);
-        let s = &mut self.stores[peer];
-        let t = Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).unwrap();
-        match e {
-            Edit::Type { stage, at, piece } => {
-                let text = s.notes(i, STAGES[*stage]).unwrap();
-                // Tokens go between tokens (never inside one), so each stays findable; the
-                // pitch stage takes plain characters anywhere.
-                let mut spots = vec![0u64];
-                let mut units = 0u64;
-                for ch in text.chars() {
-                    units += ch.len_utf16() as u64;
-                    if *stage == 0 || ch == '⟩' {
-                        spots.push(units);
-                    }
-                }
-                let pos = spots[(*at as usize * spots.len()) / (u16::MAX as usize + 1)];
-                let token = if *stage == 0 { PIECES[*piece].to_string() } else { format!("⟨{peer}.{n}{}⟩", PIECES[*piece]) };
-                s.splice_notes(i, STAGES[*stage], pos, 0, &token).unwrap();
-                if *stage != 0 {
-                    self.tokens.insert(token);
-                }
-            }
-            Edit::Erase { at, len } => {
-                let text = s.notes(i, "pitch").unwrap();
-                let chars: Vec<char> = text.chars().collect();
-                if chars.is_empty() {
-                    return;
-                }
-                let ci = (*at as usize * chars.len()) / (u16::MAX as usize + 1);
-                let end = (ci + *len as usize).min(chars.len());
-                let pos: u64 = chars[..ci].iter().map(|c| c.len_utf16() as u64).sum();
-                let del: u64 = chars[ci..end].iter().map(|c| c.len_utf16() as u64).sum();
-                s.splice_notes(i, "pitch", pos, del, "").unwrap();
-            }
-            Edit::Question { specific } => {
-                let q = format!("question {peer}.{n}");
-                let kind = if *specific { QuestionKind::Specific } else { QuestionKind::Generic };
-                s.add_question(i, &q, kind, t).unwrap();
-                self.questions.insert(q);
-            }
-            Edit::Notice(d) => s.set_logistics(c, LogisticsUpdate { notice_period_days: Some(*d as u32), ..Default::default() }).unwrap(),
-            Edit::Salary(k) => {
-                let min = 50_000 + *k as i64 * 1000;
-                s.set_logistics(c, LogisticsUpdate {
-                    salary: Some(SalaryExpectation::Range { min, max: min + 10_000, currency: "EUR".into() }),
-                    ..Default::default()
-                })
-                .unwrap()
-            }
-            Edit::StartStage { stage, minute } => {
-                match s.start_stage(i, STAGES[*stage], t + Duration::minutes(*minute as i64)) {
-                    Ok(()) | Err(panelnotes_core::Error::InvalidArgument(_) | panelnotes_core::Error::OutOfOrder { .. }) => {} // ended, or before the running stage
-                    Err(e) => panic!("{e}"),
-                }
-            }
-            Edit::Submit(r) => {
-                let rec = [Recommendation::StrongNo, Recommendation::No, Recommendation::Yes, Recommendation::StrongYes][*r as usize];
-                let draft = ScorecardDraft {
-                    ratings: Ratings { technical_depth: Some(1 + *r), reaction_to_challenge: Some(2), business_understanding: Some(3), question_quality: Some(4) },
-                    recommendation: Some(rec),
-                    comments: format!("card {peer}"),
-                };
-                match s.save_scorecard_draft(i, draft) {
-                    // A scorecard needs the interview ended (after any stage start above).
-                    Ok(()) => {
-                        let _ = s.end_interview(i, t + Duration::hours(5));
-                        s.submit_scorecard(i, t + Duration::hours(6)).unwrap()
-                    }
-                    Err(panelnotes_core::Error::NotPermitted(_)) => {} // submitted already
-                    Err(e) => panic!("{e}"),
-                }
-            }
-            Edit::Decide(hire) => {
-                let o = if *hire { Outcome::Hire } else { Outcome::Reject };
-                // Deciding with scorecards missing is the explicit override: decisions must still
-                // happen mid-panel here, whatever arrived.
-                match s.decide_despite_missing_scorecards(c, o, t + Duration::days(1), None) {
-                    Ok(()) | Err(panelnotes_core::Error::NotPermitted(_)) => {} // only the lead decides
-                    Err(e) => panic!("{e}"),
-                }
-            }
-            Edit::Tick => s.tick().unwrap(),
-            Edit::Wait { ms } => self.clock.advance(std::time::Duration::from_millis(*ms as u64)),
-        }
+        self.script.apply(&mut self.stores[peer], &self.clock, peer, self.c, self.i, e);
     }
 
     fn run(&mut self, a: &Action) {
@@ -351,16 +241,7 @@ impl World {
 
     /// Everything a peer shows, as one comparable value.
     fn observe(&mut self, peer: usize) -> String {
-        let (c, i) = (self.c, self.i);
-        let s = &mut self.stores[peer];
-        let mut out = format!("{:?}\n{:?}\n", s.heads(c).unwrap(), s.heads(i).unwrap());
-        out += &format!("{:?}\n{:?}\n", s.candidate(c).unwrap(), s.interview(i).unwrap());
-        for st in STAGES {
-            out += &format!("{st}: {}\n", s.notes(i, st).unwrap());
-        }
-        out += &format!("{:?}\n{:?}\n", s.candidates().unwrap(), s.timeline(c).unwrap());
-        out += &format!("{:?}\n", s.all_conflicts().unwrap());
-        out
+        observe(&mut self.stores[peer], self.c, self.i)
     }
 }
 
@@ -373,10 +254,8 @@ fn check(peers: usize, actions: &[Action], seed: u64) -> Result<(), TestCaseErro
             // Each peer must always hold every token it typed itself.
             let i = w.i;
             for p in 0..peers {
-                let mine = format!("⟨{p}.");
-                let all: String = STAGES.iter().map(|st| w.stores[p].notes(i, st).unwrap()).collect();
-                for t in w.tokens.iter().filter(|t| t.starts_with(&mine)) {
-                    assert!(all.contains(t.as_str()), "after action {n} {a:?}: peer {p} lost its own {t}");
+                if let Some(t) = w.script.lost_own_token(&mut w.stores[p], i, p) {
+                    panic!("after action {n} {a:?}: peer {p} lost its own {t}");
                 }
             }
         }
@@ -390,12 +269,12 @@ fn check(peers: usize, actions: &[Action], seed: u64) -> Result<(), TestCaseErro
     let i = w.i;
     let interview = w.stores[0].interview(i).unwrap();
     let questions: BTreeSet<String> = interview.questions.iter().map(|q| q.text.clone()).collect();
-    prop_assert_eq!(&questions, &w.questions, "a question was lost");
+    prop_assert_eq!(&questions, &w.script.questions, "a question was lost");
     let mut notes = String::new();
     for st in &STAGES[1..] {
         notes += &w.stores[0].notes(i, st).unwrap();
     }
-    for t in &w.tokens {
+    for t in &w.script.tokens {
         prop_assert!(notes.contains(t.as_str()), "note token {} was lost", t);
     }
     Ok(())

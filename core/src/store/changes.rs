@@ -139,28 +139,28 @@ impl Store {
         }
     }
 
-    /// A mailbox's items from number `from` on, as its owner (`actor`) wrote them: what
-    /// anyone else wrote under the same keys is skipped, so garbage from someone who learned
-    /// the mailbox's id never reaches an envelope check, let alone a document.
+    /// A mailbox's items from number `from` on, as its owner (`actor`) wrote them. They are
+    /// read from the owner's own changes, not from the merged document: there, a later put
+    /// under the same key by someone who learned the mailbox's id would hide the owner's item,
+    /// and every item after it, from a phone that had not read it yet. What anyone else wrote
+    /// never reaches an envelope check, let alone a document.
     pub(crate) fn mailbox_items(&mut self, id: DocumentId, actor: &automerge::ActorId, from: u64) -> Result<Vec<Vec<u8>>> {
-        use automerge::ReadDoc;
+        use automerge::legacy::{Key, ObjectId, OpType};
         let Some((_, None)) = documents::kind_of(&self.conn, id)? else { return Ok(Vec::new()) };
         let od = self.open_folded(id, DocKind::Mailbox)?;
-        let mut out = Vec::new();
-        for n in from.. {
-            let values = od.doc.get_all(automerge::ROOT, mailbox_key(n))?;
-            let owners = values.into_iter().find_map(|(v, exid)| match (v, exid) {
-                (automerge::Value::Scalar(s), automerge::ObjId::Id(_, a, _)) if a == *actor => match s.as_ref() {
-                    automerge::ScalarValue::Bytes(b) => Some(b.clone()),
-                    _ => None,
-                },
-                _ => None,
-            });
-            match owners {
-                Some(b) => out.push(b),
-                None => break,
+        let mut items = std::collections::BTreeMap::new();
+        for change in od.doc.get_changes(&[]).into_iter().filter(|c| c.actor_id() == actor) {
+            // Legacy expansion asserts what loading already checked; a change that still trips
+            // it gives nothing.
+            let Ok(expanded) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| change.decode())) else { continue };
+            for op in expanded.operations {
+                if let (ObjectId::Root, Key::Map(key), OpType::Put(automerge::ScalarValue::Bytes(b))) = (op.obj, op.key, op.action) {
+                    if let Some(n) = key.strip_prefix('e').filter(|n| n.len() == 10).and_then(|n| n.parse::<u64>().ok()) {
+                        items.insert(n, b);
+                    }
+                }
             }
         }
-        Ok(out)
+        Ok((from..).map_while(|n| items.remove(&n)).collect())
     }
 }

@@ -132,11 +132,14 @@ impl Store {
             )
             .optional()?;
         let device = opened.author.fingerprint();
-        match seen {
+        // A second run under one sequence number is flagged, but judged like any other run:
+        // refusing whichever arrived second would make the verdict depend on arrival order,
+        // and phones that saw the two runs in different orders would never converge.
+        let equivocal = match seen {
             Some(d) if d == digest => return Ok(Receipt::Duplicate),
-            Some(_) => return self.refuse(id, Rejection::Equivocation { device, seq: b.seq }),
-            None => {}
-        }
+            Some(_) => Some(Rejection::Equivocation { device: device.clone(), seq: b.seq }),
+            None => None,
+        };
         let (doc, kind) = (b.document, b.kind);
         if !self.has_dependencies(doc, kind, &opened.changes)? {
             return self.hold(id, bytes, Hold::MissingDependencies);
@@ -149,9 +152,13 @@ impl Store {
             Ok(Applied::Unchanged) => false,
             Ok(Applied::MissingDependencies) => return self.hold(id, bytes, Hold::MissingDependencies),
             // The changes decoded but Automerge refused them: the author's fault, not ours.
-            Err(Error::InvalidArgument(_)) => return self.refuse(id, Rejection::ForeignChange { device }),
+            Err(Error::InvalidArgument(_)) => return self.refuse(id, equivocal.unwrap_or(Rejection::ForeignChange { device })),
             Err(e) => return Err(e),
         };
+        if let Some(r) = equivocal {
+            let refused = self.refuse(id, r)?;
+            return Ok(if changed { Receipt::Applied { document: doc, changed } } else { refused });
+        }
         self.conn().execute(
             "INSERT OR IGNORE INTO envelopes_seen(genesis, device, doc_id, seq, digest) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![&id[..], &b.device[..], &doc.as_bytes()[..], b.seq as i64, &digest[..]],
