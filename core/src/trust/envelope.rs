@@ -66,10 +66,7 @@ impl Body {
         let mut w = Writer::new();
         w.fixed(&self.panel).fixed(self.document.as_bytes());
         write_kind(&mut w, self.kind);
-        w.fixed(&self.device).fixed(&self.roster_head).u64(self.seq).u32(self.changes.len() as u32);
-        for c in &self.changes {
-            w.bytes(c);
-        }
+        w.fixed(&self.device).fixed(&self.roster_head).u64(self.seq).bytes(&pack(&self.changes));
         w.fixed(&self.run_digest).fixed(&self.signature);
         w.finish()
     }
@@ -82,11 +79,7 @@ impl Body {
         let device = r.fixed("device key")?;
         let roster_head = r.fixed("roster head")?;
         let seq = r.u64("sequence number")?;
-        let n = r.count("changes", MAX_CHANGES, 4)?;
-        let mut changes = Vec::with_capacity(n);
-        for _ in 0..n {
-            changes.push(r.bytes("change", MAX_ENVELOPE)?.to_vec());
-        }
+        let changes = unpack(r.bytes("changes", MAX_ENVELOPE)?)?;
         let body = Body { panel, document, kind, device, roster_head, seq, changes, run_digest: r.fixed("run digest")?, signature: r.fixed("signature")? };
         r.end()?;
         Ok(body)
@@ -97,6 +90,43 @@ impl Body {
     pub fn digest(&self) -> [u8; 32] {
         Sha256::new().chain_update(self.encode()).finalize().into()
     }
+}
+
+/// A run's changes, length-prefixed and deflated as one: a fold's small changes repeat their
+/// actor and much else, which Automerge's own per-change compression (only for large
+/// changes) does not remove.
+fn pack(changes: &[Vec<u8>]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = Writer::new();
+    w.u32(changes.len() as u32);
+    for c in changes {
+        w.bytes(c);
+    }
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(&w.finish()).expect("writing to memory");
+    z.finish().expect("writing to memory")
+}
+
+/// The changes `pack` made, inflating at most `MAX_ENVELOPE` bytes: a deflate bomb is refused,
+/// never allocated.
+fn unpack(packed: &[u8]) -> Result<Vec<Vec<u8>>, DecodeError> {
+    use std::io::Read;
+    let mut run = Vec::new();
+    flate2::read::DeflateDecoder::new(packed)
+        .take(MAX_ENVELOPE as u64 + 1)
+        .read_to_end(&mut run)
+        .map_err(|_| DecodeError::Invalid("compressed changes"))?;
+    if run.len() > MAX_ENVELOPE {
+        return Err(DecodeError::TooLong { what: "changes", size: run.len(), max: MAX_ENVELOPE });
+    }
+    let mut r = Reader::new(&run);
+    let n = r.count("changes", MAX_CHANGES, 4)?;
+    let mut changes = Vec::with_capacity(n);
+    for _ in 0..n {
+        changes.push(r.bytes("change", MAX_ENVELOPE)?.to_vec());
+    }
+    r.end()?;
+    Ok(changes)
 }
 
 /// Seals a run of `keys`' own changes to `document`. `nonce` is fresh randomness.

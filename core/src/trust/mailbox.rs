@@ -164,6 +164,7 @@ impl Store {
         let Ok(genesis) = <Hash>::try_from(genesis.as_slice()) else { return Ok(Vec::new()) };
         let items = self.mailbox_items(doc, &ActorId::from(actor), ingested as u64)?;
         let mut receipts = Vec::with_capacity(items.len());
+        let mut taken = 0;
         for item in &items {
             if item.first() == Some(&ROSTER_ITEM) {
                 // Entries that do not open, decode or extend the roster change nothing: the
@@ -173,13 +174,22 @@ impl Store {
                         let _ = self.import_roster(&genesis, &entries);
                     }
                 }
+                taken += 1;
                 continue;
             }
-            receipts.push(self.receive_envelope(&genesis, item)?);
+            let receipt = self.receive_envelope(&genesis, item)?;
+            // The hold queue is full (someone may be flooding it): stop here, and take this
+            // item again on the next ingest rather than pass over it for good.
+            if receipt == Receipt::Held(super::envelope::Hold::QueueFull) {
+                receipts.push(receipt);
+                break;
+            }
+            receipts.push(receipt);
+            taken += 1;
         }
         self.conn().execute(
             "UPDATE mailboxes SET ingested = ?2 WHERE doc_id = ?1",
-            params![&doc.as_bytes()[..], ingested + items.len() as i64],
+            params![&doc.as_bytes()[..], ingested + taken],
         )?;
         Ok(receipts)
     }
