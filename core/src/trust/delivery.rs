@@ -72,6 +72,12 @@ impl Store {
         let secret = self
             .epoch_secret(&roster, state.epoch)
             .ok_or_else(|| Error::NotPermitted("this device does not hold the panel's current secret".into()))?;
+        // An admin also vouches for changes by devices this panel does not have (other panels
+        // of the same candidate, history from before the roster): without them, its own
+        // changes that build on them would wait forever on this panel's phones.
+        let admin = state.is_admin(&me);
+        let members: std::collections::HashSet<automerge::ActorId> = state.members.values().map(|m| m.device.actor()).collect();
+        let keep = |actor: &automerge::ActorId, mine: &automerge::ActorId| actor == mine || (admin && !members.contains(actor));
         let mut out = Vec::new();
         for (&doc, &kind) in &state.documents {
             let (mut seq, since): (u64, Vec<ChangeHash>) = self
@@ -81,13 +87,7 @@ impl Store {
                 })
                 .optional()?
                 .unwrap_or((0, Vec::new()));
-            // An admin also vouches for changes by devices this panel does not have (other
-            // panels of the same candidate, history from before the roster): without them, its
-            // own changes that build on them would wait forever on this panel's phones.
-            let admin = state.is_admin(&me);
-            let members: std::collections::HashSet<automerge::ActorId> = state.members.values().map(|m| m.device.actor()).collect();
-            let keep = |actor: &automerge::ActorId, mine: &automerge::ActorId| actor == mine || (admin && !members.contains(actor));
-            let Some((changes, heads)) = self.changes_for_envelopes(doc, &since, keep)? else { continue };
+            let Some((changes, heads)) = self.changes_for_envelopes(doc, &since, &keep)? else { continue };
             if changes.is_empty() {
                 continue;
             }
