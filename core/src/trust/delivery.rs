@@ -50,6 +50,9 @@ fn rejection_device(r: &Rejection) -> Option<String> {
     }
 }
 
+/// How far a document's runs were sealed: its last sequence number and heads.
+pub(crate) type Sealed = (DocumentId, u64, Vec<ChangeHash>);
+
 fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
     heads.iter().flat_map(|h| h.0).collect()
 }
@@ -62,6 +65,26 @@ impl Store {
     /// Seals this device's changes to the panel's documents that no envelope carried yet.
     /// Returns the envelopes to deliver (to every member, by any path), oldest first.
     pub fn seal_outgoing(&mut self, id: &Hash) -> Result<Vec<Vec<u8>>> {
+        let (envelopes, sealed) = self.seal_runs(id)?;
+        self.mark_sealed(id, &sealed)?;
+        Ok(envelopes)
+    }
+
+    /// Records how far each document's runs were sealed. Called once the envelopes are safely
+    /// posted: if posting fails, the same changes are sealed again next time, never skipped.
+    pub(crate) fn mark_sealed(&mut self, id: &Hash, sealed: &[Sealed]) -> Result<()> {
+        for (doc, seq, heads) in sealed {
+            self.conn().execute(
+                "INSERT INTO outbox_runs(genesis, doc_id, seq, heads) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(genesis, doc_id) DO UPDATE SET seq = excluded.seq, heads = excluded.heads",
+                params![&id[..], &doc.as_bytes()[..], *seq as i64, encode_heads(heads)],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The envelopes of what no envelope carried yet, and how far that goes per document.
+    pub(crate) fn seal_runs(&mut self, id: &Hash) -> Result<(Vec<Vec<u8>>, Vec<Sealed>)> {
         self.flush()?;
         let roster = self.roster(id)?;
         let state = roster.state().clone();
@@ -79,6 +102,7 @@ impl Store {
         let members: std::collections::HashSet<automerge::ActorId> = state.members.values().map(|m| m.device.actor()).collect();
         let keep = |actor: &automerge::ActorId, mine: &automerge::ActorId| actor == mine || (admin && !members.contains(actor));
         let mut out = Vec::new();
+        let mut sealed = Vec::new();
         for (&doc, &kind) in &state.documents {
             let (mut seq, since): (u64, Vec<ChangeHash>) = self
                 .conn()
@@ -96,13 +120,9 @@ impl Store {
                 seq += 1;
                 out.push(envelope::seal(self.device_keys(), &secret, state.epoch, state.panel, doc, kind, roster.head(), seq, run, self.random_bytes()));
             }
-            self.conn().execute(
-                "INSERT INTO outbox_runs(genesis, doc_id, seq, heads) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(genesis, doc_id) DO UPDATE SET seq = excluded.seq, heads = excluded.heads",
-                params![&id[..], &doc.as_bytes()[..], seq as i64, encode_heads(&heads)],
-            )?;
+            sealed.push((doc, seq, heads));
         }
-        Ok(out)
+        Ok((out, sealed))
     }
 
     /// Takes in one envelope from a peer for the panel whose roster is `id`.

@@ -73,13 +73,14 @@ impl Store {
     /// outbox. Returns how many envelopes were posted.
     pub fn post_outgoing(&mut self, id: &Hash) -> Result<usize> {
         self.post_roster(id)?;
-        let envelopes = self.seal_outgoing(id)?;
+        let (envelopes, sealed) = self.seal_runs(id)?;
         if envelopes.is_empty() {
             return Ok(0);
         }
         let roster = self.roster(id)?;
         let epoch = roster.state().epoch;
         self.post_items(id, &roster, epoch, &envelopes)?;
+        self.mark_sealed(id, &sealed)?;
         Ok(envelopes.len())
     }
 
