@@ -162,28 +162,7 @@ pub fn build(paths: &Paths, chars_each: usize, candidates: usize) -> Value {
     let build_s = built.elapsed().as_secs_f64();
     eprintln!("  lead's store: {candidates} candidates, {} interviews in {build_s:.1} s", candidates * 4);
 
-    let now = clock_wall(&clock);
-    let panel_candidate = ana
-        .create_candidate(NewCandidate {
-            name: "Dana Example".into(),
-            role: "Data engineer".into(),
-            source: None,
-            contact: None,
-            applied_at: now,
-        })
-        .unwrap();
-    let interview = ana
-        .schedule_interview(NewInterview {
-            candidate_id: panel_candidate,
-            title: Some("Panel".into()),
-            template: Template::playbook(),
-            booked_at: now,
-            scheduled_start: now,
-            minutes: None,
-            panelists: PANEL.iter().map(|p| InterviewerId::new(*p).unwrap()).collect(),
-            lead: InterviewerId::new(PANEL[0]).unwrap(),
-        })
-        .unwrap();
+    let (panel_candidate, interview) = panel_interview(&mut ana, &clock);
     let grant = Grant::panel(&mut ana, interview).unwrap();
     let mut stores = vec![ana];
     for i in 1..4 {
@@ -222,6 +201,45 @@ pub fn build(paths: &Paths, chars_each: usize, candidates: usize) -> Value {
         "our_changes_from_typing": folds.iter().filter(|f| **f).count(),
         "keystroke_idle": stats::latency_summary(&mut idle),
     })
+}
+
+/// The panel's candidate and their playbook interview with all four phones on the panel,
+/// created on the lead's phone now. Returns (candidate, interview).
+pub fn panel_interview(ana: &mut Store, clock: &ManualClock) -> (DocumentId, DocumentId) {
+    let now = clock_wall(clock);
+    let panel_candidate = ana
+        .create_candidate(NewCandidate {
+            name: "Dana Example".into(),
+            role: "Data engineer".into(),
+            source: None,
+            contact: None,
+            applied_at: now,
+        })
+        .unwrap();
+    let interview = ana
+        .schedule_interview(NewInterview {
+            candidate_id: panel_candidate,
+            title: Some("Panel".into()),
+            template: Template::playbook(),
+            booked_at: now,
+            scheduled_start: now,
+            minutes: None,
+            panelists: PANEL.iter().map(|p| InterviewerId::new(*p).unwrap()).collect(),
+            lead: InterviewerId::new(PANEL[0]).unwrap(),
+        })
+        .unwrap();
+    (panel_candidate, interview)
+}
+
+/// What a store takes on disk once its WAL is checkpointed: the file and any side files.
+pub fn disk_bytes(path: &Path) -> u64 {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+    drop(conn);
+    ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| std::fs::metadata(format!("{}{suffix}", path.display())).map(|m| m.len()).unwrap_or(0))
+        .sum()
 }
 
 fn clock_wall(clock: &ManualClock) -> chrono::DateTime<Utc> {

@@ -5,8 +5,9 @@
 //! Sizes come from the environment, so development runs stay small: BENCH_CHARS (characters
 //! each panelist types, 15000), BENCH_CANDIDATES (500, four interviews each), BENCH_RUNS
 //! (3 panel syncs), BENCH_MERGE_RUNS (5), BENCH_REOPENS (60), BENCH_RESYNC_PHONES (20),
-//! BENCH_RESYNC_CANDIDATES (25), BENCH_WORST_CHANGES (260000).
+//! BENCH_RESYNC_CANDIDATES (25), BENCH_WORST_CHANGES (260000), BENCH_ENVELOPE_RUNS (3).
 
+mod envelopes;
 mod fixture;
 mod local;
 mod net;
@@ -40,6 +41,11 @@ fn main() {
         Some("merge") => stats::save(&results, "keystroke_merge", local::during_merge(&paths, env_usize("BENCH_MERGE_RUNS", 5))),
         Some("reopen") => stats::save(&results, "reopen", local::reopen(&paths, env_usize("BENCH_REOPENS", 60))),
         Some("queries") => stats::save(&results, "queries", local::queries(&paths)),
+        Some("envelopes") => stats::save(
+            &results,
+            "envelopes",
+            envelopes::run(&paths, env_usize("BENCH_ENVELOPE_RUNS", 3), env_usize("BENCH_CHARS", 15_000)),
+        ),
         Some("resync") => stats::save(&results, "resync", resync::run(&paths, env_usize("BENCH_RESYNC_PHONES", 20))),
         Some("worst") => {
             let mut v = worst::generate(&paths, env_usize("BENCH_WORST_CHANGES", 260_000));
@@ -69,7 +75,7 @@ fn main() {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: panelnotes-bench fixtures|panel|merge|reopen|queries|resync|worst|size LIB STRIPPED|report OUT.md|lacked DOC...|profile-sync|profile-resync|profile-keystroke [preload]"
+        "usage: panelnotes-bench fixtures|panel|envelopes|merge|reopen|queries|resync|worst|size LIB STRIPPED|report OUT.md|lacked DOC...|profile-sync|profile-resync|profile-keystroke [preload]"
     );
     std::process::exit(2)
 }

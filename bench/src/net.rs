@@ -25,11 +25,16 @@ pub struct Link {
 impl Link {
     /// `a` dials `b` (the hub); both share what `grant` names.
     pub fn connect(phones: &[Phone], a: usize, b: usize, grant: &Grant) -> Link {
+        Self::connect_with(phones, a, b, grant.clone(), grant.clone())
+    }
+
+    /// `connect`, each side sharing its own grant (a rostered panel's outboxes differ by phone).
+    pub fn connect_with(phones: &[Phone], a: usize, b: usize, grant_a: Grant, grant_b: Grant) -> Link {
         Link {
             a,
             b,
-            ca: Connection::new(&lock(&phones[a]), Role::Initiator, grant.clone()).unwrap(),
-            cb: Connection::new(&lock(&phones[b]), Role::Responder, grant.clone()).unwrap(),
+            ca: Connection::new(&lock(&phones[a]), Role::Initiator, grant_a).unwrap(),
+            cb: Connection::new(&lock(&phones[b]), Role::Responder, grant_b).unwrap(),
         }
     }
 

@@ -184,3 +184,39 @@ pub fn profiles(w: &mut String) {
         writeln!(w, "The summaries are callgrind's (instructions), from `scripts/bench --profile`; each file's first line says when and on what.\n").unwrap();
     }
 }
+
+pub fn envelopes(w: &mut String, e: &Value) {
+    writeln!(w, "## Envelope overhead\n").unwrap();
+    if e.is_null() {
+        writeln!(w, "Not measured in this run.\n").unwrap();
+        return;
+    }
+    writeln!(
+        w,
+        "The same 4-phone panel ({} keystrokes from the same script, {} characters each), typed on fresh stores in one \
+         process and synced in a star around the lead twice: sharing the panel's documents in the clear, and as a \
+         rostered panel whose phones share only their outboxes of sealed, signed envelopes (what every path off the \
+         phone carries since the trust work). Times are medians of {} runs; sealing is part of converging.\n",
+        e["keystrokes"], e["chars_each"], e["runs"]
+    )
+    .unwrap();
+    let (p, s) = (&e["plain"], &e["envelopes"]);
+    writeln!(w, "| | in the clear | envelopes | ratio |\n|---|---|---|---|").unwrap();
+    let row = |w: &mut String, name: &str, k: &str, fmt: fn(&Value) -> String| {
+        writeln!(w, "| {name} | {} | {} | {} |", fmt(&p[k]), fmt(&s[k]), x(ratio(&s[k], &p[k]))).unwrap();
+    };
+    row(w, "bytes on the wire", "wire_bytes", kb);
+    row(w, "time to converge", "converge_ms", ms);
+    row(w, "of which sealing", "seal_ms", ms);
+    row(w, "the four stores on disk (checkpointed)", "disk_bytes", kb);
+    writeln!(w, "| rounds | {} | {} | |", p["rounds"], s["rounds"]).unwrap();
+    writeln!(
+        w,
+        "\nOn the lead's phone the interview and candidate documents take {} saved; the four outboxes of envelopes beside \
+         them take {} ({}).\n",
+        kb(&s["documents_bytes"]),
+        kb(&s["outboxes_bytes"]),
+        x(ratio(&s["outboxes_bytes"], &s["documents_bytes"]))
+    )
+    .unwrap();
+}
