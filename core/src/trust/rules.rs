@@ -77,6 +77,10 @@ pub fn check_run(doc: &AutoCommit, kind: DocKind, role: &Role, run: &[Change]) -
         return Ok(());
     }
     let mut made: HashMap<OpId, Place> = HashMap::new();
+    // An object never moves: the map keys that lead to it are fixed when it is made, so one
+    // trace per object serves every later op on it (typing is thousands of ops on a handful
+    // of text objects, and each trace walks the history).
+    let mut traced: HashMap<OpId, Place> = HashMap::new();
     for change in run {
         // Legacy expansion asserts what loading already validated; a change that still trips
         // it is unreadable, not a crash.
@@ -91,9 +95,13 @@ pub fn check_run(doc: &AutoCommit, kind: DocKind, role: &Role, run: &[Change]) -
             let place = match &op.obj {
                 ObjectId::Root => Place { top: key.clone().ok_or(Violation::Unreadable)?, second: None },
                 ObjectId::Id(oid) => {
-                    let parent = match made.get(oid) {
+                    let parent = match made.get(oid).or_else(|| traced.get(oid)) {
                         Some(p) => p.clone(),
-                        None => trace(doc, oid, &heads)?,
+                        None => {
+                            let p = trace(doc, oid, &heads)?;
+                            traced.insert(oid.clone(), p.clone());
+                            p
+                        }
                     };
                     match parent.second {
                         Some(_) => parent,
