@@ -24,6 +24,9 @@ async function warmUp(bytes) {
     const a = new Repo({ network: [new WebSocketServerAdapter(wss)], peerId: `warm-a-${i}` })
     const h = a.import(bytes)
     const b = new Repo({ network: [new WebSocketClientAdapter(`ws://127.0.0.1:${wss.address().port}`)], peerId: `warm-b-${i}` })
+    // Ask once the server is a peer: on a loaded machine a request made before the socket is
+    // up finds nobody to ask and fails as "unavailable".
+    await new Promise((r) => b.networkSubsystem.once("peer", r))
     await b.find(h.url)
     await b.shutdown()
     await a.shutdown()
