@@ -18,6 +18,10 @@ use crate::ids::InterviewerId;
 pub const REVEAL_KEY: &str = "revealKey";
 pub const REVEAL_WRAPPED: &str = "revealWrapped";
 pub const RELEASES: &str = "releases";
+/// The reveal key's secret in the clear, written only where there is no roster (a store used
+/// alone, a panel of an older build): nobody holds it then, so sealing is the display rule
+/// there, as it was. Ignored wherever a roster covers the interview.
+pub const REVEAL_OPEN: &str = "revealOpen";
 
 /// Why a submitted scorecard was refused. Names what failed, never what the card says.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -105,9 +109,21 @@ pub fn reveal_wrapped(doc: &AutoCommit, device: &[u8; 32]) -> Option<Vec<u8>> {
     bytes_at(doc, &map_at(doc, REVEAL_WRAPPED)?, &device_key(device))
 }
 
-/// Writes a fresh reveal key, with its two maps: once per interview, by its lead.
-pub(crate) fn write_reveal(doc: &mut AutoCommit, public: [u8; 32], wrapped: Vec<([u8; 32], Vec<u8>)>) -> Result<()> {
+/// The reveal key's secret as written in the clear (see `REVEAL_OPEN`).
+pub fn reveal_open(doc: &AutoCommit) -> Option<[u8; 32]> {
+    bytes_at(doc, &ObjId::Root, REVEAL_OPEN)?.try_into().ok()
+}
+
+/// Writes a fresh reveal key, with its two maps: by the scheduler (with `open`, the secret
+/// in the clear, while no roster covers the interview), and again by the lead when the
+/// panel's roster starts (without: the clear one is removed).
+pub(crate) fn write_reveal(doc: &mut AutoCommit, public: [u8; 32], wrapped: Vec<([u8; 32], Vec<u8>)>, open: Option<[u8; 32]>) -> Result<()> {
     doc.put(ObjId::Root, REVEAL_KEY, ScalarValue::Bytes(public.to_vec()))?;
+    match open {
+        Some(secret) => doc.put(ObjId::Root, REVEAL_OPEN, ScalarValue::Bytes(secret.to_vec()))?,
+        None if doc.get(ObjId::Root, REVEAL_OPEN)?.is_some() => doc.delete(ObjId::Root, REVEAL_OPEN)?,
+        None => {}
+    }
     let m = doc.put_object(ObjId::Root, REVEAL_WRAPPED, ObjType::Map)?;
     for (device, w) in wrapped {
         doc.put(&m, device_key(&device), ScalarValue::Bytes(w))?;

@@ -45,6 +45,7 @@ fn byte_entries(doc: &AutoCommit, map: &str) -> HashMap<String, Vec<u8>> {
 pub(crate) struct SealedDoc {
     pub cards: Vec<StoredCard>,
     reveal_public: Option<[u8; 32]>,
+    reveal_open: Option<[u8; 32]>,
     reveal_wrapped: HashMap<String, Vec<u8>>,
     releases: HashMap<String, Vec<u8>>,
 }
@@ -63,15 +64,22 @@ impl Store {
         Ok(SealedDoc {
             cards: interview::submitted_scorecards(&od.doc, id)?,
             reveal_public: sealing::reveal_public(&od.doc),
+            reveal_open: sealing::reveal_open(&od.doc),
             reveal_wrapped: byte_entries(&od.doc, sealing::REVEAL_WRAPPED),
             releases: byte_entries(&od.doc, sealing::RELEASES),
         })
     }
 
-    /// The reveal key's secret, if it was wrapped to this device (an admin's).
-    fn reveal_secret(&self, id: DocumentId, sd: &SealedDoc) -> Option<Secret> {
-        let wrapped = sd.reveal_wrapped.get(&device_key(&self.device().signing))?;
-        let secret = unwrap(self.device_keys(), wrapped, &reveal_context(id))?;
+    /// The reveal key's secret, if it was wrapped to this device (an admin's), or, where no
+    /// roster covers the interview, if it is written in the clear.
+    fn reveal_secret(&self, id: DocumentId, sd: &SealedDoc, rostered: bool) -> Option<Secret> {
+        let secret = match (rostered, sd.reveal_open) {
+            (false, Some(open)) => Secret::from_bytes(open),
+            _ => {
+                let wrapped = sd.reveal_wrapped.get(&device_key(&self.device().signing))?;
+                unwrap(self.device_keys(), wrapped, &reveal_context(id))?
+            }
+        };
         (Some(agreement_public(&secret)) == sd.reveal_public).then_some(secret)
     }
 
@@ -120,35 +128,41 @@ impl Store {
     pub(crate) fn open_cards(&mut self, id: DocumentId) -> Result<Vec<(StoredCard, Opening)>> {
         let sd = self.sealed_doc(id)?;
         let roster = self.roster_state_of(id)?;
-        let reveal = self.reveal_secret(id, &sd);
+        let reveal = self.reveal_secret(id, &sd, roster.is_some());
         Ok(sd.cards.iter().map(|c| (c.clone(), self.open_card(id, &sd, c, roster.as_ref(), reveal.as_ref()))).collect())
     }
 
-    /// Writes the interview's reveal key if it has none and this device may: the roster's
-    /// lead device, or anyone where there is no roster (a store used alone). Its secret is
-    /// wrapped to every admin device. Returns whether it wrote one.
+    /// Writes the interview's reveal key where it is missing or must change, if this device
+    /// may: with no roster, anyone (the scheduler, at scheduling) writes one whose secret is in
+    /// the clear; once a roster covers the interview, its lead's device replaces that with one
+    /// whose secret is wrapped to every admin device only. Returns whether it wrote one.
     pub fn ensure_reveal_key(&mut self, id: DocumentId) -> Result<bool> {
         let sd = self.sealed_doc(id)?;
-        if sd.reveal_public.is_some() {
-            return Ok(false);
-        }
         let me = self.device();
         let roster = self.roster_state_of(id)?;
-        if roster.as_ref().is_some_and(|s| s.lead_device != me.signing || s.current(&me.signing).is_none()) {
+        let needed = match &roster {
+            None => sd.reveal_public.is_none(),
+            Some(state) => {
+                let lead = state.lead_device == me.signing && state.current(&me.signing).is_some();
+                lead && (sd.reveal_public.is_none() || sd.reveal_open.is_some())
+            }
+        };
+        if !needed {
             return Ok(false);
         }
         let secret = Secret::from_bytes(self.random_bytes());
         let ctx = reveal_context(id);
-        let mut devices = vec![me.clone()];
+        let mut devices = vec![me];
         if let Some(state) = &roster {
-            devices.extend(state.current_devices().filter(|m| state.is_admin(&m.device.signing) && m.device != me).map(|m| m.device.clone()));
+            devices.extend(state.current_devices().filter(|m| state.is_admin(&m.device.signing) && m.device != me).map(|m| m.device));
         }
         let wrapped: Vec<_> = devices
             .iter()
             .map(|d| (d.signing, wrap_to(&d.agreement, &secret, &ctx, self.random_bytes(), self.random_bytes())))
             .collect();
         let public = agreement_public(&secret);
-        self.edit(id, DocKind::Interview, |doc| sealing::write_reveal(doc, public, wrapped), |_| Ok(()))?;
+        let open = roster.is_none().then_some(secret.0);
+        self.edit(id, DocKind::Interview, |doc| sealing::write_reveal(doc, public, wrapped, open), |_| Ok(()))?;
         Ok(true)
     }
 
@@ -182,7 +196,7 @@ impl Store {
         }
         let panelists = self.interview(id)?.panelists;
         let sd = self.sealed_doc(id)?;
-        let Some(reveal) = self.reveal_secret(id, &sd) else { return Ok(0) };
+        let Some(reveal) = self.reveal_secret(id, &sd, true) else { return Ok(0) };
         let mut keys = Vec::new();
         for stored in &sd.cards {
             if let Opening::Open(_) = self.open_card(id, &sd, stored, Some(&state), Some(&reveal)) {
