@@ -193,7 +193,9 @@ impl Store {
             "UPDATE mailboxes SET ingested = ?2 WHERE doc_id = ?1",
             params![&doc.as_bytes()[..], ingested + taken],
         )?;
-        self.release_after_ingest(&genesis, &receipts)?;
+        // A release that fails (a quarantined interview, say) is tried again on the next
+        // ingest or submission; it never costs the envelopes already taken.
+        let _ = self.release_after_ingest(&genesis, &receipts);
         Ok(receipts)
     }
 
@@ -201,6 +203,9 @@ impl Store {
     /// scorecard, say) may let it release scorecard keys; those releases go into this
     /// device's outbox at once, so the same session carries them.
     fn release_after_ingest(&mut self, genesis: &Hash, receipts: &[Receipt]) -> Result<()> {
+        if !receipts.iter().any(|r| matches!(r, Receipt::Applied { changed: true, .. })) {
+            return Ok(());
+        }
         let roster = self.roster(genesis)?;
         if !roster.state().is_admin(&self.device().signing) {
             return Ok(());
