@@ -113,4 +113,11 @@ impl PanelNotes {
     pub fn scorecards(&self, interview_id: String) -> R<ScorecardView> {
         Ok(self.lock().scorecards(id(&interview_id)?)?.into())
     }
+
+    /// Each submitted scorecard with whether you can read it and, if not, why (your own is
+    /// not in yet; the lead's phone has not released it to this device yet; it failed a
+    /// check). The content comes only with `SealState.Open`.
+    pub fn scorecard_seals(&self, interview_id: String) -> R<Vec<m::ScorecardSeal>> {
+        Ok(self.lock().scorecard_seals(id(&interview_id)?)?)
+    }
 }

@@ -132,6 +132,9 @@ pub enum EnvelopeRejection {
     AdminOnly,
     /// A panelist wrote another seat's scorecard.
     OthersScorecard,
+    /// A submitted scorecard was changed, replaced or written as something other than one
+    /// sealed card (submitted scorecards are immutable).
+    ScorecardChanged,
     /// Another write rule.
     WriteRule,
     /// Two different envelopes under one sequence number.
@@ -203,6 +206,11 @@ fn rejection_from_text(text: &str) -> EnvelopeRejection {
         E::AdminOnly
     } else if text.contains("broke a write rule: a panelist may write only their own scorecard") {
         E::OthersScorecard
+    } else if text.contains("scorecard is submitted and cannot change")
+        || text.contains("replaces the map of submitted scorecards")
+        || text.contains("scorecard is not written as one sealed card")
+    {
+        E::ScorecardChanged
     } else if text.contains("broke a write rule") {
         E::WriteRule
     } else if text.contains("signed two different envelopes") {
@@ -544,6 +552,9 @@ mod tests {
             (Rejection::RunMismatch { device: d() }, E::RunMismatch),
             (Rejection::Rule { device: d(), violation: Violation::AdminOnly { kind: "interview", field: "decision".into() } }, E::AdminOnly),
             (Rejection::Rule { device: d(), violation: Violation::OthersScorecard("ben@acme".into()) }, E::OthersScorecard),
+            (Rejection::Rule { device: d(), violation: Violation::ScorecardSubmitted("ben@acme".into()) }, E::ScorecardChanged),
+            (Rejection::Rule { device: d(), violation: Violation::ScorecardsReplaced }, E::ScorecardChanged),
+            (Rejection::Rule { device: d(), violation: Violation::ScorecardNotSealed("ben@acme".into()) }, E::ScorecardChanged),
             (Rejection::Rule { device: d(), violation: Violation::UnknownObject }, E::WriteRule),
             (Rejection::Rule { device: d(), violation: Violation::Unreadable }, E::WriteRule),
             (Rejection::Equivocation { device: d(), seq: 3 }, E::Equivocation),

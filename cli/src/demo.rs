@@ -246,7 +246,9 @@ pub fn run(keep: Option<PathBuf>) -> Result<(), Failure> {
     say!("Ana confirms Ben's figure with Dana and keeps it:");
     ana.run(&["resolve", &c, "logistics.salary", &pick], None, true)?;
 
-    heading("Scorecards: independent, sealed until your own is in");
+    heading("Scorecards: independent, sealed by encryption until your own is in");
+    say!("Each phone encrypts its scorecard under a key of its own before it leaves; Ana's phone");
+    say!("releases a key to a panelist once it has seen that panelist's own scorecard.");
     ana.run(&["scorecard", "draft", &i, "--technical", "4", "--challenge", "3", "--business", "3", "--questions", "4", "--recommend", "strong-yes", "--comments", "Deep Spark experience; sharp questions."], None, true)?;
     ana.run(&["scorecard", "submit", &i, "--at", "2026-03-04 10:05"], None, true)?;
     sync_round(&ana, &[&ben, &cy])?;
@@ -260,6 +262,8 @@ pub fn run(keep: Option<PathBuf>) -> Result<(), Failure> {
     say!("[Cy] submits a Yes at 12:00.");
     sync_round(&ana, &[&ben, &cy])?;
     sync_round(&ana, &[&ben])?;
+    say!("\nEvery scorecard is in and Ana's phone has released every key: Ben's phone opens them.");
+    ben.run(&["scorecard", "show", &i], None, true)?;
     say!();
     cy.run(&["conflicts"], None, true)?;
 

@@ -177,7 +177,7 @@ pub fn scorecard(store: &mut Store, cmd: ScorecardCmd) -> Result<(), Failure> {
         ScorecardCmd::Submit { interview, at } => {
             let i = store.resolve_id(&interview)?;
             store.submit_scorecard(i, when::parse(&at)?)?;
-            output::emit(&output::scorecards(&store.scorecards(i)?));
+            output::emit(&output::scorecards(&store.scorecards(i)?, &store.scorecard_seals(i)?));
         }
         ScorecardCmd::Show { interview } => {
             let i = store.resolve_id(&interview)?;
@@ -188,7 +188,7 @@ pub fn scorecard(store: &mut Store, cmd: ScorecardCmd) -> Result<(), Failure> {
                 }
                 say!("    recommendation: {}", d.recommendation.map(|r| r.title()).unwrap_or("—"));
             }
-            output::emit(&output::scorecards(&store.scorecards(i)?));
+            output::emit(&output::scorecards(&store.scorecards(i)?, &store.scorecard_seals(i)?));
         }
     }
     Ok(())

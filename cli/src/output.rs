@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
-use panelnotes_core::model::{CandidateProblem, ConflictedValue, Interview, InterviewClock, QuarantineReason, ScorecardView};
+use panelnotes_core::model::{CandidateProblem, ConflictedValue, Interview, InterviewClock, QuarantineReason, ScorecardSeal, ScorecardView, SealReason, SealState};
 use panelnotes_core::timeline::{humanize, CandidateSummary, EntryDetail, Timeline, TimelineKind};
 use panelnotes_core::ProblemKind;
 use panelnotes_core::export::next_action_text;
@@ -271,7 +271,25 @@ pub fn interview(i: &Interview, c: &InterviewClock) -> String {
     out
 }
 
-pub fn scorecards(view: &ScorecardView) -> String {
+/// The scorecards as the viewer may see them, then each card still sealed to them after
+/// their own is in, and why (`seals`: `Store::scorecard_seals`).
+pub fn scorecards(view: &ScorecardView, seals: &[ScorecardSeal]) -> String {
+    let mut out = scorecards_view(view);
+    if matches!(view, ScorecardView::Visible(_)) {
+        for s in seals {
+            let SealState::Sealed { reason } = &s.state else { continue };
+            let why = match reason {
+                SealReason::WaitingForYourSubmission => "submit your own to see it".to_owned(),
+                SealReason::WaitingForRelease { by_seat } => format!("waiting for {by_seat}'s phone to release its key"),
+                SealReason::Refused { problem } => format!("refused: {problem}"),
+            };
+            out.push_str(&format!("{} — sealed (submitted {}): {why}\n", s.interviewer, when(s.submitted_at)));
+        }
+    }
+    out
+}
+
+fn scorecards_view(view: &ScorecardView) -> String {
     match view {
         ScorecardView::Sealed { submitted, panel_size } if submitted.is_empty() => {
             format!("Sealed: none of {panel_size} submitted yet. Submit your own scorecard to see the others.\n")

@@ -52,6 +52,10 @@ pub enum Error {
     #[error("the conflict on {field} of {id} changed; list it again")]
     ConflictChanged { id: DocumentId, field: String },
 
+    /// A submitted scorecard is immutable: no new draft, no second submission.
+    #[error("the scorecard for interview {id} is already submitted and cannot change")]
+    ScorecardSubmitted { id: DocumentId },
+
     #[error("the local store failed: {0}")]
     Storage(#[from] rusqlite::Error),
 

@@ -49,6 +49,10 @@ pub enum PanelNotesError {
     Sync { reason: String },
     #[error("{reason}")]
     Transport { reason: String },
+    /// Your scorecard for this interview is already submitted; a submitted scorecard cannot
+    /// change.
+    #[error("the scorecard for interview {interview_id} is already submitted")]
+    ScorecardSubmitted { interview_id: String },
     /// The app cancelled the operation (a sync session or a LAN sync).
     #[error("cancelled")]
     Cancelled,
@@ -66,6 +70,7 @@ impl From<Error> for PanelNotesError {
             Error::InvalidDate { .. } => PanelNotesError::InvalidDate { reason: message },
             Error::NotPermitted(m) => PanelNotesError::NotPermitted { reason: m },
             Error::OutOfOrder { .. } => PanelNotesError::OutOfOrder { reason: message },
+            Error::ScorecardSubmitted { id } => PanelNotesError::ScorecardSubmitted { interview_id: id.to_string() },
             Error::ConflictChanged { id, field } => PanelNotesError::ConflictChanged { document_id: id.to_string(), field },
             Error::Quarantined { .. } | Error::Corrupt { .. } => PanelNotesError::Corrupt { reason: message },
             Error::InvalidField { .. } => PanelNotesError::InvalidField { reason: message },

@@ -180,8 +180,10 @@ fn scorecards_stay_sealed_until_your_own_is_submitted() {
     assert!(ana.scorecard_draft(i).unwrap().is_none());
     assert!(matches!(
         ana.save_scorecard_draft(i, full_draft(Recommendation::No)),
-        Err(Error::NotPermitted(_))
+        Err(Error::ScorecardSubmitted { id }) if id == i
     ));
+    // Nor submitted again.
+    assert!(matches!(ana.submit_scorecard(i, t(710)), Err(Error::ScorecardSubmitted { .. })));
     ana.close().unwrap();
 
     // Ben uses the same store file as a different interviewer (as a shared desktop would).

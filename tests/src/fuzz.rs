@@ -284,6 +284,24 @@ pub fn text_positions(data: &[u8]) {
     })
 }
 
+/// A sealed scorecard from a peer's document: decoding never panics, what decodes
+/// re-encodes to the same bytes (the signature covers the encoding), checking and opening it
+/// under any key are refusals, never crashes; and the clear header the timeline reads agrees
+/// with the decoder.
+pub fn sealed_card(data: &[u8]) {
+    use panelnotes_core::model::scorecard::submitted_at_of;
+    use panelnotes_core::trust::seal::Secret;
+    use panelnotes_core::trust::sealed_card::SealedCard;
+    let iv = DocumentId::from_bytes([2; 16]);
+    let header = submitted_at_of(data);
+    if let Ok(card) = SealedCard::decode(data) {
+        assert_eq!(card.encode(), data, "a sealed card has one encoding");
+        let _ = card.verify(iv, card.seat.as_str());
+        let _ = card.open(iv, &Secret::from_bytes([7; 32]));
+        assert_eq!(header.map(|t| t.timestamp_millis()), chrono::DateTime::from_timestamp_millis(card.submitted_at_ms).map(|t| t.timestamp_millis()));
+    }
+}
+
 /// A target's body.
 pub type Target = fn(&[u8]);
 
@@ -297,4 +315,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("roster_entries", roster_entries),
     ("envelope_open", envelope_open),
     ("join_messages", join_messages),
+    ("sealed_card", sealed_card),
 ];

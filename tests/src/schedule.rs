@@ -107,7 +107,7 @@ impl Script {
                         let _ = s.end_interview(i, t + Duration::hours(5));
                         s.submit_scorecard(i, t + Duration::hours(6)).unwrap()
                     }
-                    Err(panelnotes_core::Error::NotPermitted(_)) => {} // submitted already
+                    Err(panelnotes_core::Error::ScorecardSubmitted { .. }) => {}
                     Err(e) => panic!("{e}"),
                 }
             }

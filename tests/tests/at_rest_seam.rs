@@ -59,3 +59,25 @@ fn snapshots_and_chunks_go_through_the_seam_both_ways() {
     let mut plain = Store::open(&path, fixture::identity("ana@acme")).unwrap();
     assert!(matches!(plain.notes(i, "learn"), Err(Error::Corrupt { .. }) | Err(Error::Quarantined { .. })));
 }
+
+#[test]
+fn a_scorecard_draft_goes_through_the_seam_too() {
+    use panelnotes_core::model::{Ratings, Recommendation, ScorecardDraft};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ana.sqlite3");
+    let mut s = open(&path);
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let (_, i) = fixture::candidate_with_interview(&mut s, &["ana@acme"], t0);
+    let draft = ScorecardDraft {
+        ratings: Ratings { technical_depth: Some(3), ..Default::default() },
+        recommendation: Some(Recommendation::Yes),
+        comments: "MARKER-draft-comment".into(),
+    };
+    s.save_scorecard_draft(i, draft.clone()).unwrap();
+    s.close().unwrap();
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let stored: Vec<u8> = raw.query_row("SELECT draft FROM scorecard_drafts", [], |r| r.get(0)).unwrap();
+    assert!(stored.ends_with(b"SEALED"), "the draft went through seal");
+    let mut s = open(&path);
+    assert_eq!(s.scorecard_draft(i).unwrap(), Some(draft));
+}

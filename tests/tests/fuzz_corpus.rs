@@ -199,3 +199,21 @@ fn write_trust_seeds() {
     let welcome = lead.admit_join_request(id, InterviewerId::new("ben@acme").unwrap()).unwrap();
     put("join_messages", "welcome", &unseal("welcome", &welcome));
 }
+
+/// A seed for the sealed scorecard target: a real card. Run by hand:
+/// `cargo test -p panelnotes-tests --test fuzz_corpus write_sealed_card_seed -- --ignored`.
+#[test]
+#[ignore]
+fn write_sealed_card_seed() {
+    use panelnotes_core::keys::DeviceKeys;
+    use panelnotes_core::trust::sealed_card::{CardRandomness, SealedCard};
+    use panelnotes_core::{DocumentId, InterviewerId};
+    let ben = DeviceKeys::from_secret(&[2; 64]);
+    let reveal = DeviceKeys::from_secret(&[3; 64]).public().agreement;
+    let rnd = CardRandomness { key: [7; 32], nonce: [8; 24], wrap_ephemeral: [[9; 32], [10; 32]], wrap_nonce: [[11; 24], [12; 24]] };
+    let plaintext = br#"{"ratings":{"technical_depth":3,"reaction_to_challenge":4,"business_understanding":3,"question_quality":2},"recommendation":"yes","comments":"clear"}"#;
+    let card = SealedCard::seal(&ben, DocumentId::from_bytes([2; 16]), InterviewerId::new("ben").unwrap(), 1_772_000_000_000, plaintext, &reveal, rnd);
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/sealed_card");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("seed-card"), card.encode()).unwrap();
+}

@@ -101,6 +101,13 @@ pub(crate) fn said_at(doc: &AutoCommit, path: &str, value: &Value<'_>, op: &ObjI
         _ => None,
     };
     match value {
+        // A sealed card states its time in its clear header; nothing else of it is read.
+        Value::Scalar(s) if path.starts_with("scorecards.") => {
+            return match s.as_ref() {
+                ScalarValue::Bytes(b) => super::scorecard::submitted_at_of(b),
+                _ => None,
+            };
+        }
         Value::Scalar(s) => {
             if let ScalarValue::Timestamp(ms) = s.as_ref() {
                 return chrono::DateTime::from_timestamp_millis(*ms);
@@ -164,6 +171,8 @@ pub enum ConflictedValue {
 /// One of a field's values as data, read by what the field holds.
 pub(crate) fn value_of(doc: &AutoCommit, id: DocumentId, path: &str, value: &Value<'_>, obj: &ObjId) -> ConflictedValue {
     match value {
+        // Sealed or not, a scorecard's content never shows in a conflict list.
+        _ if path.starts_with("scorecards.") => ConflictedValue::Scorecard,
         Value::Scalar(s) => scalar(path, s.as_ref()),
         Value::Object(_) => {
             let r = Reader::new(doc, id);

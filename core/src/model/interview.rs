@@ -8,7 +8,7 @@ use automerge::{AutoCommit, ObjId, ObjType, ReadDoc};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::scorecard::{read_submitted, Scorecard};
+use super::scorecard::{read_submitted, StoredCard};
 use super::schema::{ts, FieldProblem, Reader, SCHEMA_VERSION};
 use super::template::{read_stages, write_stages, Stage, Template};
 use crate::error::{Error, Result};
@@ -447,7 +447,7 @@ pub(crate) fn read_with_problems(doc: &AutoCommit, id: DocumentId) -> Result<(In
     )?;
     let submitted = read_submitted(&r)?
         .into_iter()
-        .map(|s| (s.interviewer, s.submitted_at))
+        .map(|s| (s.seat, s.submitted_at))
         .collect();
     let booked_at = r.or(r.time(&root, "bookedAt", "bookedAt"), None)?;
     let booked_by = r.or(r.interviewer(&root, "bookedBy", "bookedBy"), None)?;
@@ -523,6 +523,6 @@ pub(crate) fn all_notes(doc: &AutoCommit, id: DocumentId, stages: &[Stage]) -> R
         .collect()
 }
 
-pub(crate) fn submitted_scorecards(doc: &AutoCommit, id: DocumentId) -> Result<Vec<Scorecard>> {
+pub(crate) fn submitted_scorecards(doc: &AutoCommit, id: DocumentId) -> Result<Vec<StoredCard>> {
     read_submitted(&Reader::new(doc, id))
 }

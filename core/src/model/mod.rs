@@ -10,6 +10,7 @@ pub mod probe_notes;
 pub mod problem;
 pub mod schema;
 pub mod scorecard;
+pub mod sealing;
 pub mod template;
 
 pub use candidate::{
@@ -27,6 +28,7 @@ pub use problem::{CandidateProblem, QuarantineReason};
 pub use debrief::DebriefSlot;
 pub use schema::FieldProblem;
 pub use scorecard::{Ratings, Recommendation, Scorecard, ScorecardDraft, ScorecardView};
+pub use sealing::{CardProblem, ScorecardSeal, SealReason, SealState};
 pub use template::{Probe, Prompt, Stage, Template, PLAYBOOK_NAME};
 
 /// What a stored document is, from its root's `type`.

@@ -1,13 +1,14 @@
 //! Scorecards: each panelist rates independently. A draft lives only in the panelist's own
 //! store (never in a shared document) until it is submitted; after that it is part of the
-//! interview document and, once a panelist has submitted their own, visible to them.
+//! interview document as a sealed card (`trust::sealed_card`), which opens to a panelist once
+//! their own is in and an admin's phone has released its key to them.
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjId, ObjType, ReadDoc};
+use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::schema::{ts, Reader};
+use super::schema::Reader;
 use crate::error::{Error, Result};
 use crate::ids::InterviewerId;
 
@@ -83,15 +84,6 @@ impl Ratings {
         ][i]
     }
 
-    fn set(&mut self, i: usize, v: Option<u8>) {
-        match i {
-            0 => self.technical_depth = v,
-            1 => self.reaction_to_challenge = v,
-            2 => self.business_understanding = v,
-            _ => self.question_quality = v,
-        }
-    }
-
     pub fn labelled(&self) -> impl Iterator<Item = (&'static str, Option<u8>)> + '_ {
         (0..4).map(|i| (Self::FIELDS[i].1, self.get(i)))
     }
@@ -149,83 +141,67 @@ pub struct Scorecard {
     pub submitted_at: DateTime<Utc>,
 }
 
-pub(crate) fn write_submitted(
-    doc: &mut AutoCommit,
-    interviewer: &InterviewerId,
-    draft: &ScorecardDraft,
-    at: DateTime<Utc>,
-) -> Result<()> {
+/// Writes a seat's sealed card (`trust::sealed_card`): one byte string, written once; the
+/// write rules refuse any later change to it.
+pub(crate) fn write_sealed(doc: &mut AutoCommit, seat: &InterviewerId, card: Vec<u8>) -> Result<()> {
     let cards = match doc.get(ObjId::Root, "scorecards")? {
         Some((automerge::Value::Object(ObjType::Map), id)) => id,
         _ => doc.put_object(ObjId::Root, "scorecards", ObjType::Map)?,
     };
-    let m = doc.put_object(&cards, interviewer.as_str(), ObjType::Map)?;
-    for (i, (key, _)) in Ratings::FIELDS.iter().enumerate() {
-        if let Some(v) = draft.ratings.get(i) {
-            doc.put(&m, *key, v as i64)?;
-        }
-    }
-    if let Some(r) = draft.recommendation {
-        doc.put(&m, "recommendation", r.as_str())?;
-    }
-    doc.put(&m, "comments", draft.comments.as_str())?;
-    doc.put(&m, "submittedAt", ts(at))?;
+    doc.put(&cards, seat.as_str(), ScalarValue::Bytes(card))?;
     Ok(())
 }
 
-/// The submitted scorecards; one that is malformed is skipped and recorded as a problem,
+/// A submitted card as stored: its seat, the time its clear header states, its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredCard {
+    pub seat: InterviewerId,
+    pub submitted_at: DateTime<Utc>,
+    pub bytes: Vec<u8>,
+}
+
+/// The time a sealed card states, from its clear header (a version byte, then the time in
+/// milliseconds, little-endian: the layout `trust::sealed_card` writes first).
+pub fn submitted_at_of(bytes: &[u8]) -> Option<DateTime<Utc>> {
+    if bytes.len() < 9 || bytes[0] != 1 {
+        return None;
+    }
+    let ms = i64::from_le_bytes(bytes[1..9].try_into().ok()?);
+    DateTime::from_timestamp_millis(ms)
+}
+
+/// The submitted cards; one that is not a sealed card is skipped and recorded as a problem,
 /// never hiding the others.
-pub(crate) fn read_submitted(r: &Reader<'_>) -> Result<Vec<Scorecard>> {
+pub(crate) fn read_submitted(r: &Reader<'_>) -> Result<Vec<StoredCard>> {
     let Some(cards) = r.or(r.map(&ObjId::Root, "scorecards", "scorecards"), None)? else {
         return Ok(Vec::new());
     };
     r.each(r.keys(&cards), |_, key| {
         let path = format!("scorecards.{key}");
-        let m = r.map(&cards, &key, &path)?.ok_or(Error::InvalidField {
-            id: r.id,
-            path: path.clone(),
-            expected: "a map",
-        })?;
-        let interviewer = InterviewerId::new(key.clone()).map_err(|_| Error::InvalidField {
-            id: r.id,
-            path: path.clone(),
-            expected: "an interviewer id as key",
-        })?;
-        let mut ratings = Ratings::default();
-        for (i, (field, _)) in Ratings::FIELDS.iter().enumerate() {
-            let p = format!("{path}.{field}");
-            let v = match r.int(&m, field, &p)? {
-                None => None,
-                Some(v @ 1..=4) => Some(v as u8),
-                Some(_) => {
-                    return Err(Error::InvalidField {
-                        id: r.id,
-                        path: p,
-                        expected: "a rating from 1 to 4",
-                    })
-                }
-            };
-            ratings.set(i, v);
-        }
-        let rec = r.required_str(&m, "recommendation", &format!("{path}.recommendation"))?;
-        Ok(Scorecard {
-            interviewer,
-            ratings,
-            recommendation: Recommendation::parse(&rec).ok_or(Error::InvalidField {
-                id: r.id,
-                path: format!("{path}.recommendation"),
-                expected: "strong_no, no, yes or strong_yes",
-            })?,
-            comments: r.str(&m, "comments", &format!("{path}.comments"))?.unwrap_or_default(),
-            submitted_at: r
-                .time(&m, "submittedAt", &format!("{path}.submittedAt"))?
-                .ok_or(Error::InvalidField {
-                    id: r.id,
-                    path: format!("{path}.submittedAt"),
-                    expected: "a timestamp (missing)",
-                })?,
-        })
+        let invalid = |expected| Error::InvalidField { id: r.id, path: path.clone(), expected };
+        let seat = InterviewerId::new(key.clone()).map_err(|_| invalid("an interviewer id as key"))?;
+        let bytes = match r.doc.get(&cards, &key)? {
+            Some((automerge::Value::Scalar(v), _)) => match v.as_ref() {
+                ScalarValue::Bytes(b) => b.clone(),
+                _ => return Err(invalid("a sealed scorecard")),
+            },
+            _ => return Err(invalid("a sealed scorecard")),
+        };
+        let submitted_at = submitted_at_of(&bytes).ok_or_else(|| invalid("a sealed scorecard"))?;
+        Ok(StoredCard { seat, submitted_at, bytes })
     })
+}
+
+/// What is sealed: the draft's ratings, recommendation and comments.
+pub(crate) fn plaintext(draft: &ScorecardDraft) -> Vec<u8> {
+    serde_json::to_vec(draft).expect("plain struct serializes")
+}
+
+/// The scorecard an opened card holds, if it is a complete one.
+pub(crate) fn from_plaintext(interviewer: InterviewerId, submitted_at: DateTime<Utc>, bytes: &[u8]) -> Option<Scorecard> {
+    let d: ScorecardDraft = serde_json::from_slice(bytes).ok()?;
+    d.check_complete().ok()?;
+    Some(Scorecard { interviewer, ratings: d.ratings, recommendation: d.recommendation?, comments: d.comments, submitted_at })
 }
 
 /// What a viewer may see of an interview's submitted scorecards.
@@ -238,19 +214,19 @@ pub enum ScorecardView {
 
 /// The sealing rule: a panelist sees the others' scorecards only once their own is submitted.
 /// Someone who is not on the panel (the process lead at the debrief) sees all submitted ones.
+/// `open` holds the cards this device could open; a card still waiting for its key's release
+/// is left out of `Visible` (`Store::scorecard_seals` says why).
 pub fn view_for(
     viewer: &InterviewerId,
     panelists: &[InterviewerId],
-    submitted: Vec<Scorecard>,
+    submitted: Vec<InterviewerId>,
+    open: Vec<Scorecard>,
 ) -> ScorecardView {
     let on_panel = panelists.contains(viewer);
-    let own_submitted = submitted.iter().any(|s| &s.interviewer == viewer);
+    let own_submitted = submitted.contains(viewer);
     if on_panel && !own_submitted {
-        ScorecardView::Sealed {
-            submitted: submitted.into_iter().map(|s| s.interviewer).collect(),
-            panel_size: panelists.len(),
-        }
+        ScorecardView::Sealed { submitted, panel_size: panelists.len() }
     } else {
-        ScorecardView::Visible(submitted)
+        ScorecardView::Visible(open)
     }
 }

@@ -34,6 +34,9 @@ impl Store {
             |doc| candidate::add_interview(doc, id),
             |_| Ok(()),
         )?;
+        // The key sealed scorecards are wrapped to, by the one device that makes the
+        // interview, so no two phones make rival ones.
+        self.ensure_reveal_key(id)?;
         Ok(id)
     }
 
@@ -192,7 +195,7 @@ impl Store {
             )));
         }
         if i.submitted.iter().any(|(w, _)| w == self.me()) {
-            return Err(Error::NotPermitted("your scorecard is already submitted".into()));
+            return Err(Error::ScorecardSubmitted { id });
         }
         Ok(i)
     }

@@ -107,6 +107,11 @@ impl Store {
     /// nothing is written.
     pub fn resolve_conflict(&mut self, id: DocumentId, field: &str, token: &str) -> Result<()> {
         let kind = self.kind_or_not_found(id)?;
+        // Two devices of one seat submitted at once: both cards stay, the same one wins on
+        // every phone, and writing either again would change a submitted card.
+        if kind == DocKind::Interview && field.starts_with("scorecards.") {
+            return Err(Error::ScorecardSubmitted { id });
+        }
         if conflict::token_field(token) != Some(field) {
             return Err(Error::invalid(format!("that token names a value of another field than {field}")));
         }

@@ -271,6 +271,12 @@ impl Store {
     pub(crate) fn me(&self) -> &InterviewerId {
         &self.me.id
     }
+
+    /// What local-only records (a scorecard draft) pass through on their way to disk, as
+    /// documents do.
+    pub(crate) fn at_rest(&self) -> std::sync::Arc<dyn at_rest::AtRest> {
+        self.at_rest.clone()
+    }
 }
 
 impl Drop for Store {

@@ -1,5 +1,5 @@
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjType, ReadDoc, ROOT};
+use automerge::{AutoCommit, ObjType, ReadDoc, ScalarValue, ROOT};
 
 use super::*;
 use crate::ids::InterviewerId;
@@ -102,8 +102,7 @@ fn a_members_own_run_opens_and_passes_the_rules() {
         let t = d.get(&notes, "learn").unwrap().unwrap().1;
         d.splice_text(&t, 0, 0, "uses Kafka").unwrap();
         let cards = d.get(ROOT, "scorecards").unwrap().unwrap().1;
-        let mine = d.put_object(&cards, "ben", ObjType::Map).unwrap();
-        d.put(&mine, "depth", 3).unwrap();
+        d.put(&cards, "ben", ScalarValue::Bytes(vec![1, 2, 3])).unwrap();
     });
     let bytes = seal_run(&p, &p.ben, 1, &mut [change]);
     assert!(!bytes.windows(5).any(|w| w == b"Kafka"), "the run travels sealed");
@@ -217,4 +216,87 @@ fn a_member_cannot_slip_a_change_into_a_colleagues_signed_run() {
     out.extend_from_slice(&p.secret.derive("envelope", &[1; 16]).seal(&[7; 24], &aad, &body.encode()));
     assert_eq!(rejection(&p, &out), Rejection::RunMismatch { device: p.cy.public().fingerprint() });
     let _ = &p.ana;
+}
+
+/// Ben's edit on top of `base` as it is, with the change applied to `base` too.
+fn ben_commits(p: &Panel, base: &mut AutoCommit, edit: impl FnOnce(&mut AutoCommit)) -> Change {
+    let c = ben_edit(p, base, edit);
+    base.apply_changes([c.clone()]).unwrap();
+    c
+}
+
+fn card(b: u8) -> ScalarValue {
+    ScalarValue::Bytes(vec![b; 8])
+}
+
+#[test]
+fn a_submitted_scorecard_cannot_change_not_even_by_an_admin() {
+    let p = panel();
+    let mut doc = lead_doc(&p);
+    let ben = Role::Member { seat: seat("ben") };
+    let cards = |d: &AutoCommit| d.get(ROOT, "scorecards").unwrap().unwrap().1;
+    let mut before = doc.fork();
+    let submit = ben_commits(&p, &mut doc, |d| d.put(&cards(d), "ben", card(1)).unwrap());
+    check_run(&before, DocKind::Interview, &ben, &[submit.clone()]).unwrap();
+
+    let rewrite = ben_edit(&p, &mut doc, |d| d.put(&cards(d), "ben", card(2)).unwrap());
+    assert_eq!(check_run(&doc, DocKind::Interview, &ben, &[rewrite.clone()]), Err(Violation::ScorecardSubmitted("ben".into())));
+    assert_eq!(check_run(&doc, DocKind::Interview, &Role::Admin, &[rewrite]), Err(Violation::ScorecardSubmitted("ben".into())));
+    let delete = ben_edit(&p, &mut doc, |d| d.delete(&cards(d), "ben").unwrap());
+    assert_eq!(check_run(&doc, DocKind::Interview, &ben, &[delete]), Err(Violation::ScorecardSubmitted("ben".into())));
+    let replace = ben_edit(&p, &mut doc, |d| {
+        d.put_object(ROOT, "scorecards", ObjType::Map).unwrap();
+    });
+    assert_eq!(check_run(&doc, DocKind::Interview, &Role::Admin, &[replace]), Err(Violation::ScorecardsReplaced));
+
+    // A rewrite later in a run names the run's first change as its dependency, which the
+    // receiver does not hold yet; the rule still sees the card that was there before.
+    let mut d = doc.fork().with_actor(p.ben.actor());
+    let notes = d.get(ROOT, "notes").unwrap().unwrap().1;
+    let t = d.get(&notes, "learn").unwrap().unwrap().1;
+    d.splice_text(&t, 0, 0, "calm").unwrap();
+    d.commit();
+    let first = d.get_last_local_change().unwrap();
+    d.put(&cards(&d), "ben", card(3)).unwrap();
+    d.commit();
+    let second = d.get_last_local_change().unwrap();
+    assert_eq!(check_run(&doc, DocKind::Interview, &ben, &[first.clone(), second]), Err(Violation::ScorecardSubmitted("ben".into())));
+    // And a card written twice in one run is changed by its second write.
+    let mut d = before.fork().with_actor(p.ben.actor());
+    d.put(&cards(&d), "ben", card(1)).unwrap();
+    d.commit();
+    let once = d.get_last_local_change().unwrap();
+    d.put(&cards(&d), "ben", card(4)).unwrap();
+    d.commit();
+    let twice = d.get_last_local_change().unwrap();
+    assert_eq!(check_run(&before, DocKind::Interview, &ben, &[once, twice]), Err(Violation::ScorecardSubmitted("ben".into())));
+
+    // A card is one sealed blob, never an editable object.
+    let editable = ben_edit(&p, &mut before.fork(), |d| {
+        let m = d.put_object(&cards(d), "ben", ObjType::Map).unwrap();
+        d.put(&m, "depth", 4).unwrap();
+    });
+    assert_eq!(check_run(&before, DocKind::Interview, &ben, &[editable]), Err(Violation::ScorecardNotSealed("ben".into())));
+}
+
+#[test]
+fn only_an_admin_writes_the_reveal_key_and_releases() {
+    let p = panel();
+    let mut doc = lead_doc(&p);
+    let releases = {
+        let mut d = doc.fork().with_actor(p.ana.actor());
+        d.put_object(ROOT, "releases", ObjType::Map).unwrap();
+        d.put(ROOT, "revealKey", card(7)).unwrap();
+        d.commit();
+        let c = d.get_last_local_change().unwrap();
+        check_run(&doc, DocKind::Interview, &Role::Admin, &[c.clone()]).unwrap();
+        doc.apply_changes([c]).unwrap();
+        doc.get(ROOT, "releases").unwrap().unwrap().1
+    };
+    let ben = Role::Member { seat: seat("ben") };
+    let release = ben_edit(&p, &mut doc, |d| d.put(&releases, "cy/00", card(1)).unwrap());
+    assert_eq!(check_run(&doc, DocKind::Interview, &ben, &[release.clone()]), Err(Violation::AdminOnly { kind: "interview", field: "releases".into() }));
+    check_run(&doc, DocKind::Interview, &Role::Admin, &[release]).unwrap();
+    let reveal = ben_edit(&p, &mut doc, |d| d.put(ROOT, "revealKey", card(2)).unwrap());
+    assert_eq!(check_run(&doc, DocKind::Interview, &ben, &[reveal]), Err(Violation::AdminOnly { kind: "interview", field: "revealKey".into() }));
 }

@@ -14,6 +14,7 @@ use super::roster::{Hash, Roster};
 use super::seal::Secret;
 use crate::error::{Error, Result};
 use crate::ids::DocumentId;
+use crate::model::DocKind;
 use crate::store::Store;
 
 /// The first byte of a mailbox item that carries roster entries rather than an envelope.
@@ -192,7 +193,39 @@ impl Store {
             "UPDATE mailboxes SET ingested = ?2 WHERE doc_id = ?1",
             params![&doc.as_bytes()[..], ingested + taken],
         )?;
+        // A release that fails (a quarantined interview, say) is tried again on the next
+        // ingest or submission; it never costs the envelopes already taken.
+        let _ = self.release_after_ingest(&genesis, &receipts);
         Ok(receipts)
+    }
+
+    /// On an admin's phone, a sync that delivered a change to an interview (a submitted
+    /// scorecard, say) may let it release scorecard keys; those releases go into this
+    /// device's outbox at once, so the same session carries them.
+    fn release_after_ingest(&mut self, genesis: &Hash, receipts: &[Receipt]) -> Result<()> {
+        if !receipts.iter().any(|r| matches!(r, Receipt::Applied { changed: true, .. })) {
+            return Ok(());
+        }
+        let roster = self.roster(genesis)?;
+        if !roster.state().is_admin(&self.device().signing) {
+            return Ok(());
+        }
+        let mut released = 0;
+        let interviews: std::collections::BTreeSet<DocumentId> = receipts
+            .iter()
+            .filter_map(|r| match r {
+                Receipt::Applied { document, changed: true } => Some(*document),
+                _ => None,
+            })
+            .filter(|d| roster.state().documents.get(d) == Some(&DocKind::Interview))
+            .collect();
+        for iv in interviews {
+            released += self.release_scorecards(iv)?;
+        }
+        if released > 0 {
+            self.post_outgoing(genesis)?;
+        }
+        Ok(())
     }
 
     /// Every mailbox of the panel, ingested.

@@ -87,6 +87,8 @@ impl Store {
         let roster = Roster::new(genesis).map_err(roster_error)?;
         let id = roster.entries()[0].hash();
         self.save_roster(&id, Some(interview), &roster)?;
+        // The key sealed scorecards are wrapped to, before any panelist can submit one.
+        self.ensure_reveal_key(interview)?;
         Ok(id)
     }
 
@@ -154,6 +156,10 @@ impl Store {
         let entry = Entry::sign(self.device_keys(), roster.head(), Action::Admit { seat, device, label, wrapped, earlier });
         let head = roster.append(entry).map_err(roster_error)?;
         self.save_roster(id, None, &roster)?;
+        // A late device gets the scorecard keys it is owed (and a deputy the reveal key).
+        if let Some(iv) = roster.state().documents.iter().find(|(_, k)| **k == DocKind::Interview).map(|(d, _)| *d) {
+            self.release_scorecards(iv)?;
+        }
         Ok(head)
     }
 

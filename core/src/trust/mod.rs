@@ -16,6 +16,8 @@ pub mod roster;
 mod roster_entry;
 pub mod rules;
 pub mod seal;
+pub mod sealed_card;
+pub mod scorecard_keys;
 pub mod session_keys;
 
 pub use codec::DecodeError;

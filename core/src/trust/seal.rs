@@ -115,6 +115,26 @@ pub fn unwrap(keys: &DeviceKeys, wrapped: &[u8], context: &[u8]) -> Option<Secre
     Some(Secret(plain.as_slice().try_into().ok()?))
 }
 
+/// The X25519 public key of a secret used as an agreement key (a panel's reveal key, which
+/// is no device's).
+pub fn agreement_public(secret: &Secret) -> [u8; 32] {
+    x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(secret.0)).to_bytes()
+}
+
+/// What `wrap_to` made for the public key of `secret` (see `agreement_public`), or `None`.
+pub fn unwrap_with(secret: &Secret, wrapped: &[u8], context: &[u8]) -> Option<Secret> {
+    if wrapped.len() != WRAPPED_LEN {
+        return None;
+    }
+    let eph_pub: [u8; 32] = wrapped[..32].try_into().ok()?;
+    let nonce: [u8; NONCE_LEN] = wrapped[32..32 + NONCE_LEN].try_into().ok()?;
+    let mine = x25519_dalek::StaticSecret::from(secret.0);
+    let shared = Zeroizing::new(mine.diffie_hellman(&x25519_dalek::PublicKey::from(eph_pub)).to_bytes());
+    let key = wrap_key(&shared, &eph_pub, &x25519_dalek::PublicKey::from(&mine).to_bytes(), context);
+    let plain = key.open(&nonce, context, &wrapped[32 + NONCE_LEN..])?;
+    Some(Secret(plain.as_slice().try_into().ok()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +169,11 @@ mod tests {
         assert_eq!(unwrap(&cy, &w, b"panel 1 epoch 0"), None);
         assert_eq!(unwrap(&ben, &w, b"panel 2 epoch 0"), None);
         assert_eq!(unwrap(&ben, &w[..w.len() - 1], b"panel 1 epoch 0"), None);
+        let reveal = Secret([6; 32]);
+        let w = wrap_to(&agreement_public(&reveal), &secret, b"card", [3; 32], [4; 24]);
+        assert_eq!(unwrap_with(&reveal, &w, b"card"), Some(secret.clone()));
+        assert_eq!(unwrap_with(&Secret([5; 32]), &w, b"card"), None);
+        assert_eq!(unwrap(&ben, &w, b"card"), None);
     }
 
     #[test]

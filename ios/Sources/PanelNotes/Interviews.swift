@@ -76,4 +76,9 @@ extension PanelNotesStore {
     public func scorecards(interviewId: String) async throws -> ScorecardView {
         try await call { try $0.scorecards(interviewId: interviewId) }
     }
+
+    /// Each submitted scorecard with whether you can read it and, if not, why (`SealReason`).
+    public func scorecardSeals(interviewId: String) async throws -> [ScorecardSeal] {
+        try await call { try $0.scorecardSeals(interviewId: interviewId) }
+    }
 }

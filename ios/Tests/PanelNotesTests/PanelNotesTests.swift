@@ -174,10 +174,16 @@ final class PanelNotesTests: StoreTestCase {
         }
         XCTAssertEqual(submittedBy, ["ana@acme"])
         XCTAssertEqual(panelSize, 2)
+        let waiting = try await ben.scorecardSeals(interviewId: i)
+        XCTAssertEqual(waiting.map(\.state), [.sealed(reason: .waitingForYourSubmission)])
+        XCTAssertNil(waiting.first?.scorecard)
         var mine = card
         mine.recommendation = .no
         try await ben.saveScorecardDraft(interviewId: i, mine)
         try await ben.submitScorecard(interviewId: i, at: t(48 * 60 + 120))
+        let open = try await ben.scorecardSeals(interviewId: i).first { $0.interviewer == "ana@acme" }
+        XCTAssertEqual(open?.state, .open)
+        XCTAssertEqual(open?.scorecard?.comments, "sharp")
         guard case let .visible(cards) = try await ben.scorecards(interviewId: i) else { return XCTFail("still sealed") }
         XCTAssertEqual(Set(cards.map(\.interviewer)), ["ana@acme", "ben@acme"])
         XCTAssertEqual(cards.first { $0.interviewer == "ana@acme" }?.recommendation, .strongYes)

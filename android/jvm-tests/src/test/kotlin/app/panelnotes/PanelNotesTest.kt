@@ -10,8 +10,11 @@ import app.panelnotes.core.Recommendation
 import app.panelnotes.core.RiskTolerance
 import app.panelnotes.core.SalaryExpectation
 import app.panelnotes.core.ScorecardDraft
+import app.panelnotes.core.SealReason
+import app.panelnotes.core.SealState
 import app.panelnotes.core.TimelineKind
 import app.panelnotes.ffi.ScorecardView
+import java.nio.file.Path
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNull
@@ -19,7 +22,6 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
-import java.nio.file.Path
 
 class PanelNotesTest {
     @TempDir
@@ -192,8 +194,14 @@ class PanelNotesTest {
                 syncStores(ana, ben, i)
                 val sealed = ben.scorecards(i) as ScorecardView.Sealed
                 assertEquals(listOf("ana@acme"), sealed.submittedBy)
+                val waiting = ben.scorecardSeals(i).single()
+                assertEquals(SealState.Sealed(SealReason.WaitingForYourSubmission), waiting.state)
+                assertNull(waiting.scorecard)
                 ben.saveScorecardDraft(i, card.copy(recommendation = Recommendation.NO))
                 ben.submitScorecard(i, t(48 * 60 + 120))
+                val open = ben.scorecardSeals(i).first { it.interviewer == "ana@acme" }
+                assertEquals(SealState.Open, open.state)
+                assertEquals("sharp", open.scorecard?.comments)
                 val visible = ben.scorecards(i) as ScorecardView.Visible
                 assertEquals(setOf("ana@acme", "ben@acme"), visible.scorecards.map { it.interviewer }.toSet())
                 assertEquals(Recommendation.STRONG_YES, visible.scorecards.first { it.interviewer == "ana@acme" }.recommendation)

@@ -5,6 +5,7 @@ import app.panelnotes.core.NextSteps
 import app.panelnotes.core.PanelNotesException
 import app.panelnotes.core.QuestionKind
 import app.panelnotes.core.ScorecardDraft
+import app.panelnotes.core.ScorecardSeal
 import app.panelnotes.ffi.Interview
 import app.panelnotes.ffi.ScorecardView
 import java.time.Instant
@@ -65,3 +66,6 @@ suspend fun PanelNotesStore.scorecardDraft(interviewId: String): ScorecardDraft?
 suspend fun PanelNotesStore.submitScorecard(interviewId: String, at: Instant) = call { submitScorecard(interviewId, at) }
 
 suspend fun PanelNotesStore.scorecards(interviewId: String): ScorecardView = call { scorecards(interviewId) }
+
+/** Each submitted scorecard with whether you can read it and, if not, why ([SealReason]). */
+suspend fun PanelNotesStore.scorecardSeals(interviewId: String): List<ScorecardSeal> = call { scorecardSeals(interviewId) }
