@@ -16,7 +16,8 @@ impl Store {
         draft.validate()?;
         self.require_panelist(id)?;
         self.conn().execute(
-            "INSERT INTO scorecard_drafts(interview_id, draft, updated_at) VALUES (?1, ?2, ?3)
+            "INSERT INTO scorecard_drafts(interview_id, draft, updated_at)
+             VALUES (?1, pn_seal((SELECT candidate_id FROM idx_interviews WHERE id = ?1), 'scorecard_drafts.draft', ?1, ?2), ?3)
              ON CONFLICT(interview_id) DO UPDATE SET draft = excluded.draft, updated_at = excluded.updated_at",
             params![
                 &id.as_bytes()[..],
@@ -31,7 +32,7 @@ impl Store {
         let raw: Option<String> = self
             .conn()
             .query_row(
-                "SELECT draft FROM scorecard_drafts WHERE interview_id = ?1",
+                "SELECT pn_open('scorecard_drafts.draft', interview_id, draft) FROM scorecard_drafts WHERE interview_id = ?1",
                 [&id.as_bytes()[..]],
                 |r| r.get(0),
             )
