@@ -421,6 +421,28 @@ pub(crate) fn register(conn: &Connection, vault: &Arc<Vault>) -> Result<()> {
     Ok(())
 }
 
+/// `stored` opened as the blob of column `label`, row `row`, under `store_key` alone: what a
+/// damaged or hostile file makes a reader see. For the fuzz target and its corpus replay.
+pub fn open_untrusted(store_key: [u8; 32], label: &str, row: &[u8], stored: &[u8]) -> std::result::Result<Vec<u8>, RecordError> {
+    let Ok(conn) = Connection::open_in_memory() else { return Err(RecordError::Malformed) };
+    let vault = Vault::sealed(AtRestKey::from_bytes([0; 32]), Secret::from_bytes(store_key));
+    match vault.open(&conn, label, row, ValueRef::Blob(stored))? {
+        Value::Blob(b) => Ok(b),
+        Value::Text(t) => Ok(t.into_bytes()),
+        _ => Err(RecordError::Malformed),
+    }
+}
+
+/// `plain` sealed as `open_untrusted` opens it (the fuzz target's round trip).
+pub fn seal_untrusted(store_key: [u8; 32], label: &str, row: &[u8], plain: &[u8]) -> Vec<u8> {
+    let Ok(conn) = Connection::open_in_memory() else { return Vec::new() };
+    let vault = Vault::sealed(AtRestKey::from_bytes([0; 32]), Secret::from_bytes(store_key));
+    match vault.seal(&conn, Scope::Store, label, row, ValueRef::Blob(plain)) {
+        Ok(Value::Blob(b)) => b,
+        _ => Vec::new(),
+    }
+}
+
 /// The scope of what is written about `candidate`.
 pub(crate) fn candidate_scope(candidate: &crate::ids::DocumentId) -> Scope {
     Scope::Candidate(*candidate.as_bytes())

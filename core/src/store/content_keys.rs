@@ -207,6 +207,37 @@ mod tests {
         long.resize(2 + NONCE_LEN + MAX_SECRET + TAG_LEN + 1, 0);
         assert_eq!(Wrapped::parse(&long), Err(RecordError::Malformed));
     }
+
+    fn candidate(s: &mut crate::Store, name: &str) -> DocumentId {
+        s.create_candidate(crate::model::NewCandidate {
+            name: name.into(),
+            role: "Data engineer".into(),
+            source: None,
+            contact: None,
+            applied_at: s.now() - chrono::Duration::days(1),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_destroyed_content_key_shreds_only_its_candidate() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite3");
+        let options = crate::StoreOptions { key: Some(AtRestKey::from_bytes([5; 32])), ..Default::default() };
+        let me = crate::Identity { id: crate::InterviewerId::new("ana@acme").unwrap(), display_name: "Ana".into() };
+        let mut s = crate::Store::open_with(&path, me.clone(), options.clone()).unwrap();
+        let (gone, kept) = (candidate(&mut s, "Erased Person"), candidate(&mut s, "Kept Person"));
+        let secure: i64 = s.conn().query_row("PRAGMA secure_delete", [], |r| r.get(0)).unwrap();
+        assert_eq!(secure, 1);
+        destroy_content_key(s.conn(), gone).unwrap();
+        assert!(matches!(s.candidate_summary(gone), Err(Error::SealedRecord { reason: "key_gone" })));
+        assert_eq!(s.candidate_summary(kept).unwrap().name, "Kept Person");
+        drop(s);
+        // Gone for good: not cached anywhere, not after reopening either.
+        let s = crate::Store::open_with(&path, me, options).unwrap();
+        assert!(matches!(s.candidate_summary(gone), Err(Error::SealedRecord { reason: "key_gone" })));
+        assert_eq!(s.candidate_summary(kept).unwrap().name, "Kept Person");
+    }
 }
 
 impl super::Store {

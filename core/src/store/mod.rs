@@ -5,7 +5,7 @@
 
 pub mod at_rest;
 pub(crate) mod authors;
-pub(crate) mod content_keys;
+pub mod content_keys;
 mod file_modes;
 pub(crate) mod changes;
 mod conflicts;
