@@ -13,7 +13,7 @@ pub struct Cli {
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_panelnotes"));
     // Times are typed and shown in UTC unless a test says otherwise.
-    c.env_remove("PANELNOTES_STORE").env_remove("PANELNOTES_AS").env("PANELNOTES_TZ", "UTC");
+    c.env_remove("PANELNOTES_STORE").env_remove("PANELNOTES_AS").env_remove("PANELNOTES_KEY").env("PANELNOTES_TZ", "UTC");
     c
 }
 
