@@ -35,6 +35,13 @@ impl Cli {
         self.dir.path().join("s.sqlite3")
     }
 
+    /// The store's at-rest key, from the key file `init` made, for tests that open the store
+    /// through the core.
+    pub fn key(&self) -> panelnotes_core::store::at_rest::AtRestKey {
+        let text = std::fs::read_to_string(self.dir.path().join("s.sqlite3.key")).unwrap();
+        panelnotes_core::store::at_rest::AtRestKey::from_hex(&text).unwrap()
+    }
+
     /// Runs `panelnotes --store S ARGS`, feeding `stdin` if given. A command that exits
     /// before reading all its input (an error, say) closes the pipe: that is not a failure
     /// of the test, so a broken pipe while writing is ignored and the exit status decides.
