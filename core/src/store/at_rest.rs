@@ -266,17 +266,27 @@ impl Vault {
 
     /// The key for `scope`: a candidate's is read from `content_keys` (and made there, inside
     /// the caller's transaction, when `create` and it has none yet).
-    fn key(&self, conn: &Connection, scope: Scope, create: bool) -> std::result::Result<Secret, RecordError> {
+    fn key(&self, conn: Conn<'_, '_>, scope: Scope, create: bool) -> std::result::Result<Secret, RecordError> {
         let keys = self.keys.as_ref().ok_or(RecordError::NotSealed)?;
         let Scope::Candidate(id) = scope else { return Ok(keys.store.clone()) };
         if let Some(k) = keys.content.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
             return Ok(k.clone());
         }
         let app = self.app_key().ok_or(RecordError::NotSealed)?;
-        let key = match content_keys::load(conn, &app, &id).map_err(|_| RecordError::Tampered)? {
-            Some(k) => k,
-            None if create => content_keys::create(conn, &app, &id).map_err(|_| RecordError::Malformed)?,
-            None => return Err(RecordError::KeyGone),
+        let fetch = |c: &Connection| -> std::result::Result<Secret, RecordError> {
+            match content_keys::load(c, &app, &id).map_err(|_| RecordError::Tampered)? {
+                Some(k) => Ok(k),
+                None if create => content_keys::create(c, &app, &id).map_err(|_| RecordError::Malformed),
+                None => Err(RecordError::KeyGone),
+            }
+        };
+        // Only a miss reaches SQLite: a function's connection handle costs an allocation.
+        let key = match conn {
+            Conn::Direct(c) => fetch(c)?,
+            Conn::Function(ctx) => {
+                let c = conn_of(ctx).map_err(|_| RecordError::Malformed)?;
+                fetch(&c)?
+            }
         };
         keys.content.lock().unwrap_or_else(|p| p.into_inner()).insert(id, key.clone());
         Ok(key)
@@ -284,7 +294,7 @@ impl Vault {
 
     /// `value` as stored in column `label` of row `row`: sealed under `scope`'s key, or as
     /// it is in a plaintext store. NULL stays NULL (absence is not personal data).
-    pub fn seal(&self, conn: &Connection, scope: Scope, label: &str, row: &[u8], value: ValueRef<'_>) -> std::result::Result<Value, RecordError> {
+    pub fn seal(&self, conn: Conn<'_, '_>, scope: Scope, label: &str, row: &[u8], value: ValueRef<'_>) -> std::result::Result<Value, RecordError> {
         if self.keys.is_none() {
             return Ok(owned(value));
         }
@@ -302,7 +312,7 @@ impl Vault {
     }
 
     /// What `seal` was given for this column and row.
-    pub fn open(&self, conn: &Connection, label: &str, row: &[u8], stored: ValueRef<'_>) -> std::result::Result<Value, RecordError> {
+    pub fn open(&self, conn: Conn<'_, '_>, label: &str, row: &[u8], stored: ValueRef<'_>) -> std::result::Result<Value, RecordError> {
         if self.keys.is_none() {
             return Ok(owned(stored));
         }
@@ -321,7 +331,7 @@ impl Vault {
 
     /// Bytes sealed from Rust (document snapshots and chunks).
     pub fn seal_bytes(&self, conn: &Connection, scope: Scope, label: &str, row: &[u8], plain: &[u8]) -> Result<Vec<u8>> {
-        match self.seal(conn, scope, label, row, ValueRef::Blob(plain)).map_err(record_error)? {
+        match self.seal(Conn::Direct(conn), scope, label, row, ValueRef::Blob(plain)).map_err(record_error)? {
             Value::Blob(b) => Ok(b),
             _ => Err(record_error(RecordError::Malformed)),
         }
@@ -331,7 +341,7 @@ impl Vault {
         if self.keys.is_none() {
             return Ok(stored);
         }
-        match self.open(conn, label, row, ValueRef::Blob(&stored)).map_err(record_error)? {
+        match self.open(Conn::Direct(conn), label, row, ValueRef::Blob(&stored)).map_err(record_error)? {
             Value::Blob(b) => Ok(b),
             _ => Err(record_error(RecordError::Malformed)),
         }
@@ -354,6 +364,14 @@ impl Vault {
             None => Ok(zeroize::Zeroizing::new(stored.to_vec())),
         }
     }
+}
+
+/// Where a content key is read from on a cache miss: a connection at hand, or the one a SQL
+/// function runs on.
+#[derive(Clone, Copy)]
+pub(crate) enum Conn<'a, 'b> {
+    Direct(&'a Connection),
+    Function(&'a Context<'b>),
 }
 
 pub(crate) fn record_error(e: RecordError) -> Error {
@@ -396,8 +414,7 @@ pub(crate) fn register(conn: &Connection, vault: &Arc<Vault>) -> Result<()> {
         let scope = scope_arg(ctx.get_raw(0)).map_err(fail)?;
         let label = ctx.get_raw(1).as_str().map_err(|_| fail(RecordError::Malformed))?.to_owned();
         let row = row_bytes(ctx.get_raw(2));
-        let c = conn_of(ctx)?;
-        v.seal(&c, scope, &label, &row, ctx.get_raw(3)).map_err(fail)
+        v.seal(Conn::Function(ctx), scope, &label, &row, ctx.get_raw(3)).map_err(fail)
     })?;
     let v = vault.clone();
     conn.create_scalar_function(
@@ -407,8 +424,7 @@ pub(crate) fn register(conn: &Connection, vault: &Arc<Vault>) -> Result<()> {
         move |ctx| {
             let label = ctx.get_raw(0).as_str().map_err(|_| fail(RecordError::Malformed))?.to_owned();
             let row = row_bytes(ctx.get_raw(1));
-            let c = conn_of(ctx)?;
-            v.open(&c, &label, &row, ctx.get_raw(2)).map_err(fail)
+            v.open(Conn::Function(ctx), &label, &row, ctx.get_raw(2)).map_err(fail)
         },
     )?;
     let v = vault.clone();
@@ -426,7 +442,7 @@ pub(crate) fn register(conn: &Connection, vault: &Arc<Vault>) -> Result<()> {
 pub fn open_untrusted(store_key: [u8; 32], label: &str, row: &[u8], stored: &[u8]) -> std::result::Result<Vec<u8>, RecordError> {
     let Ok(conn) = Connection::open_in_memory() else { return Err(RecordError::Malformed) };
     let vault = Vault::sealed(AtRestKey::from_bytes([0; 32]), Secret::from_bytes(store_key));
-    match vault.open(&conn, label, row, ValueRef::Blob(stored))? {
+    match vault.open(Conn::Direct(&conn), label, row, ValueRef::Blob(stored))? {
         Value::Blob(b) => Ok(b),
         Value::Text(t) => Ok(t.into_bytes()),
         _ => Err(RecordError::Malformed),
@@ -437,7 +453,7 @@ pub fn open_untrusted(store_key: [u8; 32], label: &str, row: &[u8], stored: &[u8
 pub fn seal_untrusted(store_key: [u8; 32], label: &str, row: &[u8], plain: &[u8]) -> Vec<u8> {
     let Ok(conn) = Connection::open_in_memory() else { return Vec::new() };
     let vault = Vault::sealed(AtRestKey::from_bytes([0; 32]), Secret::from_bytes(store_key));
-    match vault.seal(&conn, Scope::Store, label, row, ValueRef::Blob(plain)) {
+    match vault.seal(Conn::Direct(&conn), Scope::Store, label, row, ValueRef::Blob(plain)) {
         Ok(Value::Blob(b)) => b,
         _ => Vec::new(),
     }
@@ -490,17 +506,17 @@ mod tests {
     fn a_sealed_value_opens_only_in_its_column_and_row() {
         let conn = Connection::open_in_memory().unwrap();
         let vault = Vault::sealed(AtRestKey::from_bytes([1; 32]), Secret::from_bytes([2; 32]));
-        let sealed = vault.seal(&conn, Scope::Store, "t.c", b"row1", ValueRef::Text(b"salary 120k")).unwrap();
+        let sealed = vault.seal(Conn::Direct(&conn), Scope::Store, "t.c", b"row1", ValueRef::Text(b"salary 120k")).unwrap();
         let Value::Blob(b) = &sealed else { panic!("sealed to a blob") };
         assert!(!b.windows(6).any(|w| w == b"salary"));
-        assert_eq!(vault.open(&conn, "t.c", b"row1", ValueRef::Blob(b)).unwrap(), Value::Text("salary 120k".into()));
-        assert_eq!(vault.open(&conn, "t.c", b"row2", ValueRef::Blob(b)), Err(RecordError::Tampered));
-        assert_eq!(vault.open(&conn, "t.d", b"row1", ValueRef::Blob(b)), Err(RecordError::Tampered));
-        assert_eq!(vault.open(&conn, "t.c", b"row1", ValueRef::Text(b"plain")), Err(RecordError::NotSealed));
-        assert_eq!(vault.seal(&conn, Scope::Store, "t.c", b"r", ValueRef::Null).unwrap(), Value::Null);
+        assert_eq!(vault.open(Conn::Direct(&conn), "t.c", b"row1", ValueRef::Blob(b)).unwrap(), Value::Text("salary 120k".into()));
+        assert_eq!(vault.open(Conn::Direct(&conn), "t.c", b"row2", ValueRef::Blob(b)), Err(RecordError::Tampered));
+        assert_eq!(vault.open(Conn::Direct(&conn), "t.d", b"row1", ValueRef::Blob(b)), Err(RecordError::Tampered));
+        assert_eq!(vault.open(Conn::Direct(&conn), "t.c", b"row1", ValueRef::Text(b"plain")), Err(RecordError::NotSealed));
+        assert_eq!(vault.seal(Conn::Direct(&conn), Scope::Store, "t.c", b"r", ValueRef::Null).unwrap(), Value::Null);
         for v in [Value::Integer(-5), Value::Real(1.5), Value::Blob(vec![0, 1])] {
-            let s = vault.seal(&conn, Scope::Store, "t.c", b"r", (&v).into()).unwrap();
-            assert_eq!(vault.open(&conn, "t.c", b"r", (&s).into()).unwrap(), v);
+            let s = vault.seal(Conn::Direct(&conn), Scope::Store, "t.c", b"r", (&v).into()).unwrap();
+            assert_eq!(vault.open(Conn::Direct(&conn), "t.c", b"r", (&s).into()).unwrap(), v);
         }
     }
 
