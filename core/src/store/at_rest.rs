@@ -20,7 +20,49 @@ use rusqlite::{Connection, OptionalExtension};
 
 use super::content_keys::{self, Wrapped};
 use crate::error::{Error, Result};
-use crate::trust::seal::{Secret, NONCE_LEN, TAG_LEN};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use zeroize::{Zeroize, Zeroizing};
+
+pub const NONCE_LEN: usize = 24;
+pub const TAG_LEN: usize = 16;
+
+/// A 256-bit key for XChaCha20-Poly1305 (the store's own, not trust's: the store sits below
+/// trust). Zeroed on drop and never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Secret(pub(crate) [u8; 32]);
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl Secret {
+    pub(crate) fn from_bytes(bytes: [u8; 32]) -> Secret {
+        Secret(bytes)
+    }
+
+    pub(crate) fn seal(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+        XChaCha20Poly1305::new((&self.0).into())
+            .encrypt(XNonce::from_slice(nonce), Payload { msg: plaintext, aad })
+            .expect("XChaCha20-Poly1305 encrypts any length this code passes")
+    }
+
+    /// `None` when the bytes were not sealed under this key, nonce and associated data.
+    pub(crate) fn open(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        XChaCha20Poly1305::new((&self.0).into())
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad })
+            .ok()
+            .map(Zeroizing::new)
+    }
+}
 
 /// The key the app keeps in the Keychain or Keystore. Zeroed on drop, never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -52,7 +94,7 @@ impl AtRestKey {
 
     /// A fresh random key from the OS.
     pub fn generate() -> AtRestKey {
-        let mut b = zeroize::Zeroizing::new([0u8; 32]);
+        let mut b = Zeroizing::new([0u8; 32]);
         rand::fill(&mut b[..]);
         AtRestKey::from_bytes(*b)
     }

@@ -10,10 +10,9 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use zeroize::Zeroizing;
 
-use super::at_rest::{AtRestKey, RecordError, Vault};
+use super::at_rest::{AtRestKey, RecordError, Secret, Vault, NONCE_LEN, TAG_LEN};
 use crate::error::{Error, Result};
 use crate::ids::DocumentId;
-use crate::trust::seal::{Secret, NONCE_LEN, TAG_LEN};
 
 const WRAP_MAGIC: u8 = 0xA8;
 const WRAP_VERSION: u8 = 1;
