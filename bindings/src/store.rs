@@ -84,13 +84,27 @@ pub fn stored_identity(path: String) -> R<Option<Identity>> {
 impl PanelNotes {
     /// Opens (or creates) the store at `path` for this interviewer.
     #[uniffi::constructor]
-    pub fn open(path: String, interviewer_id: String, display_name: String) -> R<Arc<Self>> {
+    /// Opens the store at `path` with the app's 32-byte at-rest key (from the Keychain or
+    /// Keystore). A wrong key is `WrongKey`; a store of the other form is
+    /// `EncryptionMismatch`: never an empty store.
+    pub fn open(path: String, interviewer_id: String, display_name: String, key: Vec<u8>) -> R<Arc<Self>> {
         let identity = panelnotes_core::Identity { id: who(interviewer_id)?, display_name };
-        let store = Store::open(path, identity)?;
+        let key = zeroize::Zeroizing::new(key);
+        let key = panelnotes_core::store::at_rest::AtRestKey::from_slice(&key)?;
+        let options = panelnotes_core::StoreOptions { key: Some(key), ..Default::default() };
+        let store = Store::open_with(path, identity, options)?;
         let reader = Mutex::new(store.reader()?);
         let store = Arc::new(Mutex::new(store));
         start_upkeep(&store);
         Ok(Arc::new(PanelNotes { store, reader }))
+    }
+
+    /// Re-wraps the store's keys under the app's new at-rest key, in one transaction: from
+    /// then on the store opens with `new_key` only.
+    pub fn rotate_key(&self, new_key: Vec<u8>) -> R<()> {
+        let new_key = zeroize::Zeroizing::new(new_key);
+        let key = panelnotes_core::store::at_rest::AtRestKey::from_slice(&new_key)?;
+        Ok(self.lock().rotate_key(&key)?)
     }
 
     pub fn interviewer_id(&self) -> String {
@@ -229,7 +243,7 @@ mod tests {
     fn open_interview_shows_the_view_while_the_writer_is_held_then_decodes_in_the_background() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ana.sqlite3").display().to_string();
-        let s = PanelNotes::open(path, "ana@acme".into(), "Ana".into()).unwrap();
+        let s = PanelNotes::open(path, "ana@acme".into(), "Ana".into(), vec![7; 32]).unwrap();
         let c = s.create_candidate("Dana".into(), "Data engineer".into(), None, None, SystemTime::now()).unwrap();
         let i = s.schedule_interview(c, None, None, SystemTime::now(), None, vec!["ana@acme".into()], "ana@acme".into()).unwrap();
         s.splice_notes(i.clone(), "learn".into(), 0, 0, "Spark on 200 nodes".into()).unwrap();
@@ -257,7 +271,7 @@ mod tests {
     fn open_interview_of_an_unknown_id_is_not_found() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ana.sqlite3").display().to_string();
-        let s = PanelNotes::open(path, "ana@acme".into(), "Ana".into()).unwrap();
+        let s = PanelNotes::open(path, "ana@acme".into(), "Ana".into(), vec![7; 32]).unwrap();
         let r = block_on(s.clone().open_interview(panelnotes_core::DocumentId::random().to_string()));
         assert!(matches!(r, Err(crate::PanelNotesError::NotFound { .. })), "{r:?}");
     }

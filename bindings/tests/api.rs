@@ -13,7 +13,7 @@ use panelnotes_core::transport::lan::SessionFailure;
 use panelnotes_ffi::{PanelNotes, PanelNotesError, SyncCallback, SyncReport};
 
 fn open(dir: &tempfile::TempDir, who: &str) -> Arc<PanelNotes> {
-    PanelNotes::open(dir.path().join(format!("{who}.sqlite3")).display().to_string(), format!("{who}@acme"), who.into()).unwrap()
+    PanelNotes::open(dir.path().join(format!("{who}.sqlite3")).display().to_string(), format!("{who}@acme"), who.into(), vec![7u8; 32]).unwrap()
 }
 
 fn candidate_with_panel(s: &PanelNotes) -> (String, String) {

@@ -11,7 +11,7 @@ use panelnotes_ffi::{PanelNotes, PanelNotesError};
 const MIN: Duration = Duration::from_secs(60);
 
 fn open(dir: &tempfile::TempDir, who: &str) -> Arc<PanelNotes> {
-    PanelNotes::open(dir.path().join(format!("{who}.sqlite3")).display().to_string(), format!("{who}@acme"), who.into()).unwrap()
+    PanelNotes::open(dir.path().join(format!("{who}.sqlite3")).display().to_string(), format!("{who}@acme"), who.into(), vec![7u8; 32]).unwrap()
 }
 
 #[test]

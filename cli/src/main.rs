@@ -9,6 +9,7 @@ mod args;
 mod candidates;
 mod demo;
 mod interviews;
+mod key;
 mod kit;
 mod sync;
 mod when;
@@ -25,17 +26,25 @@ use args::{Cli, Command, TemplateCmd};
 
 /// What the CLI reports: a core error, or a failure of its own (files, the editor).
 #[derive(Debug)]
-pub struct Failure(String);
+pub struct Failure(String, u8);
 
 impl Failure {
     pub fn msg(m: impl Into<String>) -> Self {
-        Failure(m.into())
+        Failure(m.into(), 1)
+    }
+
+    pub fn with_code(m: impl Into<String>, code: u8) -> Self {
+        Failure(m.into(), code)
     }
 }
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        Failure(e.to_string())
+        let code = match e {
+            Error::WrongKey | Error::StoreEncrypted | Error::StoreNotEncrypted => key::EXIT_KEY,
+            _ => 1,
+        };
+        Failure(e.to_string(), code)
     }
 }
 
@@ -59,7 +68,7 @@ fn main() -> ExitCode {
         Err(e) => {
             use std::io::Write;
             let _ = writeln!(std::io::stderr(), "error: {}", output::line(&e.to_string()));
-            ExitCode::FAILURE
+            ExitCode::from(e.1)
         }
     }
 }
@@ -86,9 +95,15 @@ fn init(path: &Path, as_: Option<&str>, name: &str, replace: bool) -> Result<(),
         _ => {}
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Failure::msg(format!("cannot create {}: {e}", dir.display())))?;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        // Only this user may list the store's directory (its key file lives there too).
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| Failure::msg(format!("cannot create {}: {e}", dir.display())))?;
     }
-    let mut store = Store::open_with(path, me.clone(), StoreOptions { remember_identity: false, ..Default::default() })?;
+    let key = key::load_or_create(path)?;
+    let mut store = Store::open_with(path, me.clone(), StoreOptions { remember_identity: false, key: Some(key), ..Default::default() })?;
     store.set_identity(me.clone())?;
     store.close()?;
     say!("{} ({}) — store {}", output::line(&me.display_name), me.id, path.display());
@@ -126,7 +141,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
         _ => {}
     }
     let me = acting_as(&path, cli.as_.as_deref())?;
-    let mut store = Store::open_with(&path, me, StoreOptions { remember_identity: false, ..Default::default() })?;
+    let key = key::load(&path)?;
+    let mut store = Store::open_with(&path, me, StoreOptions { remember_identity: false, key: Some(key), ..Default::default() })?;
     let id = |store: &Store, s: &str| -> Result<DocumentId, Error> { store.resolve_id(s) };
     match cli.command {
         Command::Demo { .. } | Command::Init { .. } => unreachable!("handled above"),

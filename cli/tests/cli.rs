@@ -149,7 +149,8 @@ fn conflicts_are_listed_and_resolved() {
     let other = cli.dir.path().join("other.sqlite3");
     let me = |w: &str| Identity { id: InterviewerId::new(w).unwrap(), display_name: w.into() };
     // Two devices write different salary figures for the same candidate, then exchange.
-    let mut a = Store::open(&path, me("ana@acme")).unwrap();
+    let keyed = panelnotes_core::StoreOptions { key: Some(cli.key()), ..Default::default() };
+    let mut a = Store::open_with(&path, me("ana@acme"), keyed).unwrap();
     let c = a
         .create_candidate(NewCandidate { name: "Dana".into(), role: "SRE".into(), source: None, contact: None, applied_at: chrono::Utc::now() })
         .unwrap();

@@ -198,7 +198,8 @@ fn conflicts_show_the_at_times_used_everywhere_else() {
     let c: panelnotes_core::DocumentId = c.parse().unwrap();
     let other = tempfile::tempdir().unwrap();
     let me = |w: &str| Identity { id: InterviewerId::new(w).unwrap(), display_name: w.into() };
-    let mut a = Store::open(cli.store(), me("ana@acme")).unwrap();
+    let keyed = panelnotes_core::StoreOptions { key: Some(cli.key()), ..Default::default() };
+    let mut a = Store::open_with(cli.store(), me("ana@acme"), keyed).unwrap();
     let mut b = Store::open(other.path().join("b.sqlite3"), me("ben@acme")).unwrap();
     b.apply_remote(c, &a.document_bytes(c).unwrap()).unwrap();
     let said = |min| chrono::DateTime::parse_from_rfc3339(&format!("2026-03-04T09:{min}:00Z")).unwrap().to_utc();

@@ -18,6 +18,7 @@ use panelnotes_core::model::{
     Template,
 };
 use panelnotes_core::sync::{Connection, Grant, Role};
+use panelnotes_core::store::at_rest::AtRestKey;
 use panelnotes_core::{DocumentId, Identity, InterviewerId, ManualClock, Store, StoreOptions};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
@@ -150,6 +151,24 @@ fn main() {
         notes_at_the_cap();
         return;
     }
+    // BENCH_AT_REST=plain|encrypted picks one; by default both run, plaintext first, so the
+    // cost of encryption at rest shows beside the earlier figures.
+    let modes: Vec<Option<AtRestKey>> = match std::env::var("BENCH_AT_REST").as_deref() {
+        Ok("plain") => vec![None],
+        Ok("encrypted") => vec![Some(AtRestKey::from_bytes([7; 32]))],
+        _ => vec![None, Some(AtRestKey::from_bytes([7; 32]))],
+    };
+    for key in modes {
+        println!("== at rest: {} ==", if key.is_some() { "encrypted (per-record XChaCha20-Poly1305)" } else { "plaintext" });
+        realistic(key);
+    }
+    let chars_each: usize = std::env::var("BENCH_CHARS").ok().and_then(|v| v.parse().ok()).unwrap_or(15_000);
+    keystrokes_during_a_merge(chars_each / 4);
+    notes_at_the_cap();
+}
+
+/// The realistic store, the 45-minute panel and the reads, in one at-rest mode.
+fn realistic(key: Option<AtRestKey>) {
     let chars_each: usize = std::env::var("BENCH_CHARS").ok().and_then(|v| v.parse().ok()).unwrap_or(15_000);
     let dir = tempfile::tempdir().unwrap();
     // Late enough that everything the build below records is in the past.
@@ -166,6 +185,7 @@ fn main() {
     let options = || StoreOptions {
         clock: std::sync::Arc::new(clock.clone()),
         policy: policy.unwrap_or_default(),
+        key: key.clone(),
         ..Default::default()
     };
     let open = |i: usize| {
@@ -395,13 +415,13 @@ fn main() {
     // ---- reopen, list, timeline ------------------------------------------------------------
     let path = dir.path().join("0.sqlite3");
     let me = || Identity { id: who("ana@acme"), display_name: "Ana".into() };
-    let open_store = median(15, || Store::open(&path, me()).unwrap());
+    let open_store = median(15, || Store::open_with(&path, me(), StoreOptions { key: key.clone(), ..Default::default() }).unwrap());
     let reopen = median(15, || {
-        let mut s = Store::open(&path, me()).unwrap();
+        let mut s = Store::open_with(&path, me(), StoreOptions { key: key.clone(), ..Default::default() }).unwrap();
         let view = s.interview_view(interview).unwrap();
         (s, view)
     });
-    let mut store = Store::open(&path, me()).unwrap();
+    let mut store = Store::open_with(&path, me(), StoreOptions { key: key.clone(), ..Default::default() }).unwrap();
     let decode = median(15, || {
         store.unload(interview).unwrap();
         store.preload(interview).unwrap();
@@ -417,7 +437,7 @@ fn main() {
     // index, type at once (the document decodes later, off the writer).
     let mut firsts = Vec::new();
     for _ in 0..41 {
-        let mut s = Store::open(&path, me()).unwrap();
+        let mut s = Store::open_with(&path, me(), StoreOptions { key: key.clone(), ..Default::default() }).unwrap();
         let view = s.interview_view(interview).unwrap();
         let (stage, text) = view.notes.last().unwrap();
         let at = text.encode_utf16().count() as u64;
@@ -442,8 +462,6 @@ fn main() {
     println!("pending feedback: median {}", ms(pending));
     let _: DocumentId = candidate;
     drop(store);
-    keystrokes_during_a_merge(chars_each / 4);
-    notes_at_the_cap();
 }
 
 /// The lead types (one keystroke every 2 ms, far faster than a person, so that many land

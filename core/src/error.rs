@@ -57,13 +57,51 @@ pub enum Error {
     ScorecardSubmitted { id: DocumentId },
 
     #[error("the local store failed: {0}")]
-    Storage(#[from] rusqlite::Error),
+    Storage(rusqlite::Error),
+
+    /// The key given does not open this store (its key-check record did not verify).
+    #[error("the store key is wrong: this store was encrypted with another key")]
+    WrongKey,
+
+    /// The store is encrypted and was opened without a key.
+    #[error("the store is encrypted: open it with its key")]
+    StoreEncrypted,
+
+    /// The store holds plaintext and was opened with a key (or rotated without one): it is
+    /// refused rather than read as empty or mixed.
+    #[error("the store is not encrypted: it cannot be opened with a key")]
+    StoreNotEncrypted,
+
+    /// A sealed record did not open: damaged, moved between rows, or its candidate's key was
+    /// destroyed. `reason` is a code (`not_sealed`, `malformed`, `key_gone`, `tampered`).
+    #[error("a stored record did not open: {reason}")]
+    SealedRecord { reason: &'static str },
 
     #[error("the store file was written by a newer version of Panel Notes (schema {found}, this build knows {known})")]
     StoreTooNew { found: i64, known: i64 },
 
     #[error("document operation failed: {0}")]
     Document(#[from] automerge::AutomergeError),
+}
+
+impl From<rusqlite::Error> for Error {
+    /// A failure inside the at-rest SQL functions comes back from SQLite as a message; it is
+    /// turned back into its typed error here.
+    fn from(e: rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqliteFailure(_, Some(m)) = &e {
+            if let Some(code) = m.strip_prefix(crate::store::at_rest::FUNCTION_ERROR_PREFIX) {
+                if let Some(r) = crate::store::at_rest::RecordError::parse(code) {
+                    return Error::SealedRecord { reason: r.code() };
+                }
+            }
+        }
+        if let rusqlite::Error::UserFunctionError(inner) = &e {
+            if let Some(r) = inner.downcast_ref::<crate::store::at_rest::RecordError>() {
+                return Error::SealedRecord { reason: r.code() };
+            }
+        }
+        Error::Storage(e)
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -56,6 +56,16 @@ pub enum PanelNotesError {
     /// The app cancelled the operation (a sync session or a LAN sync).
     #[error("cancelled")]
     Cancelled,
+    /// The at-rest key does not open this store.
+    #[error("the store key is wrong")]
+    WrongKey,
+    /// The store is encrypted but no key was given, or is plaintext and a key was given: the
+    /// app must not treat it as an empty store.
+    #[error("the store's encryption does not match: encrypted {encrypted}")]
+    EncryptionMismatch { encrypted: bool },
+    /// A stored record did not open (damaged, or its candidate was erased); `code` says which.
+    #[error("a stored record did not open: {code}")]
+    SealedRecord { code: String },
 }
 
 impl From<Error> for PanelNotesError {
@@ -75,6 +85,10 @@ impl From<Error> for PanelNotesError {
             Error::Quarantined { .. } | Error::Corrupt { .. } => PanelNotesError::Corrupt { reason: message },
             Error::InvalidField { .. } => PanelNotesError::InvalidField { reason: message },
             Error::Storage(_) | Error::StoreTooNew { .. } | Error::Document(_) => PanelNotesError::Storage { reason: message },
+            Error::WrongKey => PanelNotesError::WrongKey,
+            Error::StoreEncrypted => PanelNotesError::EncryptionMismatch { encrypted: true },
+            Error::StoreNotEncrypted => PanelNotesError::EncryptionMismatch { encrypted: false },
+            Error::SealedRecord { reason } => PanelNotesError::SealedRecord { code: reason.into() },
         }
     }
 }

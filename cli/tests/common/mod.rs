@@ -13,7 +13,7 @@ pub struct Cli {
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_panelnotes"));
     // Times are typed and shown in UTC unless a test says otherwise.
-    c.env_remove("PANELNOTES_STORE").env_remove("PANELNOTES_AS").env("PANELNOTES_TZ", "UTC");
+    c.env_remove("PANELNOTES_STORE").env_remove("PANELNOTES_AS").env_remove("PANELNOTES_KEY").env("PANELNOTES_TZ", "UTC");
     c
 }
 
@@ -33,6 +33,13 @@ impl Cli {
 
     pub fn store(&self) -> PathBuf {
         self.dir.path().join("s.sqlite3")
+    }
+
+    /// The store's at-rest key, from the key file `init` made, for tests that open the store
+    /// through the core.
+    pub fn key(&self) -> panelnotes_core::store::at_rest::AtRestKey {
+        let text = std::fs::read_to_string(self.dir.path().join("s.sqlite3.key")).unwrap();
+        panelnotes_core::store::at_rest::AtRestKey::from_hex(&text).unwrap()
     }
 
     /// Runs `panelnotes --store S ARGS`, feeding `stdin` if given. A command that exits

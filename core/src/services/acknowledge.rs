@@ -40,12 +40,17 @@ impl Store {
     /// Open applications with no acknowledgement, oldest first, as of `now`.
     pub fn acknowledgement_queue(&self, filter: &AcknowledgementFilter, target: Duration, now: DateTime<Utc>) -> Result<Vec<AwaitingAcknowledgement>> {
         let mut q = self.conn().prepare_cached(
-            "SELECT c.id, c.name, c.role, c.status, c.applied_at FROM idx_candidates c
-             WHERE c.closed = 0
-               AND NOT EXISTS (SELECT 1 FROM idx_events e WHERE e.candidate_id = c.id AND e.kind = ?1)
-               AND (?2 IS NULL OR c.role = ?2 COLLATE NOCASE)
-               AND (?3 IS NULL OR c.status = ?3)
-             ORDER BY c.applied_at, c.id",
+            "SELECT id, name, role, status, applied_at FROM (
+                SELECT c.id, pn_open('idx_candidates.name', c.id, c.name) AS name,
+                       pn_open('idx_candidates.role', c.id, c.role) AS role,
+                       pn_open('idx_candidates.status', c.id, c.status) AS status, c.applied_at
+                FROM idx_candidates c
+                WHERE c.closed = 0
+                  AND NOT EXISTS (SELECT 1 FROM idx_events e WHERE e.candidate_id = c.id
+                                  AND pn_open('idx_events.kind', e.source_doc, e.kind) = ?1))
+             WHERE (?2 IS NULL OR role = ?2 COLLATE NOCASE)
+               AND (?3 IS NULL OR status = ?3)
+             ORDER BY applied_at, id",
         )?;
         let ack = TimelineKind::Candidate(CandidateEventKind::Acknowledged).as_str();
         let rows = q.query_map(params![ack, filter.role.as_deref().map(str::trim), filter.status.map(|s| s.as_str())], |r| {

@@ -59,7 +59,7 @@ impl Store {
     /// person), longest waiting first, as of `now`.
     pub fn feedback_owed(&self, interviewer: Option<&InterviewerId>, now: DateTime<Utc>) -> Result<Vec<OwedScorecard>> {
         let mut q = self.conn().prepare_cached(
-            "SELECT i.id, i.candidate_id, COALESCE(c.name, ''), p.interviewer, i.ended_at
+            "SELECT i.id, i.candidate_id, COALESCE(pn_open('idx_candidates.name', c.id, c.name), ''), p.interviewer, i.ended_at
              FROM idx_panelists p
              JOIN idx_interviews i ON i.id = p.interview_id
              LEFT JOIN idx_candidates c ON c.id = i.candidate_id

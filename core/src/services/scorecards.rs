@@ -17,36 +17,35 @@ impl Store {
     pub fn save_scorecard_draft(&mut self, id: DocumentId, draft: ScorecardDraft) -> Result<()> {
         draft.validate()?;
         self.require_panelist(id)?;
-        // Through the at-rest seam, as documents are: a draft is the most private thing here.
-        let stored = self.at_rest().seal(id, serde_json::to_vec(&draft).expect("plain struct serializes"));
         self.conn().execute(
-            "INSERT INTO scorecard_drafts(interview_id, draft, updated_at) VALUES (?1, ?2, ?3)
+            "INSERT INTO scorecard_drafts(interview_id, draft, updated_at)
+             VALUES (?1, pn_seal((SELECT candidate_id FROM idx_interviews WHERE id = ?1), 'scorecard_drafts.draft', ?1, ?2), ?3)
              ON CONFLICT(interview_id) DO UPDATE SET draft = excluded.draft, updated_at = excluded.updated_at",
-            params![&id.as_bytes()[..], stored, self.now_ms()],
+            params![
+                &id.as_bytes()[..],
+                serde_json::to_string(&draft).expect("plain struct serializes"),
+                self.now_ms()
+            ],
         )?;
         Ok(())
     }
 
     pub fn scorecard_draft(&mut self, id: DocumentId) -> Result<Option<ScorecardDraft>> {
-        // A blob went through the at-rest seam; text is a row an older build wrote.
-        let raw: Option<(Vec<u8>, bool)> = self
+        let raw: Option<String> = self
             .conn()
             .query_row(
-                "SELECT draft FROM scorecard_drafts WHERE interview_id = ?1",
+                "SELECT pn_open('scorecard_drafts.draft', interview_id, draft) FROM scorecard_drafts WHERE interview_id = ?1",
                 [&id.as_bytes()[..]],
-                |r| match r.get_ref(0)? {
-                    rusqlite::types::ValueRef::Blob(b) => Ok((b.to_vec(), true)),
-                    rusqlite::types::ValueRef::Text(t) => Ok((t.to_vec(), false)),
-                    _ => Ok((Vec::new(), false)),
-                },
+                |r| r.get(0),
             )
             .optional()?;
-        let Some((bytes, sealed)) = raw else { return Ok(None) };
-        let plain = if sealed { self.at_rest().open(id, bytes)? } else { bytes };
-        serde_json::from_slice(&plain).map(Some).map_err(|e| Error::Corrupt {
-            id,
-            reason: format!("unreadable scorecard draft: {e}"),
-        })
+        match raw {
+            None => Ok(None),
+            Some(s) => serde_json::from_str(&s).map(Some).map_err(|e| Error::Corrupt {
+                id,
+                reason: format!("unreadable scorecard draft: {e}"),
+            }),
+        }
     }
 
     /// Submits this panelist's draft: sealed on this device (`trust::sealed_card`) and written

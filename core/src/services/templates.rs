@@ -9,7 +9,7 @@ impl Store {
     /// The built-in playbook first, then the team's templates by name.
     pub fn templates(&mut self) -> Result<Vec<Template>> {
         let ids: Vec<Vec<u8>> = {
-            let mut q = self.conn().prepare("SELECT id FROM idx_templates ORDER BY name")?;
+            let mut q = self.conn().prepare("SELECT id FROM idx_templates ORDER BY pn_open('idx_templates.name', id, name)")?;
             let rows = q.query_map([], |r| r.get(0))?;
             rows.collect::<rusqlite::Result<_>>()?
         };

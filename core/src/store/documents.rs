@@ -9,7 +9,7 @@ use automerge::{AutoCommit, ChangeHash, LoadOptions, OnPartialLoad, TextEncoding
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::DocKind;
-use super::at_rest::AtRest;
+use super::at_rest::{candidate_scope, document_scope, Vault};
 use crate::error::{Error, Result};
 use crate::ids::DocumentId;
 use crate::model::QuarantineReason;
@@ -34,6 +34,10 @@ pub(crate) struct OpenDoc {
     /// have arrived since; they are dropped (with a problem) once either is too large.
     pub orphans: Option<(std::time::Instant, u32)>,
 }
+
+/// What a snapshot or chunk is bound to when sealed (with its document's id).
+const SNAPSHOT: &str = "documents.snapshot";
+const CHUNK: &str = "chunks.bytes";
 
 pub(crate) struct StoredDoc {
     pub kind: DocKind,
@@ -60,7 +64,7 @@ pub(crate) fn kind_of(conn: &Connection, id: DocumentId) -> Result<Option<(DocKi
     }
 }
 
-pub(crate) fn read(conn: &Connection, at_rest: &dyn AtRest, id: DocumentId) -> Result<StoredDoc> {
+pub(crate) fn read(conn: &Connection, at_rest: &Vault, id: DocumentId) -> Result<StoredDoc> {
     let key = &id.as_bytes()[..];
     let (kind, snapshot, quarantine): (String, Vec<u8>, Option<String>) = conn
         .query_row(
@@ -82,14 +86,14 @@ pub(crate) fn read(conn: &Connection, at_rest: &dyn AtRest, id: DocumentId) -> R
     })?;
     // Lengths are of what is stored, so a decode made elsewhere can check it is current.
     let snapshot_len = snapshot.len();
-    let mut bytes = at_rest.open(id, snapshot)?;
+    let mut bytes = at_rest.open_bytes(conn, SNAPSHOT, key, snapshot)?;
     let mut chunks_len = 0;
     let mut q = conn.prepare_cached("SELECT bytes FROM chunks WHERE doc_id = ?1 ORDER BY seq")?;
     let mut rows = q.query([key])?;
     while let Some(row) = rows.next()? {
         let chunk: Vec<u8> = row.get(0)?;
         chunks_len += chunk.len();
-        bytes.extend_from_slice(&at_rest.open(id, chunk)?);
+        bytes.extend_from_slice(&at_rest.open_bytes(conn, CHUNK, key, chunk)?);
     }
     Ok(StoredDoc {
         kind,
@@ -196,20 +200,20 @@ pub(crate) fn quarantine(conn: &Connection, id: DocumentId, reason: &str, now_ms
 }
 
 /// A quarantined document's stored bytes (snapshot, then chunks), for salvage.
-pub(crate) fn quarantined_bytes(conn: &Connection, at_rest: &dyn AtRest, id: DocumentId) -> Result<Vec<u8>> {
+pub(crate) fn quarantined_bytes(conn: &Connection, at_rest: &Vault, id: DocumentId) -> Result<Vec<u8>> {
     let key = &id.as_bytes()[..];
     let snapshot: Vec<u8> = conn.query_row("SELECT snapshot FROM documents WHERE id = ?1", [key], |r| r.get(0))?;
-    let mut bytes = at_rest.open(id, snapshot)?;
+    let mut bytes = at_rest.open_bytes(conn, SNAPSHOT, key, snapshot)?;
     let mut q = conn.prepare_cached("SELECT bytes FROM chunks WHERE doc_id = ?1 ORDER BY seq")?;
     let mut rows = q.query([key])?;
     while let Some(row) = rows.next()? {
-        bytes.extend_from_slice(&at_rest.open(id, row.get(0)?)?);
+        bytes.extend_from_slice(&at_rest.open_bytes(conn, CHUNK, key, row.get(0)?)?);
     }
     Ok(bytes)
 }
 
 /// Replaces a quarantined document by a verified healthy copy and lifts the quarantine.
-pub(crate) fn restore(conn: &Connection, at_rest: &dyn AtRest, id: DocumentId, snapshot: &[u8]) -> Result<()> {
+pub(crate) fn restore(conn: &Connection, at_rest: &Vault, id: DocumentId, snapshot: &[u8]) -> Result<()> {
     replace_with_snapshot(conn, at_rest, id, snapshot)?;
     conn.execute(
         "UPDATE documents SET quarantine_reason = NULL, quarantined_at = NULL WHERE id = ?1",
@@ -218,17 +222,22 @@ pub(crate) fn restore(conn: &Connection, at_rest: &dyn AtRest, id: DocumentId, s
     Ok(())
 }
 
-pub(crate) fn insert_new(conn: &Connection, at_rest: &dyn AtRest, id: DocumentId, kind: DocKind, snapshot: &[u8]) -> Result<()> {
+pub(crate) fn insert_new(conn: &Connection, at_rest: &Vault, id: DocumentId, kind: DocKind, snapshot: &[u8]) -> Result<()> {
+    let scope = match kind {
+        DocKind::Candidate => candidate_scope(&id),
+        _ => document_scope(conn, id)?,
+    };
+    let sealed = at_rest.seal_bytes(conn, scope, SNAPSHOT, &id.as_bytes()[..], snapshot)?;
     conn.execute(
         "INSERT INTO documents(id, kind, snapshot, chunk_bytes) VALUES (?1, ?2, ?3, 0)",
-        params![&id.as_bytes()[..], kind.as_str(), at_rest.seal(id, snapshot.to_vec())],
+        params![&id.as_bytes()[..], kind.as_str(), sealed],
     )?;
     Ok(())
 }
 
-pub(crate) fn append_chunk(conn: &Connection, at_rest: &dyn AtRest, id: DocumentId, chunk: &[u8]) -> Result<()> {
+pub(crate) fn append_chunk(conn: &Connection, at_rest: &Vault, id: DocumentId, chunk: &[u8]) -> Result<()> {
     let key = &id.as_bytes()[..];
-    let chunk = &at_rest.seal(id, chunk.to_vec())[..];
+    let chunk = &at_rest.seal_bytes(conn, document_scope(conn, id)?, CHUNK, key, chunk)?[..];
     conn.prepare_cached("INSERT INTO chunks(doc_id, bytes) VALUES (?1, ?2)")?
         .execute(params![key, chunk])?;
     conn.prepare_cached("UPDATE documents SET chunk_bytes = chunk_bytes + ?2 WHERE id = ?1")?
@@ -236,11 +245,11 @@ pub(crate) fn append_chunk(conn: &Connection, at_rest: &dyn AtRest, id: Document
     Ok(())
 }
 
-pub(crate) fn replace_with_snapshot(conn: &Connection, at_rest: &dyn AtRest, id: DocumentId, snapshot: &[u8]) -> Result<()> {
+pub(crate) fn replace_with_snapshot(conn: &Connection, at_rest: &Vault, id: DocumentId, snapshot: &[u8]) -> Result<()> {
     let key = &id.as_bytes()[..];
     conn.execute(
         "UPDATE documents SET snapshot = ?2, chunk_bytes = 0 WHERE id = ?1",
-        params![key, at_rest.seal(id, snapshot.to_vec())],
+        params![key, at_rest.seal_bytes(conn, document_scope(conn, id)?, SNAPSHOT, key, snapshot)?],
     )?;
     conn.execute("DELETE FROM chunks WHERE doc_id = ?1", [key])?;
     Ok(())

@@ -73,7 +73,7 @@ impl Store {
     pub fn rotate_actor(&mut self) -> Result<()> {
         self.flush()?;
         self.conn.execute("DELETE FROM meta WHERE key IN ('actor', 'device_keys')", [])?;
-        let (keys, actor) = install_device(&self.conn, &self.entropy, self.options.seed.is_some())?;
+        let (keys, actor) = install_device(&self.conn, &self.at_rest, &self.entropy, self.options.seed.is_some())?;
         self.device = keys;
         self.actor = actor;
         self.keyring_changed();
@@ -87,12 +87,17 @@ impl Store {
 /// store from before device keys gets its keys now and writes as the derived actor from here
 /// on (its earlier changes keep their old actor). Keys come from the OS, or from the store's
 /// seeded source when it has one (tests that replay exactly).
-pub(super) fn install_device(conn: &Connection, entropy: &crate::clock::Entropy, seeded: bool) -> Result<(DeviceKeys, ActorId)> {
+pub(super) fn install_device(
+    conn: &Connection,
+    vault: &super::at_rest::Vault,
+    entropy: &crate::clock::Entropy,
+    seeded: bool,
+) -> Result<(DeviceKeys, ActorId)> {
     let stored: Option<Vec<u8>> = conn
         .query_row("SELECT value FROM meta WHERE key = 'device_keys'", [], |r| r.get(0))
         .optional()?;
     let keys = match stored {
-        Some(bytes) => DeviceKeys::from_stored(&bytes)?,
+        Some(bytes) => DeviceKeys::from_stored(&vault.unwrap(DEVICE_LABEL, b"", &bytes)?)?,
         None => {
             let secret: Zeroizing<[u8; crate::keys::STORED_LEN]> = Zeroizing::new(if seeded {
                 entropy.bytes()
@@ -102,7 +107,7 @@ pub(super) fn install_device(conn: &Connection, entropy: &crate::clock::Entropy,
                 s
             });
             let keys = DeviceKeys::from_secret(&secret);
-            put_meta(conn, "device_keys", &keys.to_stored())?;
+            put_meta(conn, "device_keys", &vault.wrap(DEVICE_LABEL, b"", &keys.to_stored()))?;
             keys
         }
     };
@@ -115,6 +120,9 @@ pub(super) fn install_device(conn: &Connection, entropy: &crate::clock::Entropy,
     }
     Ok((keys, actor))
 }
+
+/// What the device keys are wrapped for, under the app's key.
+pub(super) const DEVICE_LABEL: &str = "device-keys";
 
 fn put_meta(conn: &Connection, key: &str, value: &[u8]) -> Result<()> {
     conn.execute(

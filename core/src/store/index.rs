@@ -46,7 +46,7 @@ pub(crate) fn update(conn: &Connection, id: DocumentId, kind: DocKind, doc: &mut
         DocKind::Template => {
             let t = template::read_template(doc, id)?;
             conn.execute(
-                "INSERT INTO idx_templates(id, name) VALUES (?1, ?2)
+                "INSERT INTO idx_templates(id, name) VALUES (?1, pn_seal(NULL, 'idx_templates.name', ?1, ?2))
                  ON CONFLICT(id) DO UPDATE SET name = excluded.name",
                 params![&id.as_bytes()[..], t.name],
             )?;
@@ -77,7 +77,9 @@ fn write_candidate(conn: &Connection, c: &candidate::Candidate) -> Result<()> {
     conn.execute(
         "INSERT INTO idx_candidates(id, name, role, source, applied_at, decision, decided_at,
                                     status, next_action, waiting_since, problem)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'applied', NULL, ?5, NULL)
+         VALUES (?1, pn_seal(?1, 'idx_candidates.name', ?1, ?2), pn_seal(?1, 'idx_candidates.role', ?1, ?3),
+                 pn_seal(?1, 'idx_candidates.source', ?1, ?4), ?5, pn_seal(?1, 'idx_candidates.decision', ?1, ?6), ?7,
+                 pn_seal(?1, 'idx_candidates.status', ?1, 'applied'), NULL, ?5, NULL)
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
              source = excluded.source, applied_at = excluded.applied_at,
              decision = excluded.decision, decided_at = excluded.decided_at, problem = NULL",
@@ -94,7 +96,7 @@ fn write_candidate(conn: &Connection, c: &candidate::Candidate) -> Result<()> {
     conn.execute("DELETE FROM idx_events WHERE source_doc = ?1", [id])?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO idx_events(candidate_id, source_doc, ord, at, kind, interview_id, actor, detail)
-         VALUES (?1, ?1, ?2, ?3, ?4, NULL, ?5, ?6)",
+         VALUES (?1, ?1, ?2, ?3, pn_seal(?1, 'idx_events.kind', ?1, ?4), NULL, ?5, pn_seal(?1, 'idx_events.detail', ?1, ?6))",
     )?;
     for (ord, e) in c.events.iter().enumerate() {
         // Free-text notes on events stay in the document: the index holds no prose. A
@@ -126,7 +128,7 @@ fn write_interview(conn: &Connection, i: &interview::Interview) -> Result<()> {
     let cand = &i.candidate_id.as_bytes()[..];
     conn.execute(
         "INSERT INTO idx_interviews(id, candidate_id, title, scheduled_start, minutes, lead, started_at, ended_at, view)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         VALUES (?1, ?2, pn_seal(?2, 'idx_interviews.title', ?1, ?3), ?4, ?5, ?6, ?7, ?8, pn_seal(?2, 'idx_interviews.view', ?1, ?9))
          ON CONFLICT(id) DO UPDATE SET candidate_id = excluded.candidate_id, title = excluded.title,
              scheduled_start = excluded.scheduled_start, minutes = excluded.minutes,
              lead = excluded.lead, started_at = excluded.started_at, ended_at = excluded.ended_at,
@@ -156,7 +158,7 @@ fn write_interview(conn: &Connection, i: &interview::Interview) -> Result<()> {
     conn.execute("DELETE FROM idx_events WHERE source_doc = ?1", [id])?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO idx_events(candidate_id, source_doc, ord, at, kind, interview_id, actor, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?2, ?6, ?7)",
+         VALUES (?1, ?2, ?3, ?4, pn_seal(?1, 'idx_events.kind', ?2, ?5), ?2, ?6, pn_seal(?1, 'idx_events.detail', ?2, ?7))",
     )?;
     let mut ord = 0i64;
     let mut add = |at: DateTime<Utc>, kind: TimelineKind, actor: Option<&str>, detail: Option<String>| {
@@ -192,7 +194,7 @@ fn write_interview(conn: &Connection, i: &interview::Interview) -> Result<()> {
 /// One stage's indexed notes, or `None` when the interview has no row for that stage.
 pub(crate) fn stage_notes(conn: &Connection, interview: DocumentId, stage: &str) -> Result<Option<String>> {
     Ok(conn
-        .prepare_cached("SELECT text FROM idx_notes WHERE interview_id = ?1 AND stage = ?2")?
+        .prepare_cached("SELECT pn_open('idx_notes.text', interview_id, text) FROM idx_notes WHERE interview_id = ?1 AND stage = ?2")?
         .query_row(params![&interview.as_bytes()[..], stage], |r| r.get(0))
         .optional()?)
 }
@@ -211,7 +213,8 @@ pub(crate) fn write_notes<'a>(
     notes: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<()> {
     let mut q = conn.prepare_cached(
-        "INSERT INTO idx_notes(interview_id, stage, text) VALUES (?1, ?2, ?3)
+        "INSERT INTO idx_notes(interview_id, stage, text)
+         VALUES (?1, ?2, pn_seal((SELECT candidate_id FROM idx_interviews WHERE id = ?1), 'idx_notes.text', ?1, ?3))
          ON CONFLICT(interview_id, stage) DO UPDATE SET text = excluded.text",
     )?;
     for (stage, text) in notes {
@@ -225,7 +228,7 @@ pub(crate) fn refresh_status(conn: &Connection, candidate: DocumentId) -> Result
     let id = &candidate.as_bytes()[..];
     let row: Option<(i64, Option<String>, Option<i64>)> = conn
         .query_row(
-            "SELECT applied_at, decision, decided_at FROM idx_candidates WHERE id = ?1",
+            "SELECT applied_at, pn_open('idx_candidates.decision', id, decision), decided_at FROM idx_candidates WHERE id = ?1",
             [id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
@@ -239,7 +242,8 @@ pub(crate) fn refresh_status(conn: &Connection, candidate: DocumentId) -> Result
     // The latest debrief booking's slot: (booked at, slot start).
     let mut booking: Option<(DateTime<Utc>, Option<DateTime<Utc>>)> = None;
     {
-        let mut q = conn.prepare_cached("SELECT kind, at, detail FROM idx_events WHERE candidate_id = ?1")?;
+        let mut q = conn.prepare_cached("SELECT pn_open('idx_events.kind', source_doc, kind), at, pn_open('idx_events.detail', source_doc, detail)
+             FROM idx_events WHERE candidate_id = ?1")?;
         let rows = q.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?)))?;
         for row in rows {
             let (k, at, detail) = row?;
@@ -278,7 +282,8 @@ pub(crate) fn refresh_status(conn: &Connection, candidate: DocumentId) -> Result
         .zip(decided_at.map(from_ms));
     let d = derive_status_with_debrief(from_ms(applied), &events, decision, &interviews, booking.and_then(|(_, s)| s));
     conn.execute(
-        "UPDATE idx_candidates SET status = ?2, next_action = ?3, waiting_since = ?4, closed = ?5 WHERE id = ?1",
+        "UPDATE idx_candidates SET status = pn_seal(?1, 'idx_candidates.status', ?1, ?2),
+             next_action = pn_seal(?1, 'idx_candidates.next_action', ?1, ?3), waiting_since = ?4, closed = ?5 WHERE id = ?1",
         params![id, d.status.as_str(), d.next_action, ms(d.since), d.status.is_closed() as i64],
     )?;
     Ok(())

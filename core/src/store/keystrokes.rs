@@ -98,7 +98,10 @@ impl Store {
 
     fn log_splice(&mut self, id: DocumentId, splice: &PendingSplice) -> Result<()> {
         self.conn()
-            .prepare_cached("INSERT INTO pending_edits(doc_id, edit) VALUES (?1, ?2)")?
+            .prepare_cached(
+                "INSERT INTO pending_edits(doc_id, edit)
+                 VALUES (?1, pn_seal((SELECT candidate_id FROM idx_interviews WHERE id = ?1), 'pending_edits.edit', ?1, ?2))",
+            )?
             .execute(params![&id.as_bytes()[..], serde_json::to_string(splice).expect("plain struct serializes")])?;
         // Each logged keystroke is a commit that grows the WAL like a fold does; counting it
         // lets `tick` checkpoint (a 45-minute panel grew the lead's WAL to about 200 MB).

@@ -211,9 +211,24 @@ const MIGRATIONS: &[&str] = &[
         ingested INTEGER NOT NULL DEFAULT 0
     );
     "#,
+    // At rest: each candidate's content key, wrapped under the app's key (store/content_keys.rs).
+    r#"
+    CREATE TABLE content_keys (
+        candidate_id BLOB PRIMARY KEY,
+        wrapped BLOB NOT NULL
+    );
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// Whether the file at `conn` is new (no schema yet): it then takes the form (encrypted or
+/// plaintext) it is first opened in.
+pub fn is_fresh(conn: &Connection) -> Result<bool> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let tables: i64 = conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0))?;
+    Ok(version == 0 && tables == 0)
+}
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;

@@ -5,6 +5,8 @@
 
 pub mod at_rest;
 pub(crate) mod authors;
+pub mod content_keys;
+mod file_modes;
 pub(crate) mod changes;
 mod conflicts;
 mod decode;
@@ -81,9 +83,10 @@ pub struct StoreOptions {
     /// Whether opening records the identity as the store's own (the apps: whoever signed
     /// in). The CLI acts as someone for one command without changing who the store is.
     pub remember_identity: bool,
-    /// What every snapshot and chunk passes through on its way to disk (`Plaintext` until
-    /// encryption at rest lands).
-    pub at_rest: std::sync::Arc<dyn at_rest::AtRest>,
+    /// The app's at-rest key (Keychain / Keystore; the CLI's key file or environment). With
+    /// it, no personal data is written in plaintext. `None` keeps a plaintext store, which
+    /// only tests use: the CLI and the bindings always pass a key.
+    pub key: Option<at_rest::AtRestKey>,
 }
 
 impl Default for StoreOptions {
@@ -95,7 +98,7 @@ impl Default for StoreOptions {
             clock: std::sync::Arc::new(SystemClock),
             seed: None,
             remember_identity: true,
-            at_rest: std::sync::Arc::new(at_rest::Plaintext),
+            key: None,
         }
     }
 }
@@ -124,7 +127,7 @@ pub struct Store {
     healing: HashMap<DocumentId, AutoCommit>,
     /// Interviews typed in before their document was decoded.
     undecoded: keystrokes::Undecoded,
-    at_rest: std::sync::Arc<dyn at_rest::AtRest>,
+    at_rest: std::sync::Arc<at_rest::Vault>,
     device: crate::keys::DeviceKeys,
     /// Bumped whenever what a listener may answer changes (panels, rosters, invites, device
     /// keys), so a running LAN listener refreshes its snapshot exactly when it must.
@@ -143,6 +146,9 @@ impl Store {
             return Err(Error::invalid("the interviewer needs a display name"));
         }
         let path = path.as_ref().to_path_buf();
+        // Created 0600 before SQLite sees it: SQLite gives the WAL and SHM the database
+        // file's mode. Files and the directory made by older builds are tightened here.
+        file_modes::prepare(&path)?;
         let mut conn = Connection::open(&path)?;
         // A file that is not a database (or is damaged at the page level) fails here, as a
         // typed storage error, before anything is written to it.
@@ -156,13 +162,18 @@ impl Store {
         // `persist` still checkpoints inline if the timer never runs.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Deleted rows are overwritten, not left in free pages.
+        conn.pragma_update(None, "secure_delete", "ON")?;
+        let fresh = migrations::is_fresh(&conn)?;
         migrations::migrate(&mut conn)?;
+        let at_rest = content_keys::open_vault(&conn, options.key.as_ref(), fresh)?;
+        at_rest::register(&conn, &at_rest)?;
+        file_modes::tighten_side_files(&path);
         let entropy = match options.seed {
             Some(seed) => crate::clock::Entropy::seeded(seed),
             None => crate::clock::Entropy::from_os(),
         };
-        let (device, actor) = identity::install_device(&conn, &entropy, options.seed.is_some())?;
-        let at_rest = options.at_rest.clone();
+        let (device, actor) = identity::install_device(&conn, &at_rest, &entropy, options.seed.is_some())?;
         // The first insert into the pending log after opening costs about 0.8 ms more than
         // the next (measured; paid inside SQLite's first write to that table), which was
         // most of the first keystroke after reopening. Pay it here, where the app starts,
@@ -270,12 +281,6 @@ impl Store {
 
     pub(crate) fn me(&self) -> &InterviewerId {
         &self.me.id
-    }
-
-    /// What local-only records (a scorecard draft) pass through on their way to disk, as
-    /// documents do.
-    pub(crate) fn at_rest(&self) -> std::sync::Arc<dyn at_rest::AtRest> {
-        self.at_rest.clone()
     }
 }
 

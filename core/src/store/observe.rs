@@ -272,8 +272,8 @@ impl Store {
     }
 
     fn reader_opener(&self) -> impl FnOnce() -> Result<Reader> + Send + 'static {
-        let (path, me) = (self.path().to_path_buf(), self.identity().id.clone());
-        move || Reader::open(&path, me)
+        let (path, me, vault) = (self.path().to_path_buf(), self.identity().id.clone(), self.at_rest.clone());
+        move || Reader::open(&path, me, vault)
     }
 
     /// Observes one document: `f` gets its current state, then each change, on the notifier

@@ -123,7 +123,7 @@ impl PendingSplice {
 
 /// A document's logged keystrokes, oldest first.
 pub(crate) fn splices(conn: &rusqlite::Connection, id: crate::ids::DocumentId) -> crate::error::Result<Vec<PendingSplice>> {
-    let mut q = conn.prepare_cached("SELECT edit FROM pending_edits WHERE doc_id = ?1 ORDER BY seq")?;
+    let mut q = conn.prepare_cached("SELECT pn_open('pending_edits.edit', doc_id, edit) FROM pending_edits WHERE doc_id = ?1 ORDER BY seq")?;
     let rows = q.query_map([&id.as_bytes()[..]], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
     for row in rows {

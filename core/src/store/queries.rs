@@ -27,7 +27,9 @@ fn interviewer(s: String) -> rusqlite::Result<InterviewerId> {
         .map_err(|_| rusqlite::Error::InvalidColumnType(0, "interviewer".into(), rusqlite::types::Type::Text))
 }
 
-const SUMMARY_COLUMNS: &str = "c.id, c.name, c.role, c.source, c.applied_at, c.status, c.next_action,
+const SUMMARY_COLUMNS: &str = "c.id, pn_open('idx_candidates.name', c.id, c.name), pn_open('idx_candidates.role', c.id, c.role),
+     pn_open('idx_candidates.source', c.id, c.source), c.applied_at, pn_open('idx_candidates.status', c.id, c.status),
+     pn_open('idx_candidates.next_action', c.id, c.next_action),
      c.waiting_since, (SELECT COUNT(*) FROM idx_interviews i WHERE i.candidate_id = c.id),
      COALESCE('quarantined:' || d.quarantine_reason, c.problem)";
 
@@ -133,7 +135,7 @@ impl Queries<'_> {
 
     fn interview_summaries(&self, candidate: DocumentId) -> Result<Vec<InterviewSummary>> {
         let mut q = self.conn.prepare_cached(
-            "SELECT id, title, scheduled_start, minutes, lead, started_at, ended_at
+            "SELECT id, pn_open('idx_interviews.title', id, title), scheduled_start, minutes, lead, started_at, ended_at
              FROM idx_interviews WHERE candidate_id = ?1 ORDER BY scheduled_start, id",
         )?;
         let rows = q.query_map([&candidate.as_bytes()[..]], |r| {
@@ -170,7 +172,8 @@ impl Queries<'_> {
     pub fn timeline(&self, candidate: DocumentId) -> Result<Timeline> {
         let summary = self.candidate_summary(candidate)?;
         let mut q = self.conn.prepare_cached(
-            "SELECT at, kind, interview_id, actor, detail FROM idx_events
+            "SELECT at, pn_open('idx_events.kind', source_doc, kind), interview_id, actor,
+                    pn_open('idx_events.detail', source_doc, detail) FROM idx_events
              WHERE candidate_id = ?1 ORDER BY at, (source_doc = candidate_id) DESC, ord",
         )?;
         let rows = q.query_map([&candidate.as_bytes()[..]], |r| {
@@ -217,7 +220,7 @@ impl Queries<'_> {
     /// first.
     pub fn pending_feedback(&self, now: DateTime<Utc>) -> Result<Vec<PendingFeedback>> {
         let mut q = self.conn.prepare_cached(
-            "SELECT i.id, i.candidate_id, COALESCE(c.name, ''), i.ended_at
+            "SELECT i.id, i.candidate_id, COALESCE(pn_open('idx_candidates.name', c.id, c.name), ''), i.ended_at
              FROM idx_panelists p
              JOIN idx_interviews i ON i.id = p.interview_id
              LEFT JOIN idx_candidates c ON c.id = i.candidate_id
@@ -287,7 +290,7 @@ impl Store {
 pub(crate) fn indexed_interview_view(conn: &Connection, id: DocumentId) -> Result<Option<InterviewView>> {
     let key = &id.as_bytes()[..];
     let view: Option<Option<String>> = conn
-        .query_row("SELECT view FROM idx_interviews WHERE id = ?1", [key], |r| r.get(0))
+        .query_row("SELECT pn_open('idx_interviews.view', id, view) FROM idx_interviews WHERE id = ?1", [key], |r| r.get(0))
         .optional()?;
     let Some(Some(view)) = view else { return Ok(None) };
     let interview: crate::model::Interview = serde_json::from_str(&view).map_err(|e| Error::Corrupt {
@@ -295,7 +298,7 @@ pub(crate) fn indexed_interview_view(conn: &Connection, id: DocumentId) -> Resul
         reason: format!("unreadable interview view: {e}"),
     })?;
     let mut stored: std::collections::HashMap<String, String> = {
-        let mut q = conn.prepare_cached("SELECT stage, text FROM idx_notes WHERE interview_id = ?1")?;
+        let mut q = conn.prepare_cached("SELECT stage, pn_open('idx_notes.text', interview_id, text) FROM idx_notes WHERE interview_id = ?1")?;
         let rows = q.query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };

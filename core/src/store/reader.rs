@@ -22,7 +22,7 @@ pub struct Reader {
 }
 
 impl Reader {
-    pub(crate) fn open(path: &Path, me: InterviewerId) -> Result<Reader> {
+    pub(crate) fn open(path: &Path, me: InterviewerId, vault: std::sync::Arc<super::at_rest::Vault>) -> Result<Reader> {
         // NO_MUTEX: the connection is used from one thread at a time (it is not Sync), so
         // SQLite's own per-connection mutex would only cost.
         let conn = Connection::open_with_flags(
@@ -30,6 +30,7 @@ impl Reader {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
         )?;
         conn.pragma_update(None, "query_only", "ON")?;
+        super::at_rest::register(&conn, &vault)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         Ok(Reader { conn, me })
     }
@@ -86,7 +87,7 @@ impl Reader {
 impl Store {
     /// A read-only connection for a UI thread (see `Reader`).
     pub fn reader(&self) -> Result<Reader> {
-        Reader::open(self.path(), self.identity().id.clone())
+        Reader::open(self.path(), self.identity().id.clone(), self.at_rest.clone())
     }
 
     pub(crate) fn queries(&self) -> Queries<'_> {

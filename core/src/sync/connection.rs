@@ -207,7 +207,7 @@ impl Connection {
                 if !versions.iter().any(|v| v == PROTOCOL_V1) {
                     self.send(WireMessage::Error {
                         sender: Some(self.me.clone()),
-                        message: "unsupported protocol version".into(),
+                        message: super::UNSUPPORTED_VERSION.into(),
                     });
                     return Err(self.fail(SyncError::ProtocolVersion { offered: versions }));
                 }
@@ -229,7 +229,7 @@ impl Connection {
                 self.ready(store, sender, metadata, &mut events)?;
             }
             (_, WireMessage::Error { message, .. }) => {
-                return Err(self.fail(SyncError::PeerError(message)));
+                return Err(self.fail(SyncError::PeerError(super::peer_error_code(&message))));
             }
             (_, WireMessage::Leave { .. }) => {
                 self.close(store)?;

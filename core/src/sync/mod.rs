@@ -23,12 +23,27 @@ pub enum SyncError {
     ProtocolVersion { offered: Vec<String> },
     #[error("unexpected {0} message at this point of the protocol")]
     Unexpected(&'static str),
-    #[error("the peer reported an error: {0}")]
+    /// The peer's error frame, as a code (`peer_error_code`): its text is never echoed.
+    #[error("the peer reported an error (code {0})")]
     PeerError(String),
     #[error("the connection is closed")]
     Closed,
     #[error(transparent)]
     Store(#[from] crate::Error),
+}
+
+/// What this build says in an error frame when the peer's protocol version is unknown.
+pub(crate) const UNSUPPORTED_VERSION: &str = "unsupported protocol version";
+
+/// A peer's error text as a code: the one this build sends maps to its code, anything else
+/// (another implementation's words, or hostile text) to `other`. The text itself is never
+/// shown or logged: it could carry anything.
+pub fn peer_error_code(text: &str) -> String {
+    match text {
+        UNSUPPORTED_VERSION => "unsupported_version",
+        _ => "other",
+    }
+    .into()
 }
 
 /// The share policy's answer for one peer: which documents it may learn about. A peer that

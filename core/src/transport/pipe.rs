@@ -268,7 +268,7 @@ impl PanelPipe {
                 }
                 Mode::JoinDialer { .. } => {
                     self.join = Some(match frame.strip_prefix(REFUSED) {
-                        Some(reason) => JoinOutcome::Refused(String::from_utf8_lossy(reason).chars().take(200).collect()),
+                        Some(reason) => JoinOutcome::Refused(known_refusal(reason)),
                         None => JoinOutcome::Welcomed(store.accept_welcome(&frame)?),
                     });
                 }
@@ -311,3 +311,22 @@ impl PanelPipe {
         Ok(())
     }
 }
+
+/// A refusal as this build words it, or a fixed text: a peer's own words are never echoed
+/// (they could carry anything, and they end up on screen and in logs).
+fn known_refusal(reason: &[u8]) -> String {
+    use crate::trust::JoinRefusal as J;
+    const PENDING: &str = "the lead will decide";
+    let text = std::str::from_utf8(reason).unwrap_or("");
+    if text == PENDING {
+        return PENDING.into();
+    }
+    [J::UnknownInvite, J::Malformed, J::Expired, J::AlreadyUsed, J::SeatTaken, J::KnownDevice]
+        .into_iter()
+        .map(|r| r.to_string())
+        .find(|r| r == text)
+        .unwrap_or_else(|| UNRECOGNISED_REFUSAL.into())
+}
+
+/// What an unrecognised refusal from the lead's phone is shown as.
+pub const UNRECOGNISED_REFUSAL: &str = "refused for a reason this build does not know";

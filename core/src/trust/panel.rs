@@ -123,7 +123,8 @@ impl Store {
 
     fn save_panel(&mut self, p: &Panel) -> Result<()> {
         self.conn().execute(
-            "INSERT INTO panels(interview_id, candidate_id, secret, tag, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO panels(interview_id, candidate_id, secret, tag, created_at)
+             VALUES (?1, ?2, pn_seal(NULL, 'panels.secret', ?1, ?3), ?4, ?5)
              ON CONFLICT(interview_id) DO UPDATE SET candidate_id = excluded.candidate_id,
                  secret = excluded.secret, tag = excluded.tag",
             params![
@@ -150,7 +151,7 @@ impl Store {
         let row = self
             .conn()
             .query_row(
-                "SELECT interview_id, candidate_id, secret FROM panels WHERE interview_id = ?1",
+                "SELECT interview_id, candidate_id, pn_open('panels.secret', interview_id, secret) FROM panels WHERE interview_id = ?1",
                 [&interview.as_bytes()[..]],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
@@ -162,7 +163,7 @@ impl Store {
         let row = self
             .conn()
             .query_row(
-                "SELECT interview_id, candidate_id, secret FROM panels WHERE tag = ?1",
+                "SELECT interview_id, candidate_id, pn_open('panels.secret', interview_id, secret) FROM panels WHERE tag = ?1",
                 [&tag[..]],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
@@ -173,7 +174,7 @@ impl Store {
     pub fn panels(&self) -> Result<Vec<Panel>> {
         let mut q = self
             .conn()
-            .prepare("SELECT interview_id, candidate_id, secret FROM panels ORDER BY created_at")?;
+            .prepare("SELECT interview_id, candidate_id, pn_open('panels.secret', interview_id, secret) FROM panels ORDER BY created_at")?;
         let rows = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         let mut out = Vec::new();
         for row in rows {

@@ -15,22 +15,31 @@ public final class PanelNotesStore: Sendable {
     public let ffi: PanelNotes
     private let queue: DispatchQueue
 
-    public init(path: String, interviewerId: String, displayName: String,
+    /// Opens the store with the app's 32-byte at-rest `key` (kept in the Keychain, this
+    /// device only). A wrong key throws `PanelNotesError.WrongKey`; a store of the other form
+    /// throws `PanelNotesError.EncryptionMismatch`: never an empty store.
+    public init(path: String, interviewerId: String, displayName: String, key: Data,
                 queue: DispatchQueue = .global(qos: .userInitiated)) throws {
-        ffi = try PanelNotes.open(path: path, interviewerId: interviewerId, displayName: displayName)
+        ffi = try PanelNotes.open(path: path, interviewerId: interviewerId, displayName: displayName, key: key)
         self.queue = queue
     }
 
     /// Opens the store off the caller's thread.
-    public static func open(path: String, interviewerId: String, displayName: String,
+    public static func open(path: String, interviewerId: String, displayName: String, key: Data,
                             queue: DispatchQueue = .global(qos: .userInitiated)) async throws -> PanelNotesStore {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result {
-                    try PanelNotesStore(path: path, interviewerId: interviewerId, displayName: displayName, queue: queue)
+                    try PanelNotesStore(path: path, interviewerId: interviewerId, displayName: displayName, key: key, queue: queue)
                 })
             }
         }
+    }
+
+    /// Re-wraps the store's keys under the app's new at-rest key; afterwards only it opens
+    /// the store.
+    public func rotateKey(_ newKey: Data) async throws {
+        try await call { try $0.rotateKey(newKey: newKey) }
     }
 
     /// Runs `body` against the generated API on the store's queue.

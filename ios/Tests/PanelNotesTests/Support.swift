@@ -18,8 +18,11 @@ class StoreTestCase: XCTestCase {
         try? FileManager.default.removeItem(at: dir)
     }
 
-    func open(_ name: String) throws -> PanelNotesStore {
-        try PanelNotesStore(path: dir.appendingPathComponent("\(name).sqlite3").path, interviewerId: "\(name)@acme", displayName: name)
+    /// The at-rest key the tests' stores are opened with (the apps keep theirs in the Keychain).
+    static let testKey = Data(repeating: 7, count: 32)
+
+    func open(_ name: String, key: Data = StoreTestCase.testKey) throws -> PanelNotesStore {
+        try PanelNotesStore(path: dir.appendingPathComponent("\(name).sqlite3").path, interviewerId: "\(name)@acme", displayName: name, key: key)
     }
 
     /// A candidate with an interview on the playbook led by the first panelist.

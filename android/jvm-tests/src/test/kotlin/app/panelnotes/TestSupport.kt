@@ -8,8 +8,11 @@ import java.time.Instant
 /** 2026-03-02 09:00 UTC plus [minutes]. */
 fun t(minutes: Long): Instant = Instant.parse("2026-03-02T09:00:00Z").plusSeconds(minutes * 60)
 
-fun openStore(dir: Path, name: String): PanelNotesStore = runBlocking {
-    PanelNotesStore.open(dir.resolve("$name.sqlite3").toString(), "$name@acme", name)
+/** The at-rest key the tests' stores are opened with (the apps take theirs from the Keystore). */
+val testKey: ByteArray = ByteArray(32) { 7 }
+
+fun openStore(dir: Path, name: String, key: ByteArray = testKey): PanelNotesStore = runBlocking {
+    PanelNotesStore.open(dir.resolve("$name.sqlite3").toString(), "$name@acme", name, key)
 }
 
 /** A candidate with an interview on the playbook led by the first panelist. */

@@ -25,13 +25,19 @@ class PanelNotesStore private constructor(
     val dispatcher: CoroutineDispatcher,
 ) : AutoCloseable {
     companion object {
+        /**
+         * Opens the store with the app's 32-byte at-rest [key] (kept in the Android Keystore).
+         * A wrong key throws `PanelNotesException.WrongKey`; a store of the other form throws
+         * `PanelNotesException.EncryptionMismatch`: never an empty store.
+         */
         suspend fun open(
             path: String,
             interviewerId: String,
             displayName: String,
+            key: ByteArray,
             dispatcher: CoroutineDispatcher = Dispatchers.IO,
         ): PanelNotesStore = withContext(dispatcher) {
-            PanelNotesStore(PanelNotes.open(path, interviewerId, displayName), dispatcher)
+            PanelNotesStore(PanelNotes.open(path, interviewerId, displayName, key), dispatcher)
         }
     }
 
@@ -43,6 +49,9 @@ class PanelNotesStore private constructor(
     suspend fun setIdentity(interviewerId: String, displayName: String) = call { setIdentity(interviewerId, displayName) }
 
     suspend fun rotateActor() = call { rotateActor() }
+
+    /** Re-wraps the store's keys under the app's new at-rest key; afterwards only it opens the store. */
+    suspend fun rotateKey(newKey: ByteArray) = call { rotateKey(newKey) }
 
     suspend fun now(): Instant = call { now() }
 
