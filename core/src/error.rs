@@ -52,6 +52,14 @@ pub enum Error {
     #[error("the conflict on {field} of {id} changed; list it again")]
     ConflictChanged { id: DocumentId, field: String },
 
+    /// The candidate is under a legal hold: nothing about them may be erased.
+    #[error("candidate {candidate} is under a legal hold")]
+    LegalHold { candidate: DocumentId },
+
+    /// The id was erased on this device; it is refused from here on.
+    #[error("{id} was erased")]
+    Erased { id: String },
+
     #[error("the local store failed: {0}")]
     Storage(#[from] rusqlite::Error),
 

@@ -18,6 +18,7 @@ mod migrations;
 mod observe;
 mod pending;
 mod problems;
+pub(crate) mod purge;
 mod queries;
 mod reader;
 mod remote;
