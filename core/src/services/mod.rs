@@ -14,5 +14,6 @@ pub mod feedback;
 pub mod interviews;
 pub mod kit;
 pub(crate) mod order;
+pub mod retention;
 pub mod scorecards;
 pub mod templates;

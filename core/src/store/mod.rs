@@ -174,7 +174,7 @@ impl Store {
         if options.remember_identity {
             identity::remember(&conn, &identity)?;
         }
-        Ok(Store {
+        let mut store = Store {
             conn,
             path,
             me: identity,
@@ -191,7 +191,11 @@ impl Store {
             at_rest,
             device,
             keyring_version: Default::default(),
-        })
+        };
+        // The team's retention rule runs whenever the store opens. A failure here must not
+        // keep the app from opening: the next open, or a run on demand, tries again.
+        let _ = store.run_retention();
+        Ok(store)
     }
 
     pub fn identity(&self) -> &Identity {
