@@ -195,3 +195,85 @@ fn an_erased_candidate_is_purged_everywhere_and_a_stale_phone_cannot_bring_it_ba
     assert_eq!(found(&ana.path), Vec::<&str>::new());
     let _: DocumentId = c;
 }
+
+/// Every file under `dir`, read raw.
+fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(files(&p));
+        } else {
+            out.push((p.clone(), std::fs::read(&p).unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_record_reaches_a_stale_phone_through_the_relay_after_the_lead_destroyed_the_keys() {
+    use panelnotes_core::transport::relay::{sync_roster_via_relay, sync_via_relay, RelayOptions};
+    use panelnotes_tests::relay::start_relay;
+    let relay = start_relay();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::starting_at(Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap());
+    let (ana, cy) = (phone(dir.path(), "ana@acme", 1, &clock), phone(dir.path(), "cy@acme", 3, &clock));
+    let applied = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+    let (c, i, roster) = {
+        let mut a = ana.store.lock().unwrap();
+        let c = a
+            .create_candidate(NewCandidate { name: NAME.into(), role: "Data engineer".into(), source: None, contact: None, applied_at: applied })
+            .unwrap();
+        let i = a
+            .schedule_interview(NewInterview {
+                candidate_id: c,
+                title: None,
+                template: Template::playbook(),
+                booked_at: applied,
+                scheduled_start: applied + chrono::Duration::days(2),
+                minutes: None,
+                panelists: ["ana@acme", "cy@acme"].iter().map(|p| InterviewerId::new(*p).unwrap()).collect(),
+                lead: InterviewerId::new("ana@acme").unwrap(),
+            })
+            .unwrap();
+        a.splice_notes(i, "learn", 0, 0, NOTE).unwrap();
+        a.set_logistics(c, LogisticsUpdate { risk_notes: Some(SALARY.into()), ..Default::default() }).unwrap();
+        let roster = a.start_roster(i, None).unwrap();
+        let device = cy.store.lock().unwrap().device();
+        a.admit_device(&roster, InterviewerId::new("cy@acme").unwrap(), device, "phone").unwrap();
+        let entries = a.roster_bytes(&roster).unwrap();
+        cy.store.lock().unwrap().import_roster(&roster, &entries).unwrap();
+        (c, i, roster)
+    };
+    let opts = RelayOptions::default();
+    sync_roster_via_relay(&ana.store, &relay.url, &roster, &opts).unwrap();
+    sync_roster_via_relay(&cy.store, &relay.url, &roster, &opts).unwrap();
+    assert!(cy.store.lock().unwrap().notes(i, "learn").unwrap().contains(NOTE));
+    cy.store.lock().unwrap().flush().unwrap();
+    assert_eq!(found(&cy.path), vec![NAME, NOTE, SALARY]);
+
+    // Cy's phone is away. Ana erases, then reaches only the relay: her kept outbox carries
+    // the record there, sealed like everything else.
+    ana.store.lock().unwrap().erase_candidate(c).unwrap();
+    let kept = ana.store.lock().unwrap().erasure_outboxes().unwrap();
+    assert_eq!(kept.iter().count(), 1);
+    sync_via_relay(&ana.store, &relay.url, kept, &opts).unwrap();
+    assert_eq!(found(&ana.path), Vec::<&str>::new());
+
+    clock.advance(Duration::from_secs(30 * 24 * 3600));
+    cy.store.lock().unwrap().splice_notes(i, "learn", 0, 0, OFFLINE).unwrap();
+    sync_roster_via_relay(&cy.store, &relay.url, &roster, &opts).unwrap();
+    {
+        let mut s = cy.store.lock().unwrap();
+        assert!(s.is_erased(c).unwrap(), "the record in Ana's outbox purged Cy's phone");
+        assert!(matches!(s.candidate(c), Err(Error::NotFound { .. })));
+    }
+    assert_eq!(found(&cy.path), Vec::<&str>::new());
+    for (path, bytes) in files(relay.data_dir()) {
+        for m in MARKERS {
+            assert!(!bytes.windows(m.len()).any(|w| w == m.as_bytes()), "{} holds {m:?}", path.display());
+        }
+    }
+    let status = ana.store.lock().unwrap().erasure_status(c).unwrap();
+    assert_eq!((status.acknowledged, status.expected), (1, 2), "acknowledgements travel over the LAN only, for now");
+}
