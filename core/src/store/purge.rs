@@ -154,6 +154,10 @@ impl Store {
         tx.commit()?;
         self.scrub()?;
         self.keyring_changed();
+        // The candidate list drops the row; a listener on the documents learns they are gone.
+        for id in &p.documents {
+            self.notify(*id, super::Origin::Local);
+        }
         Ok(())
     }
 
