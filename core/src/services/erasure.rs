@@ -114,7 +114,7 @@ impl Store {
         let record = ErasureRecord::sign(self.device_keys(), candidate, documents.clone(), panels, self.now_ms()).encode();
         let mut keep_outboxes = Vec::new();
         for (id, roster) in &rosters {
-            keep_outboxes.push(self.post_erasure(id, roster, &record)?);
+            keep_outboxes.extend(self.post_erasure(id, roster, &record)?);
         }
         let purge = self.purge_plan(candidate, documents, &rosters, record, keep_outboxes);
         self.purge(&purge)?;

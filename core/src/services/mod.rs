@@ -17,3 +17,5 @@ pub(crate) mod order;
 pub mod retention;
 pub mod scorecards;
 pub mod templates;
+#[cfg(test)]
+mod erasure_tests;

@@ -143,17 +143,24 @@ impl Store {
         Ok(())
     }
 
-    /// Posts a signed erasure record into this device's outbox of the panel's current
-    /// epoch, sealed like roster entries: every member learns of it on any path, even from
-    /// the relay after this device destroyed the keys. Returns that outbox.
-    pub(crate) fn post_erasure(&mut self, id: &Hash, roster: &Roster, record: &[u8]) -> Result<DocumentId> {
+    /// Posts a signed erasure record into this device's outboxes of the panel's current and
+    /// previous epochs (a phone that missed the last epoch change still reads the previous),
+    /// sealed like roster entries: every member learns of it on any path, even from the
+    /// relay after this device destroyed the keys. Returns those outboxes.
+    pub(crate) fn post_erasure(&mut self, id: &Hash, roster: &Roster, record: &[u8]) -> Result<Vec<DocumentId>> {
         let state = roster.state();
-        let secret = self
-            .epoch_secret(roster, state.epoch)
-            .ok_or_else(|| Error::NotPermitted("this device does not hold the panel's secret".into()))?;
-        let item = seal_item(ERASURE_ITEM, "erasure", &secret, &state.panel, state.epoch, record, self.random_bytes());
-        self.post_items(id, roster, state.epoch, &[item])?;
-        Ok(outbox_of(&secret, &state.panel, &self.device().signing).0)
+        let epochs = if state.epoch > 0 { vec![state.epoch - 1, state.epoch] } else { vec![0] };
+        let mut outboxes = Vec::new();
+        for epoch in epochs {
+            let Some(secret) = self.epoch_secret(roster, epoch) else { continue };
+            let item = seal_item(ERASURE_ITEM, "erasure", &secret, &state.panel, epoch, record, self.random_bytes());
+            self.post_items(id, roster, epoch, &[item])?;
+            outboxes.push(outbox_of(&secret, &state.panel, &self.device().signing).0);
+        }
+        if outboxes.is_empty() {
+            return Err(Error::NotPermitted("this device does not hold the panel's secret".into()));
+        }
+        Ok(outboxes)
     }
 
     /// Roster entries from a mailbox item, if it is one this device can open.
