@@ -45,16 +45,6 @@ impl Store {
         Ok(self.conn().prepare_cached("SELECT 1 FROM legal_holds WHERE candidate = ?1")?.exists([&candidate.as_bytes()[..]])?)
     }
 
-    /// Whether `id` (a candidate, one of its documents or mailboxes) was erased here.
-    pub fn is_erased(&self, id: DocumentId) -> Result<bool> {
-        self.is_erased_id(&id.as_bytes()[..])
-    }
-
-    /// The same for any id, a roster's genesis hash included.
-    pub(crate) fn is_erased_id(&self, id: &[u8]) -> Result<bool> {
-        Ok(self.conn().prepare_cached("SELECT 1 FROM erased_ids WHERE id = ?1")?.exists([id])?)
-    }
-
     fn refuse_erased(&self, id: DocumentId) -> Result<()> {
         if self.is_erased(id)? {
             return Err(Error::Erased { id: id.to_string() });

@@ -9,7 +9,9 @@ use rusqlite::{params, Transaction};
 use crate::error::Result;
 use crate::ids::DocumentId;
 use crate::keys::DevicePublic;
-use crate::trust::roster::Hash;
+
+/// A roster's genesis hash (trust's `roster::Hash`; the store sits below trust).
+type Hash = [u8; 32];
 
 use super::Store;
 
@@ -81,6 +83,16 @@ const BY_PANEL: &[&str] = &[
 ];
 
 impl Store {
+    /// Whether `id` (a candidate, one of its documents or mailboxes) was erased here.
+    pub fn is_erased(&self, id: DocumentId) -> Result<bool> {
+        self.is_erased_id(&id.as_bytes()[..])
+    }
+
+    /// The same for any id, a roster's genesis hash included.
+    pub(crate) fn is_erased_id(&self, id: &[u8]) -> Result<bool> {
+        Ok(self.conn.prepare_cached("SELECT 1 FROM erased_ids WHERE id = ?1")?.exists([id])?)
+    }
+
     /// Removes the candidate from this device and records the tombstone, in one
     /// transaction; then rebuilds the file and truncates the WAL.
     pub(crate) fn purge(&mut self, p: &Purge) -> Result<()> {
