@@ -9,6 +9,7 @@ uniffi::setup_scaffolding!();
 
 mod candidates;
 mod conflicts;
+mod erasure;
 mod error;
 mod interviews;
 mod observe;

@@ -107,6 +107,17 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// The team's retention rule: set it with --after-decision-days / --after-inactive-days
+    /// (0 turns one off), list what it makes due with --dry-run, or run it (it also runs
+    /// whenever the store opens).
+    Retention {
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        after_decision_days: Option<u32>,
+        #[arg(long)]
+        after_inactive_days: Option<u32>,
+    },
     /// Load every document and report the ones that are damaged (quarantined).
     Verify,
     /// Fields that hold several concurrent values (two salary figures, two start dates...),
@@ -238,6 +249,33 @@ pub enum CandidateCmd {
         #[arg(long)]
         without_scorecards: bool,
     },
+    /// Erase the candidate everywhere: destroys the panels' keys, purges this device, and
+    /// tells every panel phone (a signed record of ids only). Needs --yes. Admins only;
+    /// refused under a legal hold.
+    Erase {
+        candidate: String,
+        /// Confirm: this cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Set (or with --clear, lift) a legal hold: while set, nothing erases the candidate.
+    Hold {
+        candidate: String,
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Access request: everything this device holds about the candidate, what each
+    /// interviewer wrote included, as Markdown (default) or JSON.
+    ExportAll {
+        candidate: String,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: ExportFormat,
+        /// Write to this file instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Erasures done or received here: how many of the panels' devices acknowledged.
+    Erasures,
     /// Hand the process (debrief, decision) to another lead.
     Lead { candidate: String, lead: String },
     /// The debrief brief: partial (naming who is missing) until every scorecard is in; per
@@ -263,6 +301,12 @@ pub enum CandidateCmd {
         #[arg(long)]
         ics: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Markdown,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

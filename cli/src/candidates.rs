@@ -33,6 +33,9 @@ pub fn resolve(store: &Store, text: &str) -> Result<DocumentId, Failure> {
 pub fn run(store: &mut Store, cmd: CandidateCmd) -> Result<(), Failure> {
     let now = chrono::Utc::now();
     match cmd {
+        c @ (CandidateCmd::Erase { .. } | CandidateCmd::Hold { .. } | CandidateCmd::ExportAll { .. } | CandidateCmd::Erasures) => {
+            crate::erasure::run(store, c)?
+        }
         CandidateCmd::List => output::emit(&output::candidate_list(&store.candidates()?, now)),
         CandidateCmd::Find { name } => {
             let found = store.find_candidates(&name)?;

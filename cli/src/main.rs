@@ -8,6 +8,7 @@ mod panel;
 mod args;
 mod candidates;
 mod demo;
+mod erasure;
 mod interviews;
 mod key;
 mod kit;
@@ -341,6 +342,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 None => (store.panels()?, store.rosters()?),
             };
             return sync::run(store, panels, rosters, args);
+        }
+        Command::Retention { dry_run, after_decision_days, after_inactive_days } => {
+            erasure::retention(&mut store, dry_run, after_decision_days, after_inactive_days)?
         }
         Command::Verify => {
             let failed = store.verify()?;

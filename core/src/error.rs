@@ -56,6 +56,14 @@ pub enum Error {
     #[error("the scorecard for interview {id} is already submitted and cannot change")]
     ScorecardSubmitted { id: DocumentId },
 
+    /// The candidate is under a legal hold: nothing about them may be erased.
+    #[error("candidate {candidate} is under a legal hold")]
+    LegalHold { candidate: DocumentId },
+
+    /// The id was erased on this device; it is refused from here on.
+    #[error("{id} was erased")]
+    Erased { id: String },
+
     #[error("the local store failed: {0}")]
     Storage(rusqlite::Error),
 

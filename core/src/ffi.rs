@@ -79,6 +79,7 @@ impl From<Error> for PanelNotesError {
             Error::SplitCharacter { .. } | Error::TooLarge { .. } => PanelNotesError::InvalidArgument { reason: message },
             Error::InvalidDate { .. } => PanelNotesError::InvalidDate { reason: message },
             Error::NotPermitted(m) => PanelNotesError::NotPermitted { reason: m },
+            Error::LegalHold { .. } | Error::Erased { .. } => PanelNotesError::NotPermitted { reason: message },
             Error::OutOfOrder { .. } => PanelNotesError::OutOfOrder { reason: message },
             Error::ScorecardSubmitted { id } => PanelNotesError::ScorecardSubmitted { interview_id: id.to_string() },
             Error::ConflictChanged { id, field } => PanelNotesError::ConflictChanged { document_id: id.to_string(), field },

@@ -163,6 +163,22 @@ pub fn roster_entries(data: &[u8]) {
     }
 }
 
+/// Erasure records, acknowledgements and session notices from a peer: decoding never
+/// panics, and what decodes re-encodes to the same bytes (signatures cover the encoding).
+pub fn erasure_records(data: &[u8]) {
+    use panelnotes_core::trust::erasure::{decode_acks, decode_notice, ErasureAck, ErasureRecord};
+    if let Ok(r) = ErasureRecord::decode(data) {
+        assert_eq!(r.encode(), data, "an erasure record has one encoding");
+        let _ = r.verify();
+    }
+    if let Ok(a) = ErasureAck::decode(data) {
+        assert_eq!(a.encode(), data, "an acknowledgement has one encoding");
+        let _ = a.verify();
+    }
+    let _ = decode_notice(data);
+    let _ = decode_acks(data);
+}
+
 /// A panel every envelope input is opened against: Ana leads, one seat.
 fn fuzz_roster() -> (panelnotes_core::trust::roster::Roster, panelnotes_core::trust::seal::Secret) {
     use panelnotes_core::keys::DeviceKeys;
@@ -317,6 +333,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("join_messages", join_messages),
     ("sealed_card", sealed_card),
     ("stored_records", stored_records),
+    ("erasure_records", erasure_records),
 ];
 
 /// Stored records and wrapped keys as read from a damaged or hostile store file: parsing and

@@ -163,6 +163,16 @@ fn write_trust_seeds() {
     put("roster_entries", "genesis", &genesis.encode());
     put("roster_entries", "admit", &admit.encode());
     put("roster_entries", "roster", &encode_entries(roster.entries()));
+    {
+        use panelnotes_core::trust::erasure::{encode_acks, encode_notice, ErasureAck, ErasureRecord};
+        let c = DocumentId::from_bytes([2; 16]);
+        let record = ErasureRecord::sign(&ana, c, vec![c, DocumentId::from_bytes([3; 16])], vec![genesis.hash()], 1_700_000_000_000);
+        let ack = ErasureAck::sign(&ben, c, 1_700_000_000_001);
+        put("erasure_records", "record", &record.encode());
+        put("erasure_records", "ack", &ack.encode());
+        put("erasure_records", "notice", &encode_notice(&record.encode(), &[ack.encode()]));
+        put("erasure_records", "acks", &encode_acks(&[ack.encode()]));
+    }
 
     let mut doc = AutoCommit::new().with_actor(ana.actor());
     let notes = doc.put_object(automerge::ROOT, "notes", ObjType::Map).unwrap();

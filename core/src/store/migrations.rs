@@ -218,6 +218,53 @@ const MIGRATIONS: &[&str] = &[
         wrapped BLOB NOT NULL
     );
     "#,
+    // Erasure: tombstones of erased ids (refused from any peer forever), each erasure's
+    // signed record and the session keys of its panels (to answer a stale phone with the
+    // record), the panel devices expected to acknowledge and their acknowledgements, this
+    // device's own outboxes kept to carry the record, legal holds, and the retention rule.
+    r#"
+    CREATE TABLE erased_ids (
+        id BLOB PRIMARY KEY,
+        kind TEXT NOT NULL,
+        candidate BLOB NOT NULL,
+        erased_at INTEGER NOT NULL
+    );
+    CREATE TABLE erasures (
+        candidate BLOB PRIMARY KEY,
+        record BLOB NOT NULL,
+        erased_at INTEGER NOT NULL
+    );
+    CREATE TABLE erased_sessions (
+        tag BLOB PRIMARY KEY,
+        psk BLOB NOT NULL,
+        candidate BLOB NOT NULL
+    );
+    CREATE TABLE erasure_devices (
+        candidate BLOB NOT NULL,
+        signing BLOB NOT NULL,
+        agreement BLOB NOT NULL,
+        PRIMARY KEY (candidate, signing)
+    );
+    CREATE TABLE erasure_acks (
+        candidate BLOB NOT NULL,
+        device BLOB NOT NULL,
+        ack BLOB NOT NULL,
+        PRIMARY KEY (candidate, device)
+    );
+    CREATE TABLE erasure_outboxes (
+        doc_id BLOB PRIMARY KEY,
+        candidate BLOB NOT NULL
+    );
+    CREATE TABLE legal_holds (
+        candidate BLOB PRIMARY KEY,
+        set_at INTEGER NOT NULL
+    );
+    CREATE TABLE retention_rule (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        after_decision_days INTEGER,
+        after_inactive_days INTEGER
+    );
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -20,6 +20,7 @@ mod migrations;
 mod observe;
 mod pending;
 mod problems;
+pub(crate) mod purge;
 mod queries;
 mod reader;
 mod remote;
@@ -184,7 +185,7 @@ impl Store {
         if options.remember_identity {
             identity::remember(&conn, &identity)?;
         }
-        Ok(Store {
+        let mut store = Store {
             conn,
             path,
             me: identity,
@@ -201,7 +202,11 @@ impl Store {
             at_rest,
             device,
             keyring_version: Default::default(),
-        })
+        };
+        // The team's retention rule runs whenever the store opens. A failure here must not
+        // keep the app from opening: the next open, or a run on demand, tries again.
+        let _ = store.run_retention();
+        Ok(store)
     }
 
     pub fn identity(&self) -> &Identity {

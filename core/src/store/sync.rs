@@ -39,6 +39,10 @@ impl Store {
     }
 
     pub(crate) fn save_sync_state(&self, doc: DocumentId, peer: &str, state: &State) -> Result<()> {
+        // A session still open when its documents were erased keeps no trace of them.
+        if self.is_erased(doc)? {
+            return Ok(());
+        }
         self.conn()
             .prepare_cached(
                 "INSERT INTO sync_states(doc_id, peer, state) VALUES (?1, ?2, ?3)

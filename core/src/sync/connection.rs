@@ -293,7 +293,8 @@ impl Connection {
             _ => return Ok(()),
         };
         self.check_route(remote, &sender, &target)?;
-        if !self.grant.allows(document) {
+        // An erased id is refused from any peer forever, whatever the grant says.
+        if !self.grant.allows(document) || store.is_erased(document)? {
             // Never confirm that a document exists to a peer that may not have it.
             self.send(WireMessage::DocUnavailable {
                 sender: self.me.clone(),
@@ -381,6 +382,9 @@ impl Connection {
         let remote = self.remote();
         let docs: Vec<DocumentId> = self.grant.iter().collect();
         for id in docs {
+            if store.is_erased(id)? {
+                continue;
+            }
             let have = store.has_document(id)?;
             if !have && (self.requested.contains(&id) || self.unavailable.contains(&id)) {
                 continue;

@@ -273,6 +273,18 @@ pub fn sync_roster_with(
     session(store, addr, opts, cancel, |s| PanelPipe::roster_initiator(s, roster))
 }
 
+/// Dials a device of an erased candidate's panel at `addr`, from a device that erased it
+/// too: the two swap acknowledgements, so the lead's count of devices that purged grows.
+pub fn sync_erasure_with(
+    store: &SharedStore,
+    addr: impl ToSocketAddrs,
+    candidate: crate::DocumentId,
+    opts: &LanOptions,
+) -> Result<SyncReport, TransportError> {
+    let addr = resolve(addr)?;
+    session(store, addr, opts, None, |s| PanelPipe::erasure_initiator(s, candidate))
+}
+
 /// Joins a panel from a scanned seat invite: dials the lead's phone at `addr`, sends the
 /// join request, and takes the welcome (or the refusal).
 pub fn join_with(

@@ -12,7 +12,7 @@ use crate::sync::{Connection, Event, Role};
 use crate::trust::roster::Hash;
 use crate::trust::session_keys::EpochKey;
 use crate::trust::{JoinDecision, SeatInvite};
-use crate::Store;
+use crate::{DocumentId, Store};
 
 /// What the accepting side may answer for, taken from the store without holding it while a
 /// peer that has proved nothing is handshaking.
@@ -22,6 +22,9 @@ pub struct Keyring {
     pub epochs: Vec<EpochKey>,
     /// Open invites' join sessions (tag, key).
     pub joins: Vec<([u8; 8], [u8; 32])>,
+    /// Erased panels' session keys (tag, key): a stale member's phone is answered with the
+    /// erasure record and nothing else.
+    pub erased: Vec<([u8; 8], [u8; 32])>,
     device: Zeroizing<[u8; 32]>,
 }
 
@@ -31,6 +34,7 @@ impl Store {
             panels: self.panels()?,
             epochs: self.epoch_keys()?,
             joins: self.open_join_keys()?,
+            erased: self.erased_session_keys()?,
             device: self.device_keys().agreement_secret(),
         })
     }
@@ -52,10 +56,16 @@ enum Mode {
     Sync,
     JoinDialer { request: Vec<u8>, sent: bool },
     JoinListener,
+    /// A session for an erased panel: the record and acknowledgements, nothing else.
+    Erased { candidate: Option<DocumentId> },
 }
 
 /// A refusal on the wire: shorter than any welcome, which starts with a 16-byte join box.
 const REFUSED: &[u8] = b"refused:";
+/// An erased panel's answer (record and acknowledgements), and the acknowledgements sent
+/// back. Sync frames are CBOR maps and never start with these bytes.
+const ERASED: &[u8] = b"erased:";
+const ACKS: &[u8] = b"erasure-acks:";
 
 impl Keyring {
     fn secret_for(&self, tag: &[u8; 8]) -> Option<[u8; 32]> {
@@ -65,6 +75,7 @@ impl Keyring {
             .map(|p| p.secret)
             .or_else(|| self.epochs.iter().find(|e| &e.tag == tag).map(|e| e.psk))
             .or_else(|| self.joins.iter().find(|(t, _)| t == tag).map(|(_, k)| *k))
+            .or_else(|| self.erased.iter().find(|(t, _)| t == tag).map(|(_, k)| *k))
     }
 }
 
@@ -130,6 +141,32 @@ impl PanelPipe {
             mode: Mode::JoinDialer { request, sent: false },
             join: None,
         })
+    }
+
+    /// The dialling side of a session for an erased panel, from a device that erased it:
+    /// the two devices swap acknowledgements, so the lead learns who purged.
+    pub fn erasure_initiator(store: &mut Store, candidate: DocumentId) -> Result<PanelPipe, TransportError> {
+        let (tag, psk) = store.erasure_session_key(candidate)?;
+        let mut pipe = PanelPipe {
+            channel: SecureChannel::initiator_v2(store.device_keys().agreement_secret(), &psk, tag)?,
+            sync: None,
+            panel: None,
+            roster: None,
+            verified: false,
+            early: Vec::new(),
+            mode: Mode::Erased { candidate: Some(candidate) },
+            join: None,
+        };
+        pipe.channel.send_frame(&[ACKS, &crate::trust::erasure::encode_acks(&store.erasure_acks(candidate)?)].concat())?;
+        Ok(pipe)
+    }
+
+    /// The candidate whose erasure this session carried, once known.
+    pub fn erased(&self) -> Option<DocumentId> {
+        match self.mode {
+            Mode::Erased { candidate } => candidate,
+            _ => None,
+        }
     }
 
     /// How the join session ended, if this was one.
@@ -212,13 +249,26 @@ impl PanelPipe {
         if !self.channel.is_established() {
             return Ok(Vec::new());
         }
+        if let Mode::Erased { candidate } = self.mode {
+            if !self.verified {
+                let remote = self.channel.remote_static().ok_or(TransportError::Handshake)?;
+                if !candidate.map(|c| store.is_erasure_device(c, &remote)).transpose()?.unwrap_or(false) {
+                    self.early.clear();
+                    return Err(TransportError::NotMember);
+                }
+                self.verified = true;
+            }
+            return self.exchange_erasure(store);
+        }
         if !matches!(self.mode, Mode::Sync) || (self.sync.is_none() && self.is_join_tag(store)?) {
             return self.exchange_join(store);
         }
         if self.sync.is_none() {
             let tag = self.channel.tag().ok_or(TransportError::UnknownPanel)?;
             if self.channel.version() == 2 {
-                let roster = store.epoch_keys()?.into_iter().find(|e| e.tag == tag).map(|e| e.roster).ok_or(TransportError::UnknownPanel)?;
+                let Some(roster) = store.epoch_keys()?.into_iter().find(|e| e.tag == tag).map(|e| e.roster) else {
+                    return self.answer_erased(store, &tag);
+                };
                 self.verify(store, &roster)?;
                 store.post_outgoing(&roster)?;
                 self.sync = Some(Connection::new(store, Role::Responder, store.mailbox_grant(&roster)?)?);
@@ -234,12 +284,62 @@ impl PanelPipe {
             self.verify(store, &roster)?;
         }
         let mut events = Vec::new();
-        if let Some(sync) = self.sync.as_mut() {
-            for f in std::mem::take(&mut self.early) {
+        for f in std::mem::take(&mut self.early) {
+            // The peer erased the panel: its record purges it here (if an admin signed it),
+            // and this session syncs nothing more.
+            if let Some(notice) = f.strip_prefix(ERASED) {
+                self.take_notice(store, notice)?;
+                break;
+            }
+            if let Some(sync) = self.sync.as_mut() {
                 events.extend(sync.receive(store, &f)?);
             }
         }
         Ok(events)
+    }
+
+    /// The listener's side for a tag of an erased panel: the peer must be one of its
+    /// devices; it gets the record and the acknowledgements.
+    fn answer_erased(&mut self, store: &mut Store, tag: &[u8; 8]) -> Result<Vec<Event>, TransportError> {
+        let (candidate, _) = store.erased_session(tag)?.ok_or(TransportError::UnknownPanel)?;
+        let remote = self.channel.remote_static().ok_or(TransportError::Handshake)?;
+        if !store.is_erasure_device(candidate, &remote)? {
+            self.early.clear();
+            return Err(TransportError::NotMember);
+        }
+        self.verified = true;
+        self.mode = Mode::Erased { candidate: Some(candidate) };
+        self.channel.send_frame(&[ERASED, &store.erasure_notice(candidate)?].concat())?;
+        self.exchange_erasure(store)
+    }
+
+    /// A notice from the peer: purge (the record is checked against the roster held here),
+    /// answer with the acknowledgements held now.
+    fn take_notice(&mut self, store: &mut Store, notice: &[u8]) -> Result<(), TransportError> {
+        let (candidate, acks) = store.receive_erasure_notice(notice)?;
+        self.sync = None;
+        self.early.clear();
+        let answered = matches!(self.mode, Mode::Erased { .. });
+        self.mode = Mode::Erased { candidate: Some(candidate) };
+        if !answered {
+            self.channel.send_frame(&[ACKS, &crate::trust::erasure::encode_acks(&acks)].concat())?;
+        }
+        Ok(())
+    }
+
+    /// Frames of an erased panel's session: acknowledgements are kept, a notice is taken,
+    /// anything else (the sync a stale phone opens with) is dropped unread.
+    fn exchange_erasure(&mut self, store: &mut Store) -> Result<Vec<Event>, TransportError> {
+        for f in std::mem::take(&mut self.early) {
+            if let Some(acks) = f.strip_prefix(ACKS) {
+                if let Ok(acks) = crate::trust::erasure::decode_acks(acks) {
+                    store.take_erasure_acks(&acks)?;
+                }
+            } else if let Some(notice) = f.strip_prefix(ERASED) {
+                self.take_notice(store, notice)?;
+            }
+        }
+        Ok(Vec::new())
     }
 
     fn is_join_tag(&self, store: &Store) -> Result<bool, TransportError> {
@@ -272,7 +372,7 @@ impl PanelPipe {
                         None => JoinOutcome::Welcomed(store.accept_welcome(&frame)?),
                     });
                 }
-                Mode::Sync => {}
+                Mode::Sync | Mode::Erased { .. } => {}
             }
         }
         Ok(Vec::new())

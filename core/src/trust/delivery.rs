@@ -46,7 +46,7 @@ fn rejection_device(r: &Rejection) -> Option<String> {
         | Rejection::RunMismatch { device }
         | Rejection::Rule { device, .. }
         | Rejection::Equivocation { device, .. } => Some(device.clone()),
-        Rejection::Malformed(_) | Rejection::Undecryptable | Rejection::WrongPanel => None,
+        Rejection::Malformed(_) | Rejection::Undecryptable | Rejection::WrongPanel | Rejection::Erased => None,
     }
 }
 
@@ -127,6 +127,9 @@ impl Store {
 
     /// Takes in one envelope from a peer for the panel whose roster is `id`.
     pub fn receive_envelope(&mut self, id: &Hash, bytes: &[u8]) -> Result<Receipt> {
+        if self.is_erased_id(&id[..])? {
+            return Ok(Receipt::Rejected(Rejection::Erased));
+        }
         let receipt = self.receive_one(id, bytes)?;
         if matches!(receipt, Receipt::Applied { changed: true, .. }) {
             self.retry_held(id)?;
@@ -142,6 +145,9 @@ impl Store {
             Verdict::Open(o) => o,
         };
         let b = &opened.body;
+        if self.is_erased(b.document)? {
+            return Ok(Receipt::Rejected(Rejection::Erased));
+        }
         let digest = b.digest();
         let seen: Option<Vec<u8>> = self
             .conn()

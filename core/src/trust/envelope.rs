@@ -208,6 +208,9 @@ pub enum Rejection {
     Rule { device: String, violation: super::rules::Violation },
     #[error("device {device} signed two different envelopes with sequence number {seq}")]
     Equivocation { device: String, seq: u64 },
+    /// The panel or the document was erased on this device: refused forever.
+    #[error("the envelope is about something erased here")]
+    Erased,
 }
 
 /// An envelope that passed every check that does not need the document.

@@ -19,17 +19,23 @@ use crate::store::Store;
 
 /// The first byte of a mailbox item that carries roster entries rather than an envelope.
 const ROSTER_ITEM: u8 = b'R';
+/// The first byte of a mailbox item that carries a signed erasure record.
+const ERASURE_ITEM: u8 = b'E';
 
 /// Roster entries as a mailbox item, sealed under the epoch's secret: members who hold it
 /// learn of admissions, removals and new epochs on any path. (A device removed in this
 /// epoch can read who is on the panel; it cannot read the new epoch's secret, which is
 /// wrapped only to the devices that remain.)
 fn seal_roster(secret: &Secret, panel: &[u8; 16], epoch: u32, entries: &[u8], nonce: [u8; 24]) -> Vec<u8> {
-    let mut out = vec![ROSTER_ITEM];
+    seal_item(ROSTER_ITEM, "roster", secret, panel, epoch, entries, nonce)
+}
+
+fn seal_item(kind: u8, label: &str, secret: &Secret, panel: &[u8; 16], epoch: u32, payload: &[u8], nonce: [u8; 24]) -> Vec<u8> {
+    let mut out = vec![kind];
     out.extend_from_slice(&epoch.to_le_bytes());
     out.extend_from_slice(&nonce);
     let aad = out.clone();
-    out.extend(secret.derive("roster", panel).seal(&nonce, &aad, entries));
+    out.extend(secret.derive(label, panel).seal(&nonce, &aad, payload));
     out
 }
 
@@ -138,16 +144,40 @@ impl Store {
         Ok(())
     }
 
+    /// Posts a signed erasure record into this device's outboxes of the panel's current and
+    /// previous epochs (a phone that missed the last epoch change still reads the previous),
+    /// sealed like roster entries: every member learns of it on any path, even from the
+    /// relay after this device destroyed the keys. Returns those outboxes.
+    pub(crate) fn post_erasure(&mut self, id: &Hash, roster: &Roster, record: &[u8]) -> Result<Vec<DocumentId>> {
+        let state = roster.state();
+        let epochs = if state.epoch > 0 { vec![state.epoch - 1, state.epoch] } else { vec![0] };
+        let mut outboxes = Vec::new();
+        for epoch in epochs {
+            let Some(secret) = self.epoch_secret(roster, epoch) else { continue };
+            let item = seal_item(ERASURE_ITEM, "erasure", &secret, &state.panel, epoch, record, self.random_bytes());
+            self.post_items(id, roster, epoch, &[item])?;
+            outboxes.push(outbox_of(&secret, &state.panel, &self.device().signing).0);
+        }
+        if outboxes.is_empty() {
+            return Err(Error::NotPermitted("this device does not hold the panel's secret".into()));
+        }
+        Ok(outboxes)
+    }
+
     /// Roster entries from a mailbox item, if it is one this device can open.
     fn open_roster_item(&self, id: &Hash, item: &[u8]) -> Result<Option<Vec<u8>>> {
-        if item.len() < 29 || item[0] != ROSTER_ITEM {
+        self.open_item(id, item, ROSTER_ITEM, "roster")
+    }
+
+    fn open_item(&self, id: &Hash, item: &[u8], kind: u8, label: &str) -> Result<Option<Vec<u8>>> {
+        if item.len() < 29 || item[0] != kind {
             return Ok(None);
         }
         let epoch = u32::from_le_bytes(item[1..5].try_into().expect("4 bytes"));
         let nonce: [u8; 24] = item[5..29].try_into().expect("24 bytes");
         let roster = self.roster(id)?;
         let Some(secret) = self.epoch_secret(&roster, epoch) else { return Ok(None) };
-        Ok(secret.derive("roster", &roster.state().panel).open(&nonce, &item[..29], &item[29..]).map(|p| p.to_vec()))
+        Ok(secret.derive(label, &roster.state().panel).open(&nonce, &item[..29], &item[29..]).map(|p| p.to_vec()))
     }
 
     /// Takes the envelopes new in a peer's mailbox into the store. Our own outbox and ids
@@ -174,6 +204,18 @@ impl Store {
                 if let Some(entries) = self.open_roster_item(&genesis, item)? {
                     if decode_entries(&entries).is_ok() {
                         let _ = self.import_roster(&genesis, &entries);
+                    }
+                }
+                taken += 1;
+                continue;
+            }
+            if item.first() == Some(&ERASURE_ITEM) {
+                // A record that opens, verifies and is signed by an admin purges the panel,
+                // this mailbox with it: nothing more is taken from it. One that fails any
+                // check changes nothing.
+                if let Some(record) = self.open_item(&genesis, item, ERASURE_ITEM, "erasure")? {
+                    if self.receive_erasure(&record).is_ok() {
+                        return Ok(receipts);
                     }
                 }
                 taken += 1;

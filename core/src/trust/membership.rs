@@ -127,6 +127,15 @@ impl Store {
     }
 
     fn save_roster(&mut self, id: &Hash, interview: Option<DocumentId>, roster: &Roster) -> Result<()> {
+        // An erased panel, or a new one about an erased candidate, never comes back.
+        if self.is_erased_id(&id[..])? {
+            return Err(Error::Erased { id: hex(id) });
+        }
+        for d in roster.state().documents.keys() {
+            if self.is_erased(*d)? {
+                return Err(Error::Erased { id: d.to_string() });
+            }
+        }
         self.conn().execute(
             "INSERT INTO rosters(genesis, interview_id, entries, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(genesis) DO UPDATE SET entries = excluded.entries, updated_at = excluded.updated_at,
@@ -198,6 +207,9 @@ impl Store {
     /// whether the roster changed. The first entries for an unknown roster are accepted only
     /// for `expected`, the genesis this phone was told about.
     pub fn import_roster(&mut self, id: &Hash, bytes: &[u8]) -> Result<bool> {
+        if self.is_erased_id(&id[..])? {
+            return Err(Error::Erased { id: hex(id) });
+        }
         let incoming = decode_entries(bytes).map_err(|e| Error::invalid(format!("roster entries: {e}")))?;
         let existing = match self.roster(id) {
             Ok(r) => Some(r),

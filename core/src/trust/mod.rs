@@ -7,6 +7,7 @@
 pub mod codec;
 pub mod delivery;
 pub mod envelope;
+pub mod erasure;
 pub mod invite;
 pub mod joining;
 pub mod mailbox;

@@ -11,4 +11,5 @@ XCTMain([
     testCase(OpenInterviewTests.allTests),
     testCase(TrustTests.allTests),
     testCase(AtRestTests.allTests),
+    testCase(ErasureTests.allTests),
 ])
