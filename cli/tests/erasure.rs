@@ -65,9 +65,9 @@ fn retention_dry_run_and_run_erasure_holds_and_export_through_the_cli() {
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("legal hold"));
     assert!(cli.ok("ana@acme", &["candidate", "erase", &fresh, "--yes"]).contains(&format!("Erased {fresh}. 1 of 1 devices acknowledged")));
     assert!(!cli.ok("ana@acme", &["candidates"]).contains("Fenna"));
-    let raw = std::fs::read(cli.store()).unwrap();
-    for name in ["Olwen Oldapplicant", "Fenna Freshapplicant"] {
-        assert!(!raw.windows(name.len()).any(|w| w == name.as_bytes()), "{name} is still in the store file");
-    }
-    assert!(raw.windows(5).any(|w| w == b"Hedda"), "the kept candidate is still there");
+    // The CLI's store is encrypted at rest, so its raw bytes hold no name either way; the purge
+    // of the bytes themselves is checked on plaintext stores in tests/tests/erasure.rs.
+    let list = cli.ok("ana@acme", &["candidates"]);
+    assert!(!list.contains("Olwen") && !list.contains("Fenna"), "{list}");
+    assert!(list.contains("Hedda"), "the kept candidate is still there: {list}");
 }
