@@ -4,6 +4,7 @@
 //! edit has made that edit durable.
 
 pub mod at_rest;
+mod change_signal;
 pub(crate) mod authors;
 pub(crate) mod changes;
 mod conflicts;
@@ -33,6 +34,7 @@ use automerge::{ActorId, AutoCommit, ObjId, ObjType, ReadDoc};
 use chrono::Utc;
 use rusqlite::Connection;
 
+pub use change_signal::{ChangeSignal, ChangeWaker};
 pub use conflicts::{Conflict, ConflictValue};
 pub use decode::{Decoded, Decoding};
 pub use documents::QuarantinedDocument;
@@ -129,6 +131,8 @@ pub struct Store {
     /// Bumped whenever what a listener may answer changes (panels, rosters, invites, device
     /// keys), so a running LAN listener refreshes its snapshot exactly when it must.
     pub(crate) keyring_version: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Wakes relay sessions kept in sync when a change is durable.
+    pub(crate) change_signal: std::sync::Arc<change_signal::ChangeSignal>,
 }
 
 impl Store {
@@ -190,6 +194,7 @@ impl Store {
             at_rest,
             device,
             keyring_version: Default::default(),
+            change_signal: Default::default(),
         })
     }
 

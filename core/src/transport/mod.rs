@@ -8,6 +8,7 @@ pub mod lan;
 pub mod pipe;
 #[cfg(feature = "relay")]
 pub mod relay;
+pub mod relay_session;
 
 pub use channel::SecureChannel;
 pub use crate::trust::{InviteError, Panel, PanelInvite};
