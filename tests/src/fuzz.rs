@@ -297,4 +297,15 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("roster_entries", roster_entries),
     ("envelope_open", envelope_open),
     ("join_messages", join_messages),
+    ("relay_url", relay_url),
 ];
+
+/// A relay address as typed on the command line: parsed or a typed error, never a panic; what
+/// parses names a host and a usable port, and ws:// only ever to this machine.
+pub fn relay_url(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Ok(url) = panelnotes_core::transport::relay_tls::RelayUrl::parse(text) {
+        assert!(!url.host.is_empty() && url.port != 0, "{text:?}");
+        assert!(url.tls || text.starts_with("ws://"), "{text:?}");
+    }
+}
