@@ -164,7 +164,8 @@ impl RelaySession {
             signal.on_change(move || {
                 let Some(p) = pending.upgrade() else { return };
                 let mut g = lock(&p.0);
-                if g.ready && g.dirty_since.is_none() {
+                // Also before the handshake completes: the change is then offered once it has.
+                if g.dirty_since.is_none() {
                     g.dirty_since = Some(clock.now());
                     p.1.notify_all();
                 }
@@ -247,6 +248,8 @@ impl RelaySession {
             }
             let frames = conn.take_outgoing();
             self.queue(frames, true);
+            // Everything changed so far is in the outbox just posted.
+            self.pending().dirty_since = None;
             Ok(Link { conn, _live: live })
         })();
         match opened {
