@@ -10,4 +10,5 @@ XCTMain([
     testCase(ConflatedDiffTests.allTests),
     testCase(OpenInterviewTests.allTests),
     testCase(TrustTests.allTests),
+    testCase(RelayTests.allTests),
 ])
