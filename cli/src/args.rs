@@ -183,7 +183,8 @@ pub struct SyncModeArgs {
     /// Dial a panel member at this address.
     #[arg(long)]
     pub connect: Option<String>,
-    /// Sync through an automerge-repo sync server (ws://host:port).
+    /// Sync through an automerge-repo sync server: wss://host[:port] (ws:// only on this
+    /// machine).
     #[arg(long)]
     pub relay: Option<String>,
 }
@@ -202,6 +203,10 @@ pub struct SyncArgs {
     /// With --listen: stop after this many seconds.
     #[arg(long = "for")]
     pub for_seconds: Option<u64>,
+    /// With --relay wss://: trust only this CA's certificate (PEM), for a relay with a
+    /// private CA [default: the system's root certificates].
+    #[arg(long, requires = "relay")]
+    pub ca: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand)]

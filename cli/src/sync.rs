@@ -106,10 +106,16 @@ pub fn run(mut store: Store, panels: Vec<Panel>, rosters: Vec<Hash>, args: SyncA
             if panels.is_empty() && rosters.is_empty() {
                 return Err(Failure::msg("this store has no panel to sync: join one first"));
             }
+            panelnotes_core::transport::relay_tls::RelayUrl::parse(url).map_err(|e| Failure::msg(e.to_string()))?;
+            let ca_pem = match &args.ca {
+                Some(path) => Some(std::fs::read(path).map_err(|e| Failure::msg(format!("--ca {}: {e}", path.display())))?),
+                None => None,
+            };
+            let opts = panelnotes_core::transport::relay::RelayOptions { ca_pem, ..Default::default() };
             // The relay gets each rostered panel's mailboxes only (sealed envelopes, never
             // documents), in a session of its own that does not link the panels.
             for r in &rosters {
-                let report = panelnotes_core::transport::relay::sync_roster_via_relay(&shared, url, r, &Default::default())
+                let report = panelnotes_core::transport::relay::sync_roster_via_relay(&shared, url, r, &opts)
                     .map_err(|e| Failure::msg(e.to_string()))?;
                 say!("relay, panel {}: {}", short(r), describe(&report));
             }
@@ -117,7 +123,7 @@ pub fn run(mut store: Store, panels: Vec<Panel>, rosters: Vec<Hash>, args: SyncA
                 return Ok(());
             }
             let grant = panelnotes_core::sync::Grant::documents(panels.iter().flat_map(|p| [p.interview, p.candidate]));
-            let r = panelnotes_core::transport::relay::sync_via_relay(&shared, url, grant, &Default::default())
+            let r = panelnotes_core::transport::relay::sync_via_relay(&shared, url, grant, &opts)
                 .map_err(|e| Failure::msg(e.to_string()))?;
             say!("relay: {}", describe(&r));
             Ok(())

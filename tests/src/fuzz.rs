@@ -334,6 +334,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("sealed_card", sealed_card),
     ("stored_records", stored_records),
     ("erasure_records", erasure_records),
+    ("relay_url", relay_url),
 ];
 
 /// Stored records and wrapped keys as read from a damaged or hostile store file: parsing and
@@ -352,4 +353,14 @@ pub fn stored_records(data: &[u8]) {
     let sealed = seal_untrusted([3; 32], "t.c", b"row", data);
     assert_eq!(open_untrusted([3; 32], "t.c", b"row", &sealed).expect("a sealed record opens"), data);
     assert!(open_untrusted([3; 32], "t.c", b"other", &sealed).is_err(), "a record opens only in its own row");
+}
+
+/// A relay address as typed on the command line: parsed or a typed error, never a panic; what
+/// parses names a host and a usable port, and ws:// only ever to this machine.
+pub fn relay_url(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Ok(url) = panelnotes_core::transport::relay_tls::RelayUrl::parse(text) {
+        assert!(!url.host.is_empty() && url.port != 0, "{text:?}");
+        assert!(url.tls || text.starts_with("ws://"), "{text:?}");
+    }
 }

@@ -4,6 +4,7 @@
 //! edit has made that edit durable.
 
 pub mod at_rest;
+mod change_signal;
 pub(crate) mod authors;
 pub mod content_keys;
 mod file_modes;
@@ -36,6 +37,7 @@ use automerge::{ActorId, AutoCommit, ObjId, ObjType, ReadDoc};
 use chrono::Utc;
 use rusqlite::Connection;
 
+pub use change_signal::{ChangeSignal, ChangeWaker};
 pub use conflicts::{Conflict, ConflictValue};
 pub use decode::{Decoded, Decoding};
 pub use documents::QuarantinedDocument;
@@ -133,6 +135,8 @@ pub struct Store {
     /// Bumped whenever what a listener may answer changes (panels, rosters, invites, device
     /// keys), so a running LAN listener refreshes its snapshot exactly when it must.
     pub(crate) keyring_version: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Wakes relay sessions kept in sync when a change is durable.
+    pub(crate) change_signal: std::sync::Arc<change_signal::ChangeSignal>,
 }
 
 impl Store {
@@ -202,6 +206,7 @@ impl Store {
             at_rest,
             device,
             keyring_version: Default::default(),
+            change_signal: Default::default(),
         };
         // The team's retention rule runs whenever the store opens. A failure here must not
         // keep the app from opening: the next open, or a run on demand, tries again.

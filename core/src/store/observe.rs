@@ -297,6 +297,7 @@ impl Store {
     /// Records a durable change for the listeners and returns at once. The new state is read
     /// here only when someone listens to this document.
     pub(crate) fn notify(&mut self, id: DocumentId, origin: Origin) {
+        self.change_signal.changed();
         let (docs, lists) = self.notifier.has_listeners();
         if !docs && !lists {
             return;

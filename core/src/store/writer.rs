@@ -231,7 +231,12 @@ impl Store {
     /// Turns a document's pending keystrokes into one durable change.
     pub(crate) fn fold(&mut self, id: DocumentId) -> Result<()> {
         match self.docs.get(&id) {
-            Some(od) if od.pending.is_some() => self.persist(id, false, |_| Ok(())),
+            Some(od) if od.pending.is_some() => {
+                self.persist(id, false, |_| Ok(()))?;
+                // Folded keystrokes are not echoed to listeners, but they must still go out.
+                self.change_signal.changed();
+                Ok(())
+            }
             _ => Ok(()),
         }
     }

@@ -321,6 +321,11 @@ impl Connection {
             }
         };
         self.unavailable.remove(&document);
+        // The peer has a document we asked for in vain earlier (it came to the relay later):
+        // answer its heads with what we need, or it never sends the changes.
+        if !message.heads.is_empty() && !store.has_document(document)? {
+            self.requested.remove(&document);
+        }
         let mut state = self.state_for(store, document)?;
         match store.receive_sync_message(document, &mut state, message) {
             Ok(true) => {

@@ -393,7 +393,7 @@ impl From<&TransportError> for SessionFailure {
             TransportError::FrameTooLarge { .. } => SessionFailure::TooLarge,
             TransportError::Closed => SessionFailure::Closed,
             TransportError::Cancelled => SessionFailure::Cancelled,
-            TransportError::Io(_) => SessionFailure::Network,
+            TransportError::Io(_) | TransportError::Untrusted(_) | TransportError::RelayUrl(_) => SessionFailure::Network,
             TransportError::Timeout(_) => SessionFailure::TimedOut,
             TransportError::Store(_) | TransportError::Sync(crate::sync::SyncError::Store(_)) => SessionFailure::Storage,
             TransportError::Sync(crate::sync::SyncError::Oversized { .. }) => SessionFailure::TooLarge,

@@ -8,6 +8,9 @@ pub mod lan;
 pub mod pipe;
 #[cfg(feature = "relay")]
 pub mod relay;
+#[cfg(feature = "relay")]
+pub mod relay_tls;
+pub mod relay_session;
 
 pub use channel::SecureChannel;
 pub use crate::trust::{InviteError, Panel, PanelInvite};
@@ -38,6 +41,13 @@ pub enum TransportError {
     Io(String),
     #[error("timed out: {0}")]
     Timeout(String),
+    /// The relay's TLS certificate does not chain to a trusted root (or to the private CA
+    /// given); never retried.
+    #[error("the relay's TLS certificate is not trusted ({0}); for a relay with a private CA, pass its certificate (--ca FILE)")]
+    Untrusted(String),
+    /// A relay address this build does not dial (ws:// to another machine, another scheme).
+    #[error("{0}")]
+    RelayUrl(String),
     #[error("invalid invite: {0}")]
     Invite(String),
     #[error(transparent)]

@@ -2,7 +2,8 @@
 //! sync server (each binary message is one CBOR frame). The server is the team's own and
 //! stores documents as any automerge-repo peer does; what reaches it is decided by the grant.
 //! Sync state is kept under the server's storage id, so a reconnect resumes; a dropped
-//! connection is retried with backoff.
+//! connection is retried with backoff. wss:// goes through rustls with the platform's roots
+//! (or a private CA); ws:// is for a relay on this machine only.
 
 use std::collections::BTreeSet;
 use std::io::ErrorKind;
@@ -15,6 +16,7 @@ use crate::clock::{Clock, SystemClock};
 use tungstenite::{Message, WebSocket};
 
 use super::lan::{SharedStore, SyncReport};
+use super::relay_tls::RelayStream;
 use super::TransportError;
 use crate::sync::wire::MAX_FRAME;
 use crate::sync::{Connection, Grant, Role};
@@ -32,6 +34,8 @@ pub struct RelayOptions {
     pub clock: Arc<dyn Clock>,
     /// The storage id to present instead of the install's (see `sync_roster_via_relay`).
     pub storage_id: Option<String>,
+    /// For wss://: trust only this private CA (PEM) instead of the platform's roots.
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for RelayOptions {
@@ -54,6 +58,7 @@ impl Default for RelayOptions {
             backoff: Duration::from_millis(200),
             clock: Arc::new(SystemClock),
             storage_id: None,
+            ca_pem: None,
         }
     }
 }
@@ -66,18 +71,21 @@ fn io(e: tungstenite::Error) -> TransportError {
     TransportError::Io(e.to_string())
 }
 
-fn connect(url: &str, timeout: Duration) -> Result<WebSocket<TcpStream>, TransportError> {
-    let rest = url
-        .strip_prefix("ws://")
-        .ok_or_else(|| TransportError::Io(format!("{url}: only ws:// relays are supported by this build")))?;
-    let authority = rest.split('/').next().unwrap_or(rest);
-    let addr = std::net::ToSocketAddrs::to_socket_addrs(authority)?
+fn connect(url: &str, timeout: Duration, ca_pem: Option<&[u8]>) -> Result<WebSocket<RelayStream>, TransportError> {
+    let target = super::relay_tls::RelayUrl::parse(url)?;
+    let addr = std::net::ToSocketAddrs::to_socket_addrs(&(target.host.as_str(), target.port))?
         .next()
-        .ok_or_else(|| TransportError::Io(format!("{authority}: no address")))?;
-    let stream = TcpStream::connect_timeout(&addr, timeout)?;
-    stream.set_nodelay(true)?;
+        .ok_or_else(|| TransportError::Io(format!("{}: no address", target.host)))?;
+    let tcp = TcpStream::connect_timeout(&addr, timeout)?;
+    tcp.set_nodelay(true)?;
+    tcp.set_read_timeout(Some(timeout))?;
+    let stream = if target.tls {
+        RelayStream::Tls(Box::new(super::relay_tls::handshake(&target.host, tcp, ca_pem)?))
+    } else {
+        RelayStream::Plain(tcp)
+    };
     let (ws, _) = tungstenite::client(url, stream).map_err(|e| TransportError::Io(e.to_string()))?;
-    ws.get_ref().set_read_timeout(Some(Duration::from_millis(20)))?;
+    ws.get_ref().tcp().set_read_timeout(Some(Duration::from_millis(20)))?;
     Ok(ws)
 }
 
@@ -89,7 +97,7 @@ fn session(
     deadline: Instant,
     report: &mut SyncReport,
 ) -> Result<(), TransportError> {
-    let mut ws = connect(url, opts.timeout)?;
+    let mut ws = connect(url, opts.timeout, opts.ca_pem.as_deref())?;
     let mut conn = match &opts.storage_id {
         Some(id) => Connection::with_storage_id(&lock(store), Role::Initiator, grant.clone(), id.clone())?,
         None => Connection::new(&lock(store), Role::Initiator, grant.clone())?,

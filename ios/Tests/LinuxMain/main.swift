@@ -12,4 +12,5 @@ XCTMain([
     testCase(TrustTests.allTests),
     testCase(AtRestTests.allTests),
     testCase(ErasureTests.allTests),
+    testCase(RelayTests.allTests),
 ])
