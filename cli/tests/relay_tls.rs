@@ -6,6 +6,7 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 
 use common::Cli;
@@ -18,6 +19,9 @@ struct TlsRelay {
 
 impl Drop for TlsRelay {
     fn drop(&mut self) {
+        // tls.mjs runs server.mjs as its own child: stop the whole process group, or the inner
+        // relay outlives the test (and holds the test run's output pipe open).
+        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", self.child.id())]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -63,6 +67,7 @@ fn start_tls_relay(cert: &Path, key: &Path) -> TlsRelay {
         .env("TLS_KEY", key)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
+        .process_group(0)
         .spawn()
         .expect("node runs");
     let mut first = String::new();
