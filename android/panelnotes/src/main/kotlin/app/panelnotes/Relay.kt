@@ -111,6 +111,12 @@ class RelaySync(
                     watcher.cancel()
                 }
             }
+        } catch (e: CancellationException) {
+            // Cancelled from outside. The watcher may not have run before the pump unwound
+            // (its resumption is queued behind ours), and closing the socket reports a lost
+            // connection meanwhile: say the session was cancelled, whatever won that race.
+            session.cancel()
+            throw e
         } finally {
             withContext(NonCancellable) { store.call { session.disconnected() } }
             report(interviewId, session.status())
