@@ -15,7 +15,7 @@ use panelnotes_core::model::DocKind;
 use panelnotes_core::transport::lan::{self, LanOptions};
 use panelnotes_core::transport::{JoinOutcome, PanelPipe, TransportError};
 use panelnotes_core::trust::roster::{Hash, Roster};
-use panelnotes_core::trust::{self as core_trust, JoinRefusal};
+use panelnotes_core::trust::{self as core_trust, EnvelopeRejection, JoinRefusal};
 use panelnotes_core::{DocumentId, Store};
 
 use crate::error::{PanelNotesError, R};
@@ -113,35 +113,6 @@ pub enum JoinDecision {
     Refused { reason: JoinRefusalReason },
 }
 
-/// Why a peer's envelope was refused (the sync went on without it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
-pub enum EnvelopeRejection {
-    Malformed,
-    /// It does not open with the panel's secret.
-    Undecryptable,
-    BadSignature,
-    WrongPanel,
-    NotMember,
-    /// It wrote to a document that is not the panel's.
-    NotInPanel,
-    /// It carried a change that is not its signer's own, or an unreadable one.
-    ForeignChange,
-    /// Its changes are not the run its signer signed.
-    RunMismatch,
-    /// A panelist wrote what only the lead may (the decision, the panel, the schedule).
-    AdminOnly,
-    /// A panelist wrote another seat's scorecard.
-    OthersScorecard,
-    /// A submitted scorecard was changed, replaced or written as something other than one
-    /// sealed card (submitted scorecards are immutable).
-    ScorecardChanged,
-    /// Another write rule.
-    WriteRule,
-    /// Two different envelopes under one sequence number.
-    Equivocation,
-    Other,
-}
-
 /// A refused envelope: which device signed it, if known, why, and when.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct EnvelopeProblem {
@@ -179,45 +150,6 @@ fn refusal_from_text(text: &str) -> JoinRefusalReason {
 
 fn refusal(r: &JoinRefusal) -> JoinRefusalReason {
     refusal_from_text(&r.to_string())
-}
-
-/// The store records a refused envelope as its rejection's text; the texts' fixed parts
-/// (the parts around a device fingerprint) give the code back. `rejection_codes_cover_every_
-/// rejection` below fails if the core's wording moves.
-fn rejection_from_text(text: &str) -> EnvelopeRejection {
-    use EnvelopeRejection as E;
-    if text.starts_with("the envelope is malformed") {
-        E::Malformed
-    } else if text.starts_with("the envelope does not open") {
-        E::Undecryptable
-    } else if text.starts_with("the envelope's signature is not") {
-        E::BadSignature
-    } else if text.starts_with("the envelope is for another panel") {
-        E::WrongPanel
-    } else if text.ends_with("is not a member of the panel") {
-        E::NotMember
-    } else if text.contains("wrote to a document that is not the panel's") {
-        E::NotInPanel
-    } else if text.contains("sent a change that is not its own") {
-        E::ForeignChange
-    } else if text.contains("run is not the run it signed") {
-        E::RunMismatch
-    } else if text.contains("broke a write rule: a panelist may not write") {
-        E::AdminOnly
-    } else if text.contains("broke a write rule: a panelist may write only their own scorecard") {
-        E::OthersScorecard
-    } else if text.contains("scorecard is submitted and cannot change")
-        || text.contains("replaces the map of submitted scorecards")
-        || text.contains("scorecard is not written as one sealed card")
-    {
-        E::ScorecardChanged
-    } else if text.contains("broke a write rule") {
-        E::WriteRule
-    } else if text.contains("signed two different envelopes") {
-        E::Equivocation
-    } else {
-        E::Other
-    }
 }
 
 fn unix_seconds(s: i64) -> SystemTime {
@@ -396,7 +328,7 @@ impl PanelNotes {
             .into_iter()
             .map(|p| EnvelopeProblem {
                 device_fingerprint: p.device,
-                reason: rejection_from_text(&p.reason),
+                reason: p.code,
                 at: UNIX_EPOCH + Duration::from_millis(p.at_ms.max(0) as u64),
             })
             .collect())
@@ -517,9 +449,6 @@ impl LanServer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use panelnotes_core::trust::envelope::Rejection;
-    use panelnotes_core::trust::rules::Violation;
-    use panelnotes_core::trust::DecodeError;
 
     #[test]
     fn every_join_refusal_maps_to_its_own_code() {
@@ -535,33 +464,5 @@ mod tests {
         assert!(!codes.contains(&JoinRefusalReason::Other));
         assert!(codes.iter().enumerate().all(|(k, c)| !codes[..k].contains(c)), "{codes:?}");
         assert_eq!(refusal_from_text("something a newer lead says"), JoinRefusalReason::Other);
-    }
-
-    #[test]
-    fn rejection_codes_cover_every_rejection() {
-        let d = || "0123456789abcdef".to_owned();
-        use EnvelopeRejection as E;
-        let cases = [
-            (Rejection::Malformed(DecodeError::Truncated("x")), E::Malformed),
-            (Rejection::Undecryptable, E::Undecryptable),
-            (Rejection::BadSignature(d()), E::BadSignature),
-            (Rejection::WrongPanel, E::WrongPanel),
-            (Rejection::NotMember(d()), E::NotMember),
-            (Rejection::NotInPanel { device: d() }, E::NotInPanel),
-            (Rejection::ForeignChange { device: d() }, E::ForeignChange),
-            (Rejection::RunMismatch { device: d() }, E::RunMismatch),
-            (Rejection::Rule { device: d(), violation: Violation::AdminOnly { kind: "interview", field: "decision".into() } }, E::AdminOnly),
-            (Rejection::Rule { device: d(), violation: Violation::OthersScorecard("ben@acme".into()) }, E::OthersScorecard),
-            (Rejection::Rule { device: d(), violation: Violation::ScorecardSubmitted("ben@acme".into()) }, E::ScorecardChanged),
-            (Rejection::Rule { device: d(), violation: Violation::ScorecardsReplaced }, E::ScorecardChanged),
-            (Rejection::Rule { device: d(), violation: Violation::ScorecardNotSealed("ben@acme".into()) }, E::ScorecardChanged),
-            (Rejection::Rule { device: d(), violation: Violation::UnknownObject }, E::WriteRule),
-            (Rejection::Rule { device: d(), violation: Violation::Unreadable }, E::WriteRule),
-            (Rejection::Equivocation { device: d(), seq: 3 }, E::Equivocation),
-        ];
-        for (r, code) in cases {
-            assert_eq!(rejection_from_text(&r.to_string()), code, "{r}");
-        }
-        assert_eq!(rejection_from_text("a reason from a newer version"), E::Other);
     }
 }

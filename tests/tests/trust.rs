@@ -13,7 +13,7 @@ use panelnotes_core::trust::membership::wrap_context;
 use panelnotes_core::trust::roster::{Action, Entry, Hash};
 use panelnotes_core::trust::rules::Violation;
 use panelnotes_core::trust::seal::{unwrap, Secret};
-use panelnotes_core::trust::Receipt;
+use panelnotes_core::trust::{EnvelopeRejection, Receipt};
 use panelnotes_core::{DocumentId, InterviewerId, ManualClock, Store, StoreOptions};
 use panelnotes_tests::fixture::{candidate_with_interview, identity};
 
@@ -128,6 +128,9 @@ fn every_peer_refuses_a_members_forgeries_and_honest_work_goes_on() {
         assert_eq!(got[2], Receipt::Rejected(Rejection::ForeignChange { device: ben_fp.clone() }));
         let problems = s.envelope_problems(&p.roster).unwrap();
         assert_eq!(problems.iter().filter(|x| x.device.as_deref() == Some(ben_fp.as_str())).count(), 3, "{problems:?}");
+        // Each is recorded as a code the apps word themselves, newest first.
+        let codes: Vec<_> = problems.iter().map(|x| x.code).collect();
+        assert_eq!(codes, [EnvelopeRejection::ForeignChange, EnvelopeRejection::AdminOnly, EnvelopeRejection::OthersScorecard]);
         // Nothing of it landed, and the problems hold no content.
         assert!(s.candidate(c).unwrap().decision.is_none());
         assert!(problems.iter().all(|x| !x.reason.contains("rejected") && !x.reason.contains("no_hire")));

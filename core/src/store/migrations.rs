@@ -265,6 +265,29 @@ const MIGRATIONS: &[&str] = &[
         after_inactive_days INTEGER
     );
     "#,
+    // Refused envelopes keep a stable code beside their English text, so the apps word
+    // them without parsing prose. Rows from before get their code from their text once.
+    r#"
+    ALTER TABLE envelope_rejections ADD COLUMN code TEXT NOT NULL DEFAULT 'other';
+    UPDATE envelope_rejections SET code = CASE
+        WHEN reason LIKE 'the envelope is malformed%' THEN 'malformed'
+        WHEN reason LIKE 'the envelope does not open%' THEN 'undecryptable'
+        WHEN reason LIKE 'the envelope''s signature is not%' THEN 'bad_signature'
+        WHEN reason LIKE 'the envelope is for another panel%' THEN 'wrong_panel'
+        WHEN reason LIKE 'the envelope is about something erased%' THEN 'erased'
+        WHEN reason LIKE '%is not a member of the panel' THEN 'not_member'
+        WHEN reason LIKE '%wrote to a document that is not the panel''s%' THEN 'not_in_panel'
+        WHEN reason LIKE '%sent a change that is not its own%' THEN 'foreign_change'
+        WHEN reason LIKE '%run is not the run it signed%' THEN 'run_mismatch'
+        WHEN reason LIKE '%broke a write rule: a panelist may not write%' THEN 'admin_only'
+        WHEN reason LIKE '%broke a write rule: a panelist may write only their own scorecard%' THEN 'others_scorecard'
+        WHEN reason LIKE '%scorecard is submitted and cannot change%'
+          OR reason LIKE '%replaces the map of submitted scorecards%'
+          OR reason LIKE '%scorecard is not written as one sealed card%' THEN 'scorecard_changed'
+        WHEN reason LIKE '%broke a write rule%' THEN 'write_rule'
+        WHEN reason LIKE '%signed two different envelopes%' THEN 'equivocation'
+        ELSE 'other' END;
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -278,6 +301,11 @@ pub fn is_fresh(conn: &Connection) -> Result<bool> {
 }
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_to(conn, LATEST)
+}
+
+/// Applies the migrations up to `version` (tests stop short of the latest to check one).
+pub(crate) fn migrate_to(conn: &mut Connection, version: i64) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > LATEST {
         return Err(Error::StoreTooNew {
@@ -285,7 +313,7 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
             known: LATEST,
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    for (i, sql) in MIGRATIONS.iter().enumerate().take(version as usize).skip(current as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;

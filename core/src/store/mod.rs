@@ -17,7 +17,7 @@ mod identity;
 mod index;
 mod keystrokes;
 mod list_diff;
-mod migrations;
+pub(crate) mod migrations;
 mod observe;
 mod pending;
 mod problems;

@@ -8,6 +8,7 @@ use automerge::ChangeHash;
 use rusqlite::{params, OptionalExtension};
 
 use super::envelope::{self, Hold, Rejection, Verdict};
+use super::rejection_code::EnvelopeRejection;
 use super::roster::Hash;
 use super::rules;
 use crate::error::{Error, Result};
@@ -34,6 +35,8 @@ pub enum Receipt {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EnvelopeProblem {
     pub device: Option<String>,
+    pub code: EnvelopeRejection,
+    /// The rejection in English (device fingerprints only), for the CLI.
     pub reason: String,
     pub at_ms: i64,
 }
@@ -194,8 +197,8 @@ impl Store {
 
     fn refuse(&mut self, id: &Hash, r: Rejection) -> Result<Receipt> {
         self.conn().execute(
-            "INSERT INTO envelope_rejections(genesis, device, reason, at) VALUES (?1, ?2, ?3, ?4)",
-            params![&id[..], rejection_device(&r), r.to_string(), self.now_ms()],
+            "INSERT INTO envelope_rejections(genesis, device, code, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![&id[..], rejection_device(&r), EnvelopeRejection::of(&r).as_str(), r.to_string(), self.now_ms()],
         )?;
         Ok(Receipt::Rejected(r))
     }
@@ -242,8 +245,11 @@ impl Store {
 
     /// Envelopes refused for the panel, newest first.
     pub fn envelope_problems(&self, id: &Hash) -> Result<Vec<EnvelopeProblem>> {
-        let mut q = self.conn().prepare("SELECT device, reason, at FROM envelope_rejections WHERE genesis = ?1 ORDER BY at DESC, rowid DESC")?;
-        let rows = q.query_map([&id[..]], |r| Ok(EnvelopeProblem { device: r.get(0)?, reason: r.get(1)?, at_ms: r.get(2)? }))?;
+        let mut q = self.conn().prepare("SELECT device, code, reason, at FROM envelope_rejections WHERE genesis = ?1 ORDER BY at DESC, rowid DESC")?;
+        let rows = q.query_map([&id[..]], |r| {
+            let code: String = r.get(1)?;
+            Ok(EnvelopeProblem { device: r.get(0)?, code: EnvelopeRejection::parse(&code), reason: r.get(2)?, at_ms: r.get(3)? })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

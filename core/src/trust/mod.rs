@@ -13,6 +13,7 @@ pub mod joining;
 pub mod mailbox;
 pub mod membership;
 pub mod panel;
+pub mod rejection_code;
 pub mod roster;
 mod roster_entry;
 pub mod rules;
@@ -23,6 +24,7 @@ pub mod session_keys;
 
 pub use codec::DecodeError;
 pub use delivery::{EnvelopeProblem, Receipt};
+pub use rejection_code::EnvelopeRejection;
 pub use invite::SeatInvite;
 pub use joining::{JoinDecision, JoinRefusal, JoinRequest};
 pub use panel::{InviteError, Panel, PanelInvite};
