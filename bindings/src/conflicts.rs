@@ -1,5 +1,4 @@
-//! Conflicts and panels: contested fields with a token per value, and the invite that admits
-//! a device to an interview's panel.
+//! Conflicts: contested fields with a token per value.
 
 use panelnotes_core::Conflict;
 
@@ -21,21 +20,5 @@ impl PanelNotes {
     /// listed and that value is gone, this is `ConflictChanged` and nothing is written.
     pub fn resolve_conflict(&self, document_id: String, field: String, token: String) -> R<()> {
         Ok(self.lock().resolve_conflict(id(&document_id)?, &field, &token)?)
-    }
-
-    /// The invite (a URI for a QR code) to this interview's panel.
-    pub fn panel_invite(&self, interview_id: String) -> R<String> {
-        Ok(self.lock().panel_invite(id(&interview_id)?)?.to_uri())
-    }
-
-    /// Joins a panel from its invite; returns the interview id.
-    pub fn join_panel(&self, invite: String) -> R<String> {
-        let invite = panelnotes_core::transport::PanelInvite::parse(&invite).map_err(panelnotes_core::transport::TransportError::from)?;
-        Ok(self.lock().join_panel(&invite)?.interview.to_string())
-    }
-
-    /// The interviews whose panels this device belongs to.
-    pub fn panels(&self) -> R<Vec<String>> {
-        Ok(self.lock().panels()?.into_iter().map(|p| p.interview.to_string()).collect())
     }
 }

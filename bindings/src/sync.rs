@@ -12,7 +12,7 @@ use panelnotes_core::transport::PanelPipe;
 
 use crate::error::{PanelNotesError, R};
 use crate::records::SyncReport;
-use crate::store::{id, lock_store, PanelNotes};
+use crate::store::{lock_store, PanelNotes};
 
 /// One encrypted session with one peer over a byte pipe (Multipeer Connectivity, Nearby
 /// Connections, BLE): hand it what arrived, send what `poll` returns.
@@ -167,54 +167,12 @@ impl LanServer {
     }
 }
 
-impl PanelNotes {
-    fn panel(&self, interview_id: &str) -> R<panelnotes_core::transport::Panel> {
-        self.lock()
-            .panel(id(interview_id)?)?
-            .ok_or_else(|| PanelNotesError::NotFound { kind: "panel".into(), id: interview_id.to_owned() })
-    }
-}
-
 #[uniffi::export]
 impl PanelNotes {
-    /// Starts a session to a peer of this interview's panel (this side dials).
-    pub fn start_session(&self, interview_id: String) -> R<Arc<SyncSession>> {
-        let panel = self.panel(&interview_id)?;
-        let pipe = PanelPipe::initiator(&self.lock(), &panel)?;
-        Ok(SyncSession::new(self.store.clone(), pipe))
-    }
-
-    /// Accepts a session from a peer; its opening says which of our panels it is for.
-    pub fn accept_session(&self) -> Arc<SyncSession> {
-        SyncSession::new(self.store.clone(), PanelPipe::responder())
-    }
-
     /// Listens for panel members on the LAN (for example "0.0.0.0:7420").
     pub fn serve_lan(&self, address: String) -> R<Arc<LanServer>> {
         let server = lan::serve(self.store.clone(), address.as_str(), LanOptions::default())?;
         let address = server.local_addr().to_string();
         Ok(Arc::new(LanServer { server: Mutex::new(Some(server)), address }))
-    }
-
-    /// Syncs this interview's panel with a member at `address`, on a core thread; the result
-    /// arrives through `callback` (`Cancelled` after `cancel` on the returned handle).
-    pub fn sync_lan(&self, address: String, interview_id: String, callback: Arc<dyn SyncCallback>) -> R<Arc<LanSync>> {
-        let panel = self.panel(&interview_id)?;
-        let store = self.store.clone();
-        let cancel = Arc::new(AtomicBool::new(false));
-        let flag = cancel.clone();
-        std::thread::Builder::new()
-            .name("panelnotes-lan".into())
-            .spawn(move || {
-                let result = lan::sync_with_cancel(&store, address.as_str(), &panel, &LanOptions::default(), Some(&flag));
-                match result {
-                    Ok(r) => callback.on_done(r.into()),
-                    // Cancelled: whatever the cut connection failed with on the way out.
-                    Err(_) if flag.load(Ordering::SeqCst) => callback.on_error(PanelNotesError::Cancelled),
-                    Err(e) => callback.on_error(e.into()),
-                }
-            })
-            .map_err(|e| PanelNotesError::Transport { reason: e.to_string() })?;
-        Ok(Arc::new(LanSync { cancel }))
     }
 }

@@ -66,10 +66,4 @@ extension PanelNotesStore {
     public func resolveConflict(documentId: String, field: String, token: String) async throws {
         try await call { try $0.resolveConflict(documentId: documentId, field: field, token: token) }
     }
-
-    public func panelInvite(interviewId: String) async throws -> String { try await call { try $0.panelInvite(interviewId: interviewId) } }
-
-    public func joinPanel(invite: String) async throws -> String { try await call { try $0.joinPanel(invite: invite) } }
-
-    public func panels() async throws -> [String] { try await call { try $0.panels() } }
 }

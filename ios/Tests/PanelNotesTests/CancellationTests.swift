@@ -113,11 +113,11 @@ final class CancellationTests: StoreTestCase {
     func testCancelStopsALanSyncThatIsStillConnecting() async throws {
         let ana = try open("ana")
         let (_, i) = try await scheduled(ana, panel: ["ana@acme", "ben@acme"])
-        _ = try await ana.panelInvite(interviewId: i)
+        _ = try await ana.startPanel(interviewId: i)
         let full = try FullListener()
         XCTAssertTrue(full.filled, "the accept queue filled")
         let outcome = SyncOutcome()
-        let task = try ana.ffi.syncLan(address: "127.0.0.1:\(full.port)", interviewId: i, callback: outcome)
+        let task = try ana.ffi.syncPanelLan(address: "127.0.0.1:\(full.port)", interviewId: i, callback: outcome)
         try await Task.sleep(nanoseconds: 200_000_000)
         XCTAssertFalse(outcome.isFinished, "the dial is still connecting")
         task.cancel()
@@ -129,10 +129,10 @@ final class CancellationTests: StoreTestCase {
     func testCancelStopsALanSyncWhosePeerNeverAnswersTheHandshakeWithCancelled() async throws {
         let ana = try open("ana")
         let (_, i) = try await scheduled(ana, panel: ["ana@acme", "ben@acme"])
-        _ = try await ana.panelInvite(interviewId: i)
+        _ = try await ana.startPanel(interviewId: i)
         let peer = try SilentPeer()
         let outcome = SyncOutcome()
-        let task = try ana.ffi.syncLan(address: "127.0.0.1:\(peer.port)", interviewId: i, callback: outcome)
+        let task = try ana.ffi.syncPanelLan(address: "127.0.0.1:\(peer.port)", interviewId: i, callback: outcome)
         try await Task.sleep(nanoseconds: 300_000_000)
         XCTAssertFalse(outcome.isFinished, "the silent peer keeps the sync waiting")
         task.cancel()
@@ -143,9 +143,9 @@ final class CancellationTests: StoreTestCase {
     func testCancellingTheTaskEndsTheLanSyncInTheCore() async throws {
         let ana = try open("ana")
         let (_, i) = try await scheduled(ana, panel: ["ana@acme", "ben@acme"])
-        _ = try await ana.panelInvite(interviewId: i) // makes the panel
+        _ = try await ana.startPanel(interviewId: i)
         let peer = try SilentPeer()
-        let sync = Task { try await ana.syncLan(address: "127.0.0.1:\(peer.port)", interviewId: i) }
+        let sync = Task { try await ana.syncPanelLan(address: "127.0.0.1:\(peer.port)", interviewId: i) }
         try await Task.sleep(nanoseconds: 300_000_000)
         sync.cancel()
         do {
@@ -159,8 +159,8 @@ final class CancellationTests: StoreTestCase {
     func testCancellingTheTaskCancelsTheSessionInTheCore() async throws {
         let ana = try open("ana")
         let (_, i) = try await scheduled(ana, panel: ["ana@acme", "ben@acme"])
-        _ = try await ana.panelInvite(interviewId: i)
-        let session = try await ana.startSession(interviewId: i)
+        _ = try await ana.startPanel(interviewId: i)
+        let session = try await ana.startPanelSession(interviewId: i)
         let (incoming, _) = AsyncStream<Data>.makeStream() // the peer never answers
         let sent = Stamp()
         let run = Task { try await ana.runSession(session, incoming: incoming) { _ in sent.set(1) } }

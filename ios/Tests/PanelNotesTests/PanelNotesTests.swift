@@ -75,8 +75,7 @@ final class PanelNotesTests: StoreTestCase {
         let ana = try open("ana")
         let ben = try open("ben")
         let (c, i) = try await scheduled(ana, panel: ["ana@acme", "ben@acme"])
-        let joined = try await ben.joinPanel(invite: try await ana.panelInvite(interviewId: i))
-        XCTAssertEqual(joined, i)
+        try await joinPanel(ana, ben, i)
         try sync(ana, ben, i)
         try await ana.setLogistics(candidateId: c, update: LogisticsUpdate(salary: .range(min: 90_000, max: 100_000, currency: "EUR")))
         try await ben.setLogistics(candidateId: c, update: LogisticsUpdate(salary: .range(min: 95_000, max: 110_000, currency: "EUR")))
@@ -113,7 +112,7 @@ final class PanelNotesTests: StoreTestCase {
         await assertThrows({ try await ana.splice(interviewId: i, stage: "learn", position: 5, delete: 0, text: "x") }) {
             if case let PanelNotesError.OutOfRange(position, length) = $0 { return position == 5 && length == 0 } else { return false }
         }
-        await assertThrows({ _ = try await ana.joinPanel(invite: "https://example.org") }) {
+        await assertThrows({ _ = try await ana.joinViaLan(inviteUri: "https://example.org", address: "127.0.0.1:9", label: "Pixel 8") }) {
             if case PanelNotesError.InvalidArgument = $0 { return true } else { return false }
         }
         await assertThrows({ _ = try await ana.scheduleInterview(candidateId: i, start: t(0), panelists: ["ana@acme"], lead: "ana@acme", minutes: -5) }) {
@@ -127,16 +126,16 @@ final class PanelNotesTests: StoreTestCase {
         let ana = try open("ana")
         let ben = try open("ben")
         let (_, i) = try await scheduled(ana, panel: ["ana@acme", "ben@acme"])
-        _ = try await ben.joinPanel(invite: try await ana.panelInvite(interviewId: i))
+        try await joinPanel(ana, ben, i)
         // A working session: a genuine opening is accepted by a fresh one.
-        try ben.acceptSession().receive(bytes: try ana.ffi.startSession(interviewId: i).poll())
+        try ben.ffi.acceptPanelSession().receive(bytes: try ana.ffi.startPanelSession(interviewId: i).poll())
         // A fresh, open session given garbage: a typed error, the store unchanged.
-        let session = ben.acceptSession()
+        let session = try ben.ffi.acceptPanelSession()
         XCTAssertFalse(session.isClosed())
         XCTAssertThrowsError(try session.receive(bytes: Data((0..<64).map { UInt8(($0 * 7) & 0xff) })))
         // That session is now closed: even a genuine opening is refused.
         XCTAssertTrue(session.isClosed())
-        XCTAssertThrowsError(try session.receive(bytes: try ana.ffi.startSession(interviewId: i).poll()))
+        XCTAssertThrowsError(try session.receive(bytes: try ana.ffi.startPanelSession(interviewId: i).poll()))
         let count = try await ben.candidateList().count
         XCTAssertEqual(count, 0)
     }
@@ -145,12 +144,12 @@ final class PanelNotesTests: StoreTestCase {
         let ana = try open("ana")
         let ben = try open("ben")
         let (_, i) = try await scheduled(ana, panel: ["ana@acme", "ben@acme"])
-        _ = try await ben.joinPanel(invite: try await ana.panelInvite(interviewId: i))
-        let opening = try ana.ffi.startSession(interviewId: i).poll()
-        let finished = ben.acceptSession()
+        try await joinPanel(ana, ben, i)
+        let opening = try ana.ffi.startPanelSession(interviewId: i).poll()
+        let finished = try ben.ffi.acceptPanelSession()
         try finished.finish()
         XCTAssertThrowsError(try finished.receive(bytes: opening))
-        let cancelled = ben.acceptSession()
+        let cancelled = try ben.ffi.acceptPanelSession()
         cancelled.cancel()
         XCTAssertThrowsError(try cancelled.receive(bytes: opening)) { error in
             guard case PanelNotesError.Cancelled = error else { return XCTFail("\(error)") }
@@ -162,7 +161,7 @@ final class PanelNotesTests: StoreTestCase {
         let ana = try open("ana")
         let ben = try open("ben")
         let (_, i) = try await scheduled(ana, panel: ["ana@acme", "ben@acme"])
-        _ = try await ben.joinPanel(invite: try await ana.panelInvite(interviewId: i))
+        try await joinPanel(ana, ben, i)
         try sync(ana, ben, i)
         try await ana.endInterview(interviewId: i, at: t(48 * 60 + 47))
         let card = ScorecardDraft(ratings: Ratings(technicalDepth: 4, reactionToChallenge: 3, businessUnderstanding: 3, questionQuality: 4), recommendation: .strongYes, comments: "sharp")
@@ -181,6 +180,10 @@ final class PanelNotesTests: StoreTestCase {
         mine.recommendation = .no
         try await ben.saveScorecardDraft(interviewId: i, mine)
         try await ben.submitScorecard(interviewId: i, at: t(48 * 60 + 120))
+        // Ana's card opens once her phone, the lead's, has seen Ben's and released its key.
+        let released = try await ben.scorecardSeals(interviewId: i).first { $0.interviewer == "ana@acme" }
+        XCTAssertEqual(released?.state, .sealed(reason: .waitingForRelease(bySeat: "ana@acme")))
+        try sync(ana, ben, i)
         let open = try await ben.scorecardSeals(interviewId: i).first { $0.interviewer == "ana@acme" }
         XCTAssertEqual(open?.state, .open)
         XCTAssertEqual(open?.scorecard?.comments, "sharp")

@@ -23,12 +23,7 @@ final class RelayTests: StoreTestCase {
     func panel(_ ana: PanelNotesStore, _ ben: PanelNotesStore) async throws -> String {
         let (_, i) = try await scheduled(ana, panel: ["ana@acme", "ben@acme"])
         try await ana.splice(interviewId: i, stage: "learn", position: 0, delete: 0, text: "Ran Spark on 200 nodes 🚀")
-        _ = try await ana.startPanel(interviewId: i)
-        let invite = try await ana.inviteSeat(interviewId: i, seat: "ben@acme")
-        let server = try await ana.serveLan(address: "127.0.0.1:0")
-        defer { server.stop() }
-        let joined = try await ben.joinViaLan(inviteUri: invite.uri, address: server.address(), label: "Pixel 8")
-        XCTAssertEqual(joined, .welcomed(interviewId: i, seat: "ben@acme"))
+        try await joinPanel(ana, ben, i)
         return i
     }
 

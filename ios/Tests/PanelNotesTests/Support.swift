@@ -43,9 +43,26 @@ class StoreTestCase: XCTestCase {
         XCTFail("the sessions did not settle")
     }
 
+    /// Starts the interview's roster on `lead` and has `joiner`'s phone join its seat over
+    /// the LAN on loopback, as a panelist does once in the room.
+    @discardableResult
+    func joinPanel(_ lead: PanelNotesStore, _ joiner: PanelNotesStore, _ interview: String, label: String = "Pixel 8") async throws -> SeatInvite {
+        if try await lead.panelRoster(interviewId: interview) == nil {
+            _ = try await lead.startPanel(interviewId: interview)
+        }
+        let seat = joiner.ffi.interviewerId()
+        let invite = try await lead.inviteSeat(interviewId: interview, seat: seat)
+        let server = try await lead.serveLan(address: "127.0.0.1:0")
+        defer { server.stop() }
+        let joined = try await joiner.joinViaLan(inviteUri: invite.uri, address: server.address(), label: label)
+        XCTAssertEqual(joined, .welcomed(interviewId: interview, seat: seat))
+        return invite
+    }
+
+    /// Syncs two members of the interview's rostered panel over an in-memory byte pipe.
     func sync(_ a: PanelNotesStore, _ b: PanelNotesStore, _ interview: String) throws {
-        let sa = try a.ffi.startSession(interviewId: interview)
-        let sb = b.ffi.acceptSession()
+        let sa = try a.ffi.startPanelSession(interviewId: interview)
+        let sb = try b.ffi.acceptPanelSession()
         try pump(sa, sb)
         try sa.finish()
         try sb.finish()

@@ -32,7 +32,7 @@ class CancellationTest {
     fun cancellingTheCoroutineEndsTheLanSyncInTheCore(): Unit = runBlocking {
         openStore(dir, "ana").use { ana ->
             val (_, i) = scheduled(ana, listOf("ana@acme", "ben@acme"))
-            ana.panelInvite(i) // makes the panel
+            ana.startPanel(i)
             // A peer that accepts the connection and never answers: only cancellation ends it.
             ServerSocket(0).use { silent ->
                 var closedByCore = false
@@ -43,7 +43,7 @@ class CancellationTest {
                         closedByCore = runCatching { while (conn.getInputStream().read() >= 0) Unit }.isSuccess
                     }
                 }
-                val sync = async { ana.syncLan("127.0.0.1:${silent.localPort}", i) }
+                val sync = async { ana.syncPanelLan("127.0.0.1:${silent.localPort}", i) }
                 delay(300)
                 assertTrue(sync.isActive, "the silent peer keeps the sync waiting")
                 sync.cancel()
@@ -65,7 +65,7 @@ class CancellationTest {
     fun cancelStopsALanSyncThatIsStillConnecting(): Unit = runBlocking {
         openStore(dir, "ana").use { ana ->
             val (_, i) = scheduled(ana, listOf("ana@acme", "ben@acme"))
-            ana.panelInvite(i)
+            ana.startPanel(i)
             // A listener that never accepts: once its queue (one connection) is full, the kernel
             // drops further SYNs, so a connect stays in progress, as to an unroutable address.
             ServerSocket(0, 1).use { full ->
@@ -81,7 +81,7 @@ class CancellationTest {
                 }
                 assertTrue(queued.size < 10_000, "the accept queue filled")
                 val outcome = Outcome()
-                val task = ana.ffi.syncLan("127.0.0.1:${full.localPort}", i, outcome)
+                val task = ana.ffi.syncPanelLan("127.0.0.1:${full.localPort}", i, outcome)
                 delay(200)
                 assertTrue(!outcome.result.isCompleted, "the dial is still connecting")
                 task.cancel()
@@ -99,10 +99,10 @@ class CancellationTest {
     fun cancelStopsALanSyncWhosePeerNeverAnswersTheHandshakeWithCancelled(): Unit = runBlocking {
         openStore(dir, "ana").use { ana ->
             val (_, i) = scheduled(ana, listOf("ana@acme", "ben@acme"))
-            ana.panelInvite(i)
+            ana.startPanel(i)
             ServerSocket(0).use { silent ->
                 val outcome = Outcome()
-                val task = ana.ffi.syncLan("127.0.0.1:${silent.localPort}", i, outcome)
+                val task = ana.ffi.syncPanelLan("127.0.0.1:${silent.localPort}", i, outcome)
                 silent.accept().use {
                     delay(200)
                     assertTrue(!outcome.result.isCompleted, "the silent peer keeps the sync waiting")
@@ -119,8 +119,8 @@ class CancellationTest {
     fun cancellingTheCoroutineCancelsTheSessionInTheCore(): Unit = runBlocking {
         openStore(dir, "ana").use { ana ->
             val (_, i) = scheduled(ana, listOf("ana@acme", "ben@acme"))
-            ana.panelInvite(i)
-            val session = ana.startSession(i)
+            ana.startPanel(i)
+            val session = ana.startPanelSession(i)
             val sent = CopyOnWriteArrayList<ByteArray>()
             val incoming = Channel<ByteArray>() // the peer never answers
             val job = launch { ana.runSession(session, incoming) { sent.add(it) } }
@@ -138,11 +138,11 @@ class CancellationTest {
         openStore(dir, "ana").use { ana ->
             openStore(dir, "ben").use { ben ->
                 val (_, i) = scheduled(ana, listOf("ana@acme", "ben@acme"))
-                ben.joinPanel(ana.panelInvite(i))
+                joinPanel(ana, ben, i)
                 val toBen = Channel<ByteArray>(Channel.UNLIMITED)
                 val toAna = Channel<ByteArray>(Channel.UNLIMITED)
-                val a = ana.startSession(i)
-                val b = ben.acceptSession()
+                val a = ana.startPanelSession(i)
+                val b = ben.acceptPanelSession()
                 withTimeout(20_000) {
                     // Once the pipe is closed, what a side still says goes nowhere.
                     val ja = launch { ana.runSession(a, toAna) { toBen.trySend(it) } }

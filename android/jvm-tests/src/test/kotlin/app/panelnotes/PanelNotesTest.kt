@@ -99,7 +99,7 @@ class PanelNotesTest {
         open("ana").use { ana ->
             open("ben").use { ben ->
                 val (c, i) = scheduled(ana, listOf("ana@acme", "ben@acme"))
-                assertEquals(i, ben.joinPanel(ana.panelInvite(i)))
+                joinPanel(ana, ben, i)
                 syncStores(ana, ben, i)
                 assertEquals("Dana", ben.candidateList().single().name)
 
@@ -136,7 +136,7 @@ class PanelNotesTest {
             val e = assertThrows<PanelNotesException.OutOfRange> { ana.splice(i, "learn", 5, 0, "x") }
             assertEquals(5uL, e.position)
             assertEquals(0uL, e.length)
-            assertThrows<PanelNotesException.InvalidArgument> { ana.joinPanel("https://example.org") }
+            assertThrows<PanelNotesException.InvalidArgument> { ana.joinViaLan("https://example.org", "127.0.0.1:9", "Pixel 8") }
             assertThrows<PanelNotesException.InvalidArgument> { ana.scheduleInterview(i, t(0), listOf("ana@acme"), "ana@acme", minutes = -5) }
             assertEquals(1, ana.candidateList().size)
         }
@@ -147,15 +147,15 @@ class PanelNotesTest {
         open("ana").use { ana ->
             open("ben").use { ben ->
                 val (_, i) = scheduled(ana, listOf("ana@acme", "ben@acme"))
-                ben.joinPanel(ana.panelInvite(i))
+                joinPanel(ana, ben, i)
                 // A session that works: Ana's genuine opening is accepted by a fresh one.
-                val probe = ben.acceptSession()
-                probe.receive(ana.ffi.startSession(i).poll())
+                val probe = ben.ffi.acceptPanelSession()
+                probe.receive(ana.ffi.startPanelSession(i).poll())
                 // A fresh, open session given garbage: a typed error, the store unchanged.
-                val session = ben.acceptSession()
+                val session = ben.ffi.acceptPanelSession()
                 assertThrows<PanelNotesException> { session.receive(ByteArray(64) { (it * 7).toByte() }) }
                 // That session is now closed: even a genuine opening is refused.
-                assertThrows<PanelNotesException> { session.receive(ana.ffi.startSession(i).poll()) }
+                assertThrows<PanelNotesException> { session.receive(ana.ffi.startPanelSession(i).poll()) }
                 assertTrue(ben.candidateList().isEmpty())
             }
         }
@@ -166,13 +166,13 @@ class PanelNotesTest {
         open("ana").use { ana ->
             open("ben").use { ben ->
                 val (_, i) = scheduled(ana, listOf("ana@acme", "ben@acme"))
-                ben.joinPanel(ana.panelInvite(i))
-                val dialer = ana.ffi.startSession(i)
+                joinPanel(ana, ben, i)
+                val dialer = ana.ffi.startPanelSession(i)
                 val opening = dialer.poll()
-                val finished = ben.acceptSession()
+                val finished = ben.ffi.acceptPanelSession()
                 finished.finish()
                 assertThrows<PanelNotesException> { finished.receive(opening) }
-                val cancelled = ben.acceptSession()
+                val cancelled = ben.ffi.acceptPanelSession()
                 cancelled.cancel()
                 assertThrows<PanelNotesException.Cancelled> { cancelled.receive(opening) }
                 assertThrows<PanelNotesException.Cancelled> { cancelled.poll() }
@@ -185,7 +185,7 @@ class PanelNotesTest {
         open("ana").use { ana ->
             open("ben").use { ben ->
                 val (_, i) = scheduled(ana, listOf("ana@acme", "ben@acme"))
-                ben.joinPanel(ana.panelInvite(i))
+                joinPanel(ana, ben, i)
                 syncStores(ana, ben, i)
                 ana.endInterview(i, t(48 * 60 + 47))
                 val card = ScorecardDraft(Ratings(4u, 3u, 3u, 4u), Recommendation.STRONG_YES, "sharp")
@@ -199,6 +199,10 @@ class PanelNotesTest {
                 assertNull(waiting.scorecard)
                 ben.saveScorecardDraft(i, card.copy(recommendation = Recommendation.NO))
                 ben.submitScorecard(i, t(48 * 60 + 120))
+                // Ana's card opens once her phone, the lead's, has seen Ben's and released its key.
+                val released = ben.scorecardSeals(i).first { it.interviewer == "ana@acme" }
+                assertEquals(SealState.Sealed(SealReason.WaitingForRelease("ana@acme")), released.state)
+                syncStores(ana, ben, i)
                 val open = ben.scorecardSeals(i).first { it.interviewer == "ana@acme" }
                 assertEquals(SealState.Open, open.state)
                 assertEquals("sharp", open.scorecard?.comments)

@@ -2,7 +2,6 @@ package app.panelnotes
 
 import app.panelnotes.core.RelayFailure
 import app.panelnotes.core.RelayStatus
-import app.panelnotes.ffi.JoinResult
 import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.launch
@@ -54,15 +53,7 @@ class RelayTest {
     private suspend fun panel(ana: PanelNotesStore, ben: PanelNotesStore): String {
         val (_, i) = scheduled(ana, listOf("ana@acme", "ben@acme"))
         ana.splice(i, "learn", 0, 0, "Ran Spark on 200 nodes 🚀")
-        ana.startPanel(i)
-        val invite = ana.inviteSeat(i, "ben@acme")
-        val server = ana.serveLan("127.0.0.1:0")
-        try {
-            assertEquals(JoinResult.Welcomed(i, "ben@acme"), withTimeout(60_000) { ben.joinViaLan(invite.uri, server.address(), "Pixel 8") })
-        } finally {
-            server.stop()
-            server.close()
-        }
+        joinPanel(ana, ben, i)
         return i
     }
 

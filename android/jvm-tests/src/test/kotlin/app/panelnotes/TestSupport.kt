@@ -1,6 +1,9 @@
 package app.panelnotes
 
+import app.panelnotes.ffi.JoinResult
+import app.panelnotes.ffi.SeatInvite
 import app.panelnotes.ffi.SyncSession
+import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.runBlocking
 import java.nio.file.Path
 import java.time.Instant
@@ -33,9 +36,29 @@ fun pump(a: SyncSession, b: SyncSession) {
     error("the sessions did not settle")
 }
 
+/**
+ * Starts the interview's roster on [lead] and has [joiner]'s phone join its seat over the
+ * LAN on loopback, as a panelist does once in the room; returns the seat's invite.
+ */
+fun joinPanel(lead: PanelNotesStore, joiner: PanelNotesStore, interview: String, label: String = "Pixel 8"): SeatInvite = runBlocking {
+    if (lead.panelRoster(interview) == null) lead.startPanel(interview)
+    val seat = joiner.ffi.interviewerId()
+    val invite = lead.inviteSeat(interview, seat)
+    val server = lead.serveLan("127.0.0.1:0")
+    try {
+        val joined = withTimeout(60_000) { joiner.joinViaLan(invite.uri, server.address(), label) }
+        check(joined == JoinResult.Welcomed(interview, seat)) { "the join was not welcomed: $joined" }
+    } finally {
+        server.stop()
+        server.close()
+    }
+    invite
+}
+
+/** Syncs two members of the interview's rostered panel over an in-memory byte pipe. */
 fun syncStores(a: PanelNotesStore, b: PanelNotesStore, interview: String) {
-    val sa = a.ffi.startSession(interview)
-    val sb = b.acceptSession()
+    val sa = a.ffi.startPanelSession(interview)
+    val sb = b.ffi.acceptPanelSession()
     pump(sa, sb)
     sa.finish()
     sb.finish()

@@ -70,8 +70,3 @@ suspend fun PanelNotesStore.conflicts(documentId: String? = null): List<Conflict
 suspend fun PanelNotesStore.resolveConflict(documentId: String, field: String, token: String) =
     call { resolveConflict(documentId, field, token) }
 
-suspend fun PanelNotesStore.panelInvite(interviewId: String): String = call { panelInvite(interviewId) }
-
-suspend fun PanelNotesStore.joinPanel(invite: String): String = call { joinPanel(invite) }
-
-suspend fun PanelNotesStore.panels(): List<String> = call { panels() }
