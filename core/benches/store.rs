@@ -151,6 +151,11 @@ fn main() {
         notes_at_the_cap();
         return;
     }
+    if std::env::var("BENCH_ONLY").is_ok_and(|v| v == "merge") {
+        let chars_each: usize = std::env::var("BENCH_CHARS").ok().and_then(|v| v.parse().ok()).unwrap_or(15_000);
+        keystrokes_during_a_merge(chars_each / 4);
+        return;
+    }
     // BENCH_AT_REST=plain|encrypted picks one; by default both run, plaintext first, so the
     // cost of encryption at rest shows beside the earlier figures.
     let modes: Vec<Option<AtRestKey>> = match std::env::var("BENCH_AT_REST").as_deref() {
@@ -572,7 +577,11 @@ fn keystrokes_during_a_merge(offline_chars: usize) {
                 cb.receive(p, &f).unwrap();
             }
             for f in ob {
+                let held = Instant::now();
                 ca.receive(&mut ana.lock().unwrap(), &f).unwrap();
+                if std::env::var("BENCH_HOLDS").is_ok() {
+                    eprintln!("hold: receive {} bytes for {}", f.len(), ms(held.elapsed()));
+                }
             }
         }
     }
