@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use panelnotes_core::model::{ConflictedValue, LogisticsUpdate, SalaryExpectation};
 use panelnotes_core::timeline::{EntryDetail, TimelineKind};
 use panelnotes_core::transport::lan::SessionFailure;
-use panelnotes_ffi::{PanelNotes, PanelNotesError, SyncCallback, SyncReport};
+use panelnotes_ffi::{JoinCallback, JoinResult, PanelNotes, PanelNotesError, SyncCallback, SyncReport};
 
 fn open(dir: &tempfile::TempDir, who: &str) -> Arc<PanelNotes> {
     PanelNotes::open(dir.path().join(format!("{who}.sqlite3")).display().to_string(), format!("{who}@acme"), who.into(), vec![7u8; 32]).unwrap()
@@ -22,6 +22,30 @@ fn candidate_with_panel(s: &PanelNotes) -> (String, String) {
         .schedule_interview(c.clone(), None, None, SystemTime::now(), None, vec!["ana@acme".into(), "ben@acme".into()], "ana@acme".into())
         .unwrap();
     (c, i)
+}
+
+struct Joined(mpsc::Sender<Result<JoinResult, PanelNotesError>>);
+
+impl JoinCallback for Joined {
+    fn on_done(&self, result: JoinResult) {
+        let _ = self.0.send(Ok(result));
+    }
+    fn on_error(&self, error: PanelNotesError) {
+        let _ = self.0.send(Err(error));
+    }
+}
+
+/// Starts the interview's roster on the lead's phone and has `joiner` take `seat` with its
+/// code over the LAN on loopback (the only way onto a panel: the v1 invite is retired).
+fn join_seat(lead: &PanelNotes, joiner: &PanelNotes, interview: &str, seat: &str) {
+    lead.start_panel(interview.into(), None).unwrap();
+    let invite = lead.invite_seat(interview.into(), Some(seat.into()), None).unwrap();
+    let server = lead.serve_lan("127.0.0.1:0".into()).unwrap();
+    let (tx, rx) = mpsc::channel();
+    joiner.join_via_lan(invite.uri, server.address(), "Pixel 8".into(), Arc::new(Joined(tx))).unwrap();
+    let joined = rx.recv_timeout(Duration::from_secs(60)).unwrap().unwrap();
+    assert_eq!(joined, JoinResult::Welcomed { interview_id: interview.into(), seat: seat.into() });
+    server.stop();
 }
 
 #[test]
@@ -42,9 +66,9 @@ fn a_stale_conflict_token_is_conflict_changed() {
     let dir = tempfile::tempdir().unwrap();
     let (ana, ben) = (open(&dir, "ana"), open(&dir, "ben"));
     let (c, i) = candidate_with_panel(&ana);
-    ben.join_panel(ana.panel_invite(i.clone()).unwrap()).unwrap();
+    join_seat(&ana, &ben, &i, "ben@acme");
     let sync = || {
-        let (a, b) = (ana.start_session(i.clone()).unwrap(), ben.accept_session());
+        let (a, b) = (ana.start_panel_session(i.clone()).unwrap(), ben.accept_panel_session().unwrap());
         for _ in 0..100 {
             let x = a.poll().unwrap();
             if !x.is_empty() {
@@ -116,7 +140,7 @@ fn a_lan_sync_to_a_silent_peer_ends_when_cancelled() {
     let dir = tempfile::tempdir().unwrap();
     let ana = open(&dir, "ana");
     let (_, i) = candidate_with_panel(&ana);
-    ana.panel_invite(i.clone()).unwrap();
+    ana.start_panel(i.clone(), None).unwrap();
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = silent.local_addr().unwrap().to_string();
     let peer = std::thread::spawn(move || {
@@ -126,7 +150,7 @@ fn a_lan_sync_to_a_silent_peer_ends_when_cancelled() {
         conn.read_to_end(&mut sink).is_ok()
     });
     let (tx, rx) = mpsc::channel();
-    let task = ana.sync_lan(addr, i, Arc::new(Report(tx))).unwrap();
+    let task = ana.sync_panel_lan(addr, i, Arc::new(Report(tx))).unwrap();
     assert!(rx.recv_timeout(Duration::from_millis(300)).is_err(), "the silent peer keeps it waiting");
     task.cancel();
     let result = rx.recv_timeout(Duration::from_secs(5)).expect("the callback after cancel");
@@ -139,7 +163,7 @@ fn a_lan_server_says_why_a_session_failed_as_data() {
     let dir = tempfile::tempdir().unwrap();
     let ana = open(&dir, "ana");
     let (_, i) = candidate_with_panel(&ana);
-    ana.panel_invite(i).unwrap();
+    ana.start_panel(i, None).unwrap();
     let server = ana.serve_lan("127.0.0.1:0".into()).unwrap();
     let mut stranger = std::net::TcpStream::connect(server.address()).unwrap();
     std::io::Write::write_all(&mut stranger, b"PNL1\x00\x00\x00\x00\x00\x00\x00\x00\x00\x20garbage-garbage-garbage-garbage!").unwrap();
