@@ -73,6 +73,19 @@ impl<'a> Reader<'a> {
         Reader { rest: input }
     }
 
+    /// A format's opening: its four-byte magic, then the one version this build reads. A
+    /// version from a newer build is `Unknown`, so the caller can say so rather than guess.
+    pub(crate) fn header(&mut self, magic: &[u8; 4], version: u8, what: &'static str) -> Result<(), DecodeError> {
+        if &self.fixed::<4>(what)? != magic {
+            return Err(DecodeError::Invalid(what));
+        }
+        let found = self.u8(what)?;
+        if found != version {
+            return Err(DecodeError::Unknown { what, value: found as u64 });
+        }
+        Ok(())
+    }
+
     fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], DecodeError> {
         if self.rest.len() < n {
             return Err(DecodeError::Truncated(what));

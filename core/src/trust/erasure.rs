@@ -83,13 +83,7 @@ impl ErasureRecord {
             return Err(DecodeError::TooLong { what: "erasure record", size: bytes.len(), max: MAX_RECORD });
         }
         let mut r = Reader::new(bytes);
-        if &r.fixed::<4>("erasure record magic")? != RECORD_MAGIC {
-            return Err(DecodeError::Invalid("erasure record magic"));
-        }
-        let version = r.u8("erasure record version")?;
-        if version != VERSION {
-            return Err(DecodeError::Unknown { what: "erasure record version", value: version as u64 });
-        }
+        r.header(RECORD_MAGIC, VERSION, "erasure record header")?;
         let candidate = DocumentId::from_bytes(r.fixed("erased candidate")?);
         let n = r.count("erased documents", MAX_DOCUMENTS, 16)?;
         let mut documents = Vec::with_capacity(n);
@@ -139,13 +133,7 @@ impl ErasureAck {
 
     pub fn decode(bytes: &[u8]) -> Result<ErasureAck, DecodeError> {
         let mut r = Reader::new(bytes);
-        if &r.fixed::<4>("erasure ack magic")? != ACK_MAGIC {
-            return Err(DecodeError::Invalid("erasure ack magic"));
-        }
-        let version = r.u8("erasure ack version")?;
-        if version != VERSION {
-            return Err(DecodeError::Unknown { what: "erasure ack version", value: version as u64 });
-        }
+        r.header(ACK_MAGIC, VERSION, "erasure ack header")?;
         let candidate = DocumentId::from_bytes(r.fixed("acknowledged candidate")?);
         let device = r.fixed("acknowledging device")?;
         let at_ms = r.u64("acknowledgement time")? as i64;
