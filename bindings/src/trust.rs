@@ -87,6 +87,8 @@ pub enum JoinRefusalReason {
     SeatTaken,
     /// This device was removed from the panel, or is on it already.
     KnownDevice,
+    /// The lead refused this device's earlier request.
+    Declined,
     /// The lead's phone did not answer the code at all: a used-up or expired code, a code
     /// from another phone, or the lead's phone stopped listening.
     NoAnswer,
@@ -171,6 +173,7 @@ fn refusal_from_text(text: &str) -> JoinRefusalReason {
         (J::AlreadyUsed, JoinRefusalReason::AlreadyUsed),
         (J::SeatTaken, JoinRefusalReason::SeatTaken),
         (J::KnownDevice, JoinRefusalReason::KnownDevice),
+        (J::Declined, JoinRefusalReason::Declined),
     ]
     .into_iter()
     .find(|(r, _)| r.to_string() == text)
@@ -530,6 +533,7 @@ mod tests {
             JoinRefusal::AlreadyUsed,
             JoinRefusal::SeatTaken,
             JoinRefusal::KnownDevice,
+            JoinRefusal::Declined,
         ];
         let codes: Vec<_> = all.iter().map(refusal).collect();
         assert!(!codes.contains(&JoinRefusalReason::Other));
