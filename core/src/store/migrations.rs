@@ -265,6 +265,17 @@ const MIGRATIONS: &[&str] = &[
         after_inactive_days INTEGER
     );
     "#,
+    // Joining through the relay: the join-box documents this device posts to or answers
+    // (a joiner's request and the reply it waits for; a lead's answer to one device). Ids
+    // and device keys only, no personal data.
+    r#"
+    CREATE TABLE join_box_docs (
+        doc_id BLOB PRIMARY KEY,
+        join_box BLOB NOT NULL,
+        role TEXT NOT NULL,
+        device BLOB
+    );
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
