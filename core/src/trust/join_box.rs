@@ -37,8 +37,13 @@ use crate::store::Store;
 const MAX_CHANGES: usize = 64;
 /// Items tried per document per pass.
 const MAX_ITEMS: usize = 16;
+/// Requests from one open invite (one without a seat) waiting for the lead at once: a photo
+/// of the code can queue at most this many; the rest wait until the lead decides.
+const MAX_PENDING: i64 = 8;
 /// An item larger than this is skipped unread (a welcome holds a roster: well under this).
 const MAX_ITEM: usize = 256 * 1024;
+/// How long after a code's expiry the joiner still looks for its welcome (seconds).
+const GIVE_UP_AFTER_EXPIRY: i64 = 7 * 24 * 3600;
 /// The first byte of a reply item (a welcome sealed to one device).
 const REPLY_ITEM: u8 = b'W';
 const REPLY_HEADER: usize = 1 + WRAPPED_LEN + NONCE_LEN;
@@ -150,13 +155,15 @@ impl Store {
         Ok(boxes)
     }
 
-    /// The joins this phone posted through the relay and has no welcome for yet.
+    /// The joins this phone posted through the relay and has no welcome for yet. A code
+    /// that expired a week ago is given up: the lead's device stopped reading its box at the
+    /// expiry, and a welcome posted before then has had a week to be picked up.
     pub fn waiting_relay_joins(&self) -> Result<Vec<JoinBox>> {
         let mut q = self.conn().prepare(
             "SELECT d.join_box, d.doc_id FROM join_box_docs d JOIN joins j ON j.join_box = d.join_box
-             WHERE d.role = 'reply' AND j.genesis IS NULL ORDER BY d.rowid",
+             WHERE d.role = 'reply' AND j.genesis IS NULL AND j.expires >= ?1 ORDER BY d.rowid",
         )?;
-        let rows = q.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        let rows = q.query_map([self.now().timestamp() - GIVE_UP_AFTER_EXPIRY], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
         let mut out = Vec::new();
         for row in rows {
             let (b, r) = row?;
@@ -240,6 +247,9 @@ impl Store {
         let invite = SeatInvite { token, lead: String::new(), expires };
         let mut decisions = Vec::new();
         for item in self.join_box_items(join_box) {
+            if self.pending_in_box(join_box)? >= MAX_PENDING {
+                break;
+            }
             // A request the store cannot take (a roster it cannot read, say) is skipped, like
             // garbage: the next pass reads it again.
             let Ok(decision) = self.receive_join_request(&item) else { continue };
@@ -249,6 +259,14 @@ impl Store {
             decisions.push(decision);
         }
         Ok(decisions)
+    }
+
+    fn pending_in_box(&self, join_box: DocumentId) -> Result<i64> {
+        Ok(self.conn().query_row(
+            "SELECT COUNT(*) FROM join_requests WHERE join_box = ?1 AND decided IS NULL",
+            [&join_box.as_bytes()[..]],
+            |r| r.get(0),
+        )?)
     }
 
     /// Posts `welcome` for the admitted device whose fingerprint is `device`, unless this
@@ -281,6 +299,10 @@ impl Store {
         Ok(d[..16].iter().map(|b| format!("{b:02x}")).collect())
     }
 }
+
+#[cfg(test)]
+#[path = "join_box_tests.rs"]
+mod flood_tests;
 
 #[cfg(test)]
 mod tests {
