@@ -194,13 +194,15 @@ impl Store {
     }
 
     /// On the lead's device: the join boxes of its seat tokens still to answer (unexpired,
-    /// and unused or used by a device whose welcome is not posted yet), each with the replies
-    /// already posted for it (synced again, in case the relay lost them).
+    /// and unused, or used by a device the lead admitted from its queue whose welcome is not
+    /// posted yet; a code used on the LAN is done), each with the replies already posted for
+    /// it (synced again, in case the relay lost them).
     pub fn open_join_boxes(&mut self) -> Result<Vec<(DocumentId, Vec<DocumentId>)>> {
         let boxes: Vec<Vec<u8>> = {
             let mut q = self.conn().prepare(
-                "SELECT t.join_box FROM seat_tokens t WHERE t.expires >= ?1 AND (t.used_by IS NULL OR NOT EXISTS
-                   (SELECT 1 FROM join_box_docs d WHERE d.join_box = t.join_box AND d.role = 'answer' AND d.device = t.used_by))
+                "SELECT t.join_box FROM seat_tokens t WHERE t.expires >= ?1 AND (t.used_by IS NULL OR (
+                   EXISTS (SELECT 1 FROM join_requests r WHERE r.join_box = t.join_box AND r.device = t.used_by AND r.decided = 'admitted')
+                   AND NOT EXISTS (SELECT 1 FROM join_box_docs d WHERE d.join_box = t.join_box AND d.role = 'answer' AND d.device = t.used_by)))
                  ORDER BY t.rowid",
             )?;
             let rows = q.query_map([self.now().timestamp()], |r| r.get(0))?;

@@ -34,7 +34,7 @@ fn lead(dir: &std::path::Path) -> (Store, Hash) {
             booked_at: applied,
             scheduled_start: applied + chrono::Duration::days(2),
             minutes: None,
-            panelists: vec![InterviewerId::new("ana@acme").unwrap(), InterviewerId::new("ben@acme").unwrap()],
+            panelists: ["ana@acme", "ben@acme", "cy@acme"].map(|p| InterviewerId::new(p).unwrap()).to_vec(),
             lead: InterviewerId::new("ana@acme").unwrap(),
         })
         .unwrap();
@@ -110,4 +110,27 @@ fn an_open_invite_queues_at_most_max_pending_requests_from_a_photo() {
     ana.refuse_join_request(first).unwrap();
     ana.answer_join_box(join_box).unwrap();
     assert_eq!(ana.join_requests().unwrap().len() as i64, MAX_PENDING);
+}
+
+#[test]
+fn a_code_used_on_the_lan_is_done_and_one_admitted_from_the_queue_waits_for_its_welcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ana, roster) = lead(dir.path());
+    let mut ben = open(dir.path(), "ben@acme", 2);
+    let seated = ana.invite_seat(&roster, Some(InterviewerId::new("ben@acme").unwrap()), None).unwrap();
+    let open_code = ana.invite_seat(&roster, None, None).unwrap();
+    assert_eq!(ana.open_join_boxes().unwrap().len(), 2);
+    // Ben joins with his seat code over the LAN: that code needs no relay answer.
+    let request = ben.join_request(&seated, "Pixel").unwrap();
+    assert!(matches!(ana.receive_join_request(&request).unwrap(), JoinDecision::Admitted { .. }));
+    let still: Vec<DocumentId> = ana.open_join_boxes().unwrap().into_iter().map(|(b, _)| b).collect();
+    assert_eq!(still, vec![open_code.join_box()]);
+    // A request from the open code, admitted from the lead's queue: its box stays open until
+    // the welcome is posted there.
+    let mut cy = open(dir.path(), "cy@acme", 3);
+    let request = cy.join_request(&open_code, "Tablet").unwrap();
+    let JoinDecision::Pending { request: id, .. } = ana.receive_join_request(&request).unwrap() else { panic!("not pending") };
+    ana.admit_join_request(id, InterviewerId::new("cy@acme").unwrap()).unwrap();
+    let still: Vec<DocumentId> = ana.open_join_boxes().unwrap().into_iter().map(|(b, _)| b).collect();
+    assert_eq!(still, vec![open_code.join_box()]);
 }
