@@ -270,7 +270,7 @@ fn roster_view(store: &Store, roster: &Roster) -> PanelRoster {
 }
 
 /// The joining phone's view of how a join ended.
-fn join_result(store: &Store, outcome: &JoinOutcome) -> R<Option<JoinResult>> {
+pub(crate) fn join_result(store: &Store, outcome: &JoinOutcome) -> R<Option<JoinResult>> {
     Ok(match outcome {
         JoinOutcome::Welcomed(hash) => {
             let roster = store.roster(hash)?;
@@ -298,7 +298,7 @@ fn join_decision(outcome: &JoinOutcome) -> Option<JoinDecision> {
     })
 }
 
-fn parse_invite(uri: &str) -> R<core_trust::SeatInvite> {
+pub(crate) fn parse_invite(uri: &str) -> R<core_trust::SeatInvite> {
     core_trust::SeatInvite::parse(uri).map_err(|e| PanelNotesError::InvalidArgument { reason: e.to_string() })
 }
 
