@@ -133,4 +133,32 @@ impl PanelNotes {
         let inner = core_session::RelaySession::new(self.store.clone(), roster, opts).map_err(err)?;
         Ok(Arc::new(RelaySession { inner, interview_id }))
     }
+
+    /// The joiner's phone: a relay session for a scanned seat code, away from the lead's
+    /// phone. It posts the join request (once, however often it runs) into the code's join
+    /// box; once in sync, `relay_join_result` says whether the lead's device has welcomed this
+    /// phone. Run it again later (the lead's device answers when it next syncs).
+    pub fn start_relay_join_session(&self, invite_uri: String, label: String) -> R<Arc<RelaySession>> {
+        let invite = crate::trust::parse_invite(&invite_uri)?;
+        let inner = core_session::RelaySession::for_join(self.store.clone(), &invite, &label, RelaySessionOptions::default()).map_err(err)?;
+        Ok(Arc::new(RelaySession { inner, interview_id: String::new() }))
+    }
+
+    /// The lead's device: one relay session per seat code still to answer (unexpired; unused,
+    /// or used by a device whose welcome is not posted yet). Each takes the requests in its
+    /// code's join box as a LAN join would (admits a scheduled panelist to a free seat, queues
+    /// the rest in `join_requests`) and posts the welcomes.
+    pub fn start_join_answer_sessions(&self) -> R<Vec<Arc<RelaySession>>> {
+        let sessions = core_session::RelaySession::for_answers(self.store.clone(), RelaySessionOptions::default()).map_err(err)?;
+        Ok(sessions.into_iter().map(|inner| Arc::new(RelaySession { inner, interview_id: String::new() })).collect())
+    }
+
+    /// Where a join session stands: `Welcomed` once the lead's device answered and the welcome
+    /// checked out (the panel then syncs with `start_relay_session`), `Pending` until then.
+    pub fn relay_join_result(&self, session: Arc<RelaySession>) -> R<crate::trust::JoinResult> {
+        let Some(roster) = session.inner.welcomed() else { return Ok(crate::trust::JoinResult::Pending) };
+        let store = self.lock();
+        let outcome = panelnotes_core::transport::JoinOutcome::Welcomed(roster);
+        Ok(crate::trust::join_result(&store, &outcome)?.unwrap_or(crate::trust::JoinResult::Pending))
+    }
 }

@@ -87,6 +87,8 @@ pub enum JoinRefusalReason {
     SeatTaken,
     /// This device was removed from the panel, or is on it already.
     KnownDevice,
+    /// The lead refused this device's earlier request.
+    Declined,
     /// The lead's phone did not answer the code at all: a used-up or expired code, a code
     /// from another phone, or the lead's phone stopped listening.
     NoAnswer,
@@ -142,6 +144,7 @@ fn refusal_from_text(text: &str) -> JoinRefusalReason {
         (J::AlreadyUsed, JoinRefusalReason::AlreadyUsed),
         (J::SeatTaken, JoinRefusalReason::SeatTaken),
         (J::KnownDevice, JoinRefusalReason::KnownDevice),
+        (J::Declined, JoinRefusalReason::Declined),
     ]
     .into_iter()
     .find(|(r, _)| r.to_string() == text)
@@ -199,7 +202,7 @@ fn roster_view(store: &Store, roster: &Roster) -> PanelRoster {
 }
 
 /// The joining phone's view of how a join ended.
-fn join_result(store: &Store, outcome: &JoinOutcome) -> R<Option<JoinResult>> {
+pub(crate) fn join_result(store: &Store, outcome: &JoinOutcome) -> R<Option<JoinResult>> {
     Ok(match outcome {
         JoinOutcome::Welcomed(hash) => {
             let roster = store.roster(hash)?;
@@ -227,7 +230,7 @@ fn join_decision(outcome: &JoinOutcome) -> Option<JoinDecision> {
     })
 }
 
-fn parse_invite(uri: &str) -> R<core_trust::SeatInvite> {
+pub(crate) fn parse_invite(uri: &str) -> R<core_trust::SeatInvite> {
     core_trust::SeatInvite::parse(uri).map_err(|e| PanelNotesError::InvalidArgument { reason: e.to_string() })
 }
 
@@ -459,6 +462,7 @@ mod tests {
             JoinRefusal::AlreadyUsed,
             JoinRefusal::SeatTaken,
             JoinRefusal::KnownDevice,
+            JoinRefusal::Declined,
         ];
         let codes: Vec<_> = all.iter().map(refusal).collect();
         assert!(!codes.contains(&JoinRefusalReason::Other));

@@ -139,12 +139,20 @@ pub enum Command {
         #[arg(long)]
         hours: Option<u32>,
     },
-    /// Join a panel: send the join request of a scanned invite to the lead's phone.
+    /// Join a panel: send the join request of a scanned invite to the lead's phone, or post
+    /// it through a relay (run again, or `sync --relay`, to pick up the welcome).
     Join {
         invite: String,
         /// The lead's phone, listening (`panelnotes sync --listen`).
+        #[arg(long, required_unless_present = "relay", conflicts_with = "relay")]
+        connect: Option<String>,
+        /// Post the request through an automerge-repo sync server: wss://host[:port] (ws://
+        /// only on this machine); the lead's device answers when it syncs through it.
         #[arg(long)]
-        connect: String,
+        relay: Option<String>,
+        /// With --relay wss://: trust only this CA's certificate (PEM).
+        #[arg(long, requires = "relay")]
+        ca: Option<std::path::PathBuf>,
         /// What the lead's phone shows for this device.
         #[arg(long, default_value = "phone")]
         label: String,

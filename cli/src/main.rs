@@ -5,6 +5,7 @@
 #[macro_use]
 mod output;
 mod panel;
+mod relay_join;
 mod args;
 mod candidates;
 mod demo;
@@ -310,12 +311,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let i = id(&store, &interview)?;
             panel::invite(&mut store, i, seat, open, hours)?;
         }
-        Command::Join { invite, connect, label } => return panel::join(store, &invite, &connect, &label),
+        Command::Join { invite, connect, relay, ca, label } => match (connect, relay) {
+            (Some(addr), _) => return panel::join(store, &invite, &addr, &label),
+            (None, Some(url)) => return relay_join::join(store, &invite, &url, ca.as_deref(), &label),
+            (None, None) => return Err(Failure::msg("choose --connect or --relay")),
+        },
         Command::Requests => panel::requests(&store)?,
         Command::Admit { request, seat } => {
             let seat = InterviewerId::new(seat)?;
             store.admit_join_request(request, seat.clone())?;
-            say!("admitted request {request} to {seat}; the phone gets its welcome when it asks again");
+            say!("admitted request {request} to {seat}; the phone gets its welcome when it asks again (through a relay: after your next `sync --relay`)");
         }
         Command::Refuse { request } => {
             store.refuse_join_request(request)?;

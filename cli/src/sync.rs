@@ -17,7 +17,7 @@ use crate::{output, Failure, SyncArgs};
 const PEER_GRACE: Duration = Duration::from_millis(1000);
 
 /// What the lead's phone did with a join request, for the person watching the listener.
-fn describe_join(d: &JoinDecision) -> String {
+pub(crate) fn describe_join(d: &JoinDecision) -> String {
     match d {
         JoinDecision::Admitted { seat, device, label, .. } => format!("join: {label} · {device} admitted to {seat}"),
         JoinDecision::Pending { request, device, label } => format!("join: {label} · {device} waits for you (request {request})"),
@@ -103,15 +103,15 @@ pub fn run(mut store: Store, panels: Vec<Panel>, rosters: Vec<Hash>, args: SyncA
             }
             Ok(())
         } else if let Some(url) = &args.mode.relay {
-            if panels.is_empty() && rosters.is_empty() {
+            let waiting_joins = !shared.lock().unwrap_or_else(|p| p.into_inner()).waiting_relay_joins()?.is_empty();
+            if panels.is_empty() && rosters.is_empty() && !waiting_joins {
                 return Err(Failure::msg("this store has no panel to sync: join one first"));
             }
-            panelnotes_core::transport::relay_tls::RelayUrl::parse(url).map_err(|e| Failure::msg(e.to_string()))?;
-            let ca_pem = match &args.ca {
-                Some(path) => Some(std::fs::read(path).map_err(|e| Failure::msg(format!("--ca {}: {e}", path.display())))?),
-                None => None,
-            };
-            let opts = panelnotes_core::transport::relay::RelayOptions { ca_pem, ..Default::default() };
+            let opts = crate::relay_join::options(url, args.ca.as_deref())?;
+            // Joins first: a welcome picked up here syncs its panel in this same run, and a
+            // device the lead admits now gets the roster with the panel's sync below.
+            let welcomed = crate::relay_join::on_sync(&shared, url, &opts)?;
+            let rosters: Vec<Hash> = rosters.iter().copied().chain(welcomed.into_iter().filter(|r| !rosters.contains(r))).collect();
             // The relay gets each rostered panel's mailboxes only (sealed envelopes, never
             // documents), in a session of its own that does not link the panels.
             for r in &rosters {

@@ -335,7 +335,30 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("stored_records", stored_records),
     ("erasure_records", erasure_records),
     ("relay_url", relay_url),
+    ("join_box", join_box),
 ];
+
+/// Reply items from a join box on the relay (anyone who photographed the code can write
+/// them): opening never panics and gives nothing unless the item was sealed to this device
+/// for this reply document; what is sealed opens back whole, only there, and a flipped byte
+/// is refused.
+pub fn join_box(data: &[u8]) {
+    use panelnotes_core::keys::DeviceKeys;
+    use panelnotes_core::trust::join_box::{open_reply, seal_reply};
+    let (ben, eve) = (DeviceKeys::from_secret(&[2; 64]), DeviceKeys::from_secret(&[3; 64]));
+    let reply = DocumentId::from_bytes([5; 16]);
+    let _ = open_reply(&ben, &reply, data);
+    let sealed = seal_reply(&ben.public().agreement, &reply, data, [7; 32], [8; 32], [[9; 24], [10; 24]]);
+    if sealed.len() <= 256 * 1024 {
+        assert_eq!(open_reply(&ben, &reply, &sealed).as_deref(), Some(data));
+        let mut flipped = sealed.clone();
+        let at = data.first().map_or(0, |b| *b as usize) % flipped.len();
+        flipped[at] ^= 1;
+        assert_eq!(open_reply(&ben, &reply, &flipped), None);
+    }
+    assert_eq!(open_reply(&eve, &reply, &sealed), None);
+    assert_eq!(open_reply(&ben, &DocumentId::from_bytes([6; 16]), &sealed), None);
+}
 
 /// Stored records and wrapped keys as read from a damaged or hostile store file: parsing and
 /// opening never panic, what parses re-encodes to the same bytes, and whatever is sealed

@@ -227,3 +227,22 @@ fn write_sealed_card_seed() {
     std::fs::create_dir_all(&root).unwrap();
     std::fs::write(root.join("seed-card"), card.encode()).unwrap();
 }
+
+/// Seeds for the join box target: a reply item sealed to the target's device for its reply
+/// document (so raw inputs reach the welcome inside), and a welcome-sized plaintext. Run by
+/// hand: `cargo test -p panelnotes-tests --test fuzz_corpus write_join_box_seeds -- --ignored`.
+#[test]
+#[ignore]
+fn write_join_box_seeds() {
+    use panelnotes_core::keys::DeviceKeys;
+    use panelnotes_core::trust::join_box::seal_reply;
+    use panelnotes_core::DocumentId;
+    let ben = DeviceKeys::from_secret(&[2; 64]);
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/join_box");
+    std::fs::create_dir_all(&root).unwrap();
+    let welcome: Vec<u8> = (0..200u8).collect();
+    let item = seal_reply(&ben.public().agreement, &DocumentId::from_bytes([5; 16]), &welcome, [1; 32], [2; 32], [[3; 24], [4; 24]]);
+    std::fs::write(root.join("seed-reply"), &item).unwrap();
+    std::fs::write(root.join("seed-welcome"), &welcome).unwrap();
+    std::fs::write(root.join("seed-short"), b"W").unwrap();
+}

@@ -20,11 +20,12 @@ pub enum Applied {
 }
 
 impl Store {
-    /// Whether `id` names a mailbox this device expects (trust registers them from rosters).
+    /// Whether `id` names a mailbox this device expects (trust registers them from rosters,
+    /// and the join-box documents of a join through the relay).
     pub(crate) fn is_expected_mailbox(&self, id: DocumentId) -> Result<bool> {
         Ok(self
             .conn
-            .prepare_cached("SELECT 1 FROM mailboxes WHERE doc_id = ?1")?
+            .prepare_cached("SELECT 1 FROM mailboxes WHERE doc_id = ?1 UNION ALL SELECT 1 FROM join_box_docs WHERE doc_id = ?1")?
             .exists([&id.as_bytes()[..]])?)
     }
 

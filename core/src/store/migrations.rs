@@ -288,6 +288,17 @@ const MIGRATIONS: &[&str] = &[
         WHEN reason LIKE '%signed two different envelopes%' THEN 'equivocation'
         ELSE 'other' END;
     "#,
+    // Joining through the relay: the join-box documents this device posts to or answers
+    // (a joiner's request and the reply it waits for; a lead's answer to one device). Ids
+    // and device keys only, no personal data.
+    r#"
+    CREATE TABLE join_box_docs (
+        doc_id BLOB PRIMARY KEY,
+        join_box BLOB NOT NULL,
+        role TEXT NOT NULL,
+        device BLOB
+    );
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -302,6 +313,12 @@ pub fn is_fresh(conn: &Connection) -> Result<bool> {
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     migrate_to(conn, LATEST)
+}
+
+/// The version whose migration contains `needle` (tests stop just before it to check it).
+#[cfg(test)]
+pub(crate) fn version_of(needle: &str) -> i64 {
+    MIGRATIONS.iter().position(|m| m.contains(needle)).expect("a migration with that text") as i64 + 1
 }
 
 /// Applies the migrations up to `version` (tests stop short of the latest to check one).

@@ -9,6 +9,8 @@ pub mod pipe;
 #[cfg(feature = "relay")]
 pub mod relay;
 #[cfg(feature = "relay")]
+pub mod relay_join;
+#[cfg(feature = "relay")]
 pub mod relay_tls;
 pub mod relay_session;
 

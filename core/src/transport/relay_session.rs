@@ -20,6 +20,18 @@ use crate::store::ChangeWaker;
 use crate::sync::wire::MAX_FRAME;
 use crate::sync::{Connection, Role, SyncError};
 use crate::trust::roster::Hash;
+use crate::trust::JoinBox;
+
+/// What a session syncs: a rostered panel's mailboxes, or one join through the relay
+/// (trust/join_box.rs), on the joiner's phone or on the lead's device answering it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    Panel(Hash),
+    /// The joiner's phone: its request in the join box, its reply document.
+    Join(JoinBox),
+    /// The lead's device: a seat code's join box, and the replies it posts there.
+    Answer(crate::ids::DocumentId),
+}
 
 #[derive(Clone)]
 pub struct RelaySessionOptions {
@@ -111,7 +123,9 @@ struct Link {
 
 pub struct RelaySession {
     store: SharedStore,
-    roster: Hash,
+    target: Target,
+    /// On the joiner's phone: the panel it was welcomed to, once it was.
+    welcomed: Mutex<Option<Hash>>,
     storage_id: String,
     opts: RelaySessionOptions,
     link: Mutex<Option<Link>>,
@@ -171,7 +185,89 @@ impl RelaySession {
                 }
             })
         });
-        Ok(Arc::new(RelaySession { store, roster, storage_id, opts, link: Mutex::new(None), pending, _waker: waker }))
+        Ok(Arc::new(RelaySession {
+            store,
+            target: Target::Panel(roster),
+            welcomed: Mutex::new(None),
+            storage_id,
+            opts,
+            link: Mutex::new(None),
+            pending,
+            _waker: waker,
+        }))
+    }
+
+    fn for_target(store: SharedStore, target: Target, storage_id: String, opts: RelaySessionOptions) -> Arc<RelaySession> {
+        let pending = Pending {
+            outgoing: VecDeque::new(),
+            status: RelayStatus::Idle,
+            status_changed: false,
+            ready: false,
+            dirty_since: None,
+            last_activity: opts.clock.now(),
+            cancelled: false,
+            counters: RelayCounters::default(),
+        };
+        let opts = RelaySessionOptions { keep_in_sync: false, ..opts };
+        Arc::new(RelaySession {
+            store,
+            target,
+            welcomed: Mutex::new(None),
+            storage_id,
+            opts,
+            link: Mutex::new(None),
+            pending: Arc::new((Mutex::new(pending), Condvar::new())),
+            _waker: None,
+        })
+    }
+
+    /// The joiner's phone: a session that posts the join request of `invite` (once) and
+    /// takes the welcome when the lead's device has posted it (`welcomed`). In sync means
+    /// the relay has the request and this phone has what the relay holds for it.
+    pub fn for_join(store: SharedStore, invite: &crate::trust::SeatInvite, label: &str, opts: RelaySessionOptions) -> Result<Arc<RelaySession>, TransportError> {
+        let (boxes, storage_id) = {
+            let mut s = lock(&store);
+            let boxes = s.post_join_request(invite, label)?;
+            (boxes, s.join_box_storage_id(&boxes.join_box)?)
+        };
+        Ok(Self::for_target(store, Target::Join(boxes), storage_id, opts))
+    }
+
+    /// The lead's device: one session per seat code still to answer (`Store::open_join_boxes`),
+    /// each answering the requests in its join box as they arrive and posting the welcomes.
+    pub fn for_answers(store: SharedStore, opts: RelaySessionOptions) -> Result<Vec<Arc<RelaySession>>, TransportError> {
+        let boxes = lock(&store).open_join_boxes()?;
+        let mut out = Vec::new();
+        for (join_box, _) in boxes {
+            let storage_id = lock(&store).join_box_storage_id(&join_box)?;
+            out.push(Self::for_target(store.clone(), Target::Answer(join_box), storage_id, opts.clone()));
+        }
+        Ok(out)
+    }
+
+    /// On a join session: the panel this phone was welcomed to, once it was.
+    pub fn welcomed(&self) -> Option<Hash> {
+        *lock(&self.welcomed)
+    }
+
+    /// The documents of a join target, after taking in what is here: the joiner looks for its
+    /// welcome, the lead answers the requests (and shares the replies it posted).
+    fn join_documents(&self, s: &mut crate::Store) -> Result<Vec<crate::ids::DocumentId>, TransportError> {
+        match self.target {
+            Target::Panel(_) => Ok(Vec::new()),
+            Target::Join(boxes) => {
+                if let Some(r) = s.take_relay_welcome(&boxes)? {
+                    *lock(&self.welcomed) = Some(r);
+                }
+                Ok(vec![boxes.join_box, boxes.reply])
+            }
+            Target::Answer(join_box) => {
+                s.answer_join_box(join_box)?;
+                let mut docs = vec![join_box];
+                docs.extend(s.answers_posted(join_box)?);
+                Ok(docs)
+            }
+        }
     }
 
     fn pending(&self) -> MutexGuard<'_, Pending> {
@@ -239,13 +335,18 @@ impl RelaySession {
         }
         let opened = (|| -> Result<Link, TransportError> {
             let mut s = lock(&self.store);
-            s.post_outgoing(&self.roster)?;
-            let grant = s.mailbox_grant(&self.roster)?;
-            let mut conn = Connection::with_storage_id(&s, Role::Initiator, grant, self.storage_id.clone())?;
             let live = Arc::new(());
-            for id in s.roster(&self.roster)?.state().documents.keys() {
-                s.mark_live(*id, &live);
-            }
+            let grant = match self.target {
+                Target::Panel(roster) => {
+                    s.post_outgoing(&roster)?;
+                    for id in s.roster(&roster)?.state().documents.keys() {
+                        s.mark_live(*id, &live);
+                    }
+                    s.mailbox_grant(&roster)?
+                }
+                _ => crate::sync::Grant::documents(self.join_documents(&mut s)?),
+            };
+            let mut conn = Connection::with_storage_id(&s, Role::Initiator, grant, self.storage_id.clone())?;
             let frames = conn.take_outgoing();
             self.queue(frames, true);
             // Everything changed so far is in the outbox just posted.
@@ -301,7 +402,16 @@ impl RelaySession {
         let l = link.as_mut().expect("checked above");
         let result = (|| -> Result<(), TransportError> {
             let mut s = lock(&self.store);
-            l.conn.receive(&mut s, frame)?;
+            let events = l.conn.receive(&mut s, frame)?;
+            // A join's documents moved: take the welcome, or answer the requests and share
+            // the replies just posted.
+            if !matches!(self.target, Target::Panel(_)) && events.iter().any(|e| matches!(e, crate::sync::Event::DocumentChanged(_))) {
+                for id in self.join_documents(&mut s)? {
+                    if !l.conn.grant().allows(id) {
+                        l.conn.share(&mut s, id);
+                    }
+                }
+            }
             let frames = l.conn.poll(&mut s)?;
             let ready = l.conn.is_ready();
             self.queue(frames, true);
@@ -318,11 +428,15 @@ impl RelaySession {
             self.pending().dirty_since = None;
             return Ok(());
         };
+        let Target::Panel(roster) = self.target else {
+            self.pending().dirty_since = None;
+            return Ok(());
+        };
         let result = (|| -> Result<(), TransportError> {
             let mut s = lock(&self.store);
-            s.post_outgoing(&self.roster)?;
+            s.post_outgoing(&roster)?;
             // A device admitted meanwhile has a new mailbox to share.
-            for id in s.mailbox_ids(&self.roster)? {
+            for id in s.mailbox_ids(&roster)? {
                 if !l.conn.grant().allows(id) {
                     l.conn.share(&mut s, id);
                 }

@@ -46,6 +46,8 @@ pub enum JoinRefusal {
     SeatTaken,
     #[error("this device was on the panel before and was removed, or is on it already")]
     KnownDevice,
+    #[error("the lead refused this device's request")]
+    Declined,
 }
 
 /// A join request waiting for the lead.
@@ -191,6 +193,21 @@ impl Store {
             return refuse(JoinRefusal::AlreadyUsed);
         }
         let Some(seat) = seat.and_then(|s| InterviewerId::new(s).ok()) else {
+            // A device that asks again (a relay's join box is read on every sync) keeps its
+            // one place in the lead's queue, and a request the lead refused stays refused.
+            let earlier: Option<(i64, Option<String>)> = self
+                .conn()
+                .query_row(
+                    "SELECT id, decided FROM join_requests WHERE join_box = ?1 AND device = ?2 ORDER BY id DESC LIMIT 1",
+                    params![join_box, &device.signing[..]],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            match earlier {
+                Some((request, None)) => return Ok(JoinDecision::Pending { request, device: device.fingerprint(), label }),
+                Some((_, Some(_))) => return refuse(JoinRefusal::Declined),
+                None => {}
+            }
             self.conn().execute(
                 "INSERT INTO join_requests(join_box, genesis, device, agreement, label, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![join_box, &genesis[..], &device.signing[..], &device.agreement[..], label, self.now_ms()],
@@ -206,7 +223,7 @@ impl Store {
         Ok(JoinDecision::Admitted { seat, device: device.fingerprint(), label, welcome })
     }
 
-    fn welcome(&mut self, invite: &SeatInvite, genesis: &Hash) -> Result<Vec<u8>> {
+    pub(crate) fn welcome(&mut self, invite: &SeatInvite, genesis: &Hash) -> Result<Vec<u8>> {
         let mut w = Writer::new();
         w.fixed(genesis).bytes(&encode_entries(self.roster(genesis)?.entries()));
         Ok(sealed(invite, "welcome", self.random_bytes(), &w.finish()))

@@ -52,7 +52,28 @@ extension PanelNotesStore {
             let task = Task {
                 do {
                     let interviews = try await self.call { try $0.relayPanels() }
+                    // On a lead's device, the join boxes of its open seat codes too (phones
+                    // that join through the relay). Once: before the panels, so a device
+                    // admitted now gets the roster with the panel's sync. Kept in sync: beside
+                    // them, answering as requests arrive.
+                    let answers = try await self.call { try $0.startJoinAnswerSessions() }
+                    if !keepInSync {
+                        for (n, session) in answers.enumerated() {
+                            try await self.runRelaySession("join \(n + 1)", session, url: url, sockets: sockets, keepInSync: false) { status in
+                                continuation.yield(await board.report("join \(n + 1)", status))
+                            }
+                        }
+                    }
                     try await withThrowingTaskGroup(of: Void.self) { group in
+                        if keepInSync {
+                            for (n, session) in answers.enumerated() {
+                                group.addTask {
+                                    try await self.runRelaySession("join \(n + 1)", session, url: url, sockets: sockets, keepInSync: true) { status in
+                                        continuation.yield(await board.report("join \(n + 1)", status))
+                                    }
+                                }
+                            }
+                        }
                         for interviewId in interviews {
                             group.addTask {
                                 try await self.runRelayPanel(interviewId, url: url, sockets: sockets, keepInSync: keepInSync,
@@ -80,6 +101,22 @@ extension PanelNotesStore {
     private func runRelayPanel(_ interviewId: String, url: URL, sockets: any RelaySockets, keepInSync: Bool,
                                debounceMs: UInt64, report: @escaping @Sendable (RelayStatus) async -> Void) async throws {
         let session = try await call { try $0.startRelaySession(interviewId: interviewId, keepInSync: keepInSync, debounceMs: debounceMs) }
+        try await runRelaySession(interviewId, session, url: url, sockets: sockets, keepInSync: keepInSync, report: report)
+    }
+
+    /// Joins a panel through the relay at `url` with a scanned seat code, away from the lead's
+    /// phone: posts the join request (once, however often this runs) and returns `.welcomed`
+    /// once the lead's device has answered it (it does when it next syncs through the relay),
+    /// `.pending` until then: call again later. Once welcomed, the panel syncs with
+    /// `syncViaRelay`.
+    public func joinViaRelay(inviteUri: String, url: URL, label: String, sockets: any RelaySockets) async throws -> JoinResult {
+        let session = try await call { try $0.startRelayJoinSession(inviteUri: inviteUri, label: label) }
+        try await runRelaySession("join", session, url: url, sockets: sockets, keepInSync: false) { _ in }
+        return try await call { try $0.relayJoinResult(session: session) }
+    }
+
+    private func runRelaySession(_ interviewId: String, _ session: RelaySession, url: URL, sockets: any RelaySockets, keepInSync: Bool,
+                                 report: @escaping @Sendable (RelayStatus) async -> Void) async throws {
         defer {
             session.disconnected()
         }

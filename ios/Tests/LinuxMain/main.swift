@@ -13,4 +13,5 @@ XCTMain([
     testCase(AtRestTests.allTests),
     testCase(ErasureTests.allTests),
     testCase(RelayTests.allTests),
+    testCase(RelayJoinTests.allTests),
 ])

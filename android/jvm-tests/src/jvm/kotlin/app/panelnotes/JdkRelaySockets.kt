@@ -83,3 +83,7 @@ suspend fun PanelNotesStore.syncViaRelay(url: String) = syncViaRelay(url, JdkRel
 /** The relay sync as an object with a status Flow, over the JDK's WebSocket. */
 fun PanelNotesStore.relaySync(url: String, keepInSync: Boolean = false, debounceMs: Long = 1500) =
     RelaySync(this, url, JdkRelaySockets, keepInSync, debounceMs)
+
+/** Joins a panel through the relay at [url] with a seat code, over the JDK's WebSocket. */
+suspend fun PanelNotesStore.joinViaRelay(inviteUri: String, url: String, label: String) =
+    joinViaRelay(inviteUri, url, label, JdkRelaySockets)

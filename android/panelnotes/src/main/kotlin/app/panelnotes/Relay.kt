@@ -3,6 +3,7 @@ package app.panelnotes
 import app.panelnotes.core.PanelNotesException
 import app.panelnotes.core.RelayFailure
 import app.panelnotes.core.RelayStatus
+import app.panelnotes.ffi.JoinResult
 import app.panelnotes.ffi.RelaySession
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.NonCancellable
@@ -69,16 +70,30 @@ class RelaySync(
             } else RelayStatus.Idle
     }
 
-    /** Runs until in sync (or, kept in sync, until cancelled); cancelling reaches the core. */
+    /**
+     * Runs until in sync (or, kept in sync, until cancelled); cancelling reaches the core. On
+     * a lead's device this also answers the join boxes of its open seat codes (phones that
+     * joined through the relay), each in a session of its own, reported as `join 1`, `join 2`….
+     */
     suspend fun run() {
         val interviews = store.call { relayPanels() }
+        val answers = store.call { startJoinAnswerSessions() }
         coroutineScope {
+            // Once: the answers first, so a device admitted now gets the roster with the
+            // panel's sync. Kept in sync: they stay open beside the panels, answering as
+            // requests arrive.
+            answers.forEachIndexed { n, session ->
+                if (keepInSync) launch { runSession("join ${n + 1}", session) } else runSession("join ${n + 1}", session)
+            }
             for (i in interviews) launch { runPanel(i) }
         }
     }
 
-    private suspend fun runPanel(interviewId: String) {
-        val session = store.call { startRelaySession(interviewId, keepInSync, debounceMs.toULong()) }
+    private suspend fun runPanel(interviewId: String) =
+        runSession(interviewId, store.call { startRelaySession(interviewId, keepInSync, debounceMs.toULong()) })
+
+    /** Runs one session to the end; [close] false leaves it open for the caller to read. */
+    internal suspend fun runSession(interviewId: String, session: RelaySession, close: Boolean = true) {
         val finished = java.util.concurrent.atomic.AtomicBoolean(false)
         try {
             coroutineScope {
@@ -120,7 +135,7 @@ class RelaySync(
         } finally {
             withContext(NonCancellable) { store.call { session.disconnected() } }
             report(interviewId, session.status())
-            session.close()
+            if (close) session.close()
         }
     }
 
@@ -147,3 +162,20 @@ class RelaySync(
 
 /** Syncs every rostered panel through the relay once, over [sockets]; see [RelaySync]. */
 suspend fun PanelNotesStore.syncViaRelay(url: String, sockets: RelaySockets) = RelaySync(this, url, sockets).run()
+
+/**
+ * Joins a panel through the relay at [url] with a scanned seat code, away from the lead's
+ * phone: posts the join request (once, however often this runs) and returns
+ * [JoinResult.Welcomed] once the lead's device has answered it (it does when it next syncs
+ * through the relay), [JoinResult.Pending] until then: call again later. Once welcomed, the
+ * panel syncs with [syncViaRelay].
+ */
+suspend fun PanelNotesStore.joinViaRelay(inviteUri: String, url: String, label: String, sockets: RelaySockets): JoinResult {
+    val session = call { startRelayJoinSession(inviteUri, label) }
+    try {
+        RelaySync(this, url, sockets).runSession("join", session, close = false)
+        return call { relayJoinResult(session) }
+    } finally {
+        session.close()
+    }
+}
