@@ -101,22 +101,62 @@ impl LinkApproval {
 
     /// The approval as one line of text, to copy from one device to the other.
     pub fn to_code(&self) -> String {
-        let hex: String = self.encode().iter().map(|b| format!("{b:02x}")).collect();
-        format!("{CODE_PREFIX}{hex}")
+        format!("{CODE_PREFIX}{}", to_hex(&self.encode()))
     }
 
     pub fn from_code(code: &str) -> std::result::Result<LinkApproval, DecodeError> {
-        let hex = code.trim().strip_prefix(CODE_PREFIX).ok_or(DecodeError::Invalid("link code"))?;
-        if hex.len() % 2 != 0 || hex.len() > 2 * 1024 {
-            return Err(DecodeError::Invalid("link code"));
-        }
-        let bytes = (0..hex.len())
-            .step_by(2)
-            .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-            .collect::<Option<Vec<u8>>>()
-            .ok_or(DecodeError::Invalid("link code"))?;
-        LinkApproval::decode(&bytes)
+        LinkApproval::decode(&from_hex(code, CODE_PREFIX, 1024)?)
     }
+}
+
+const DEVICE_PREFIX: &str = "pndevice1:";
+const ROSTER_PREFIX: &str = "pnroster1:";
+
+/// A device's public keys as one line of text: what the new device shows, for the seat's
+/// phone to countersign.
+pub fn device_code(device: &DevicePublic) -> String {
+    let mut w = Writer::new();
+    write_device(&mut w, device);
+    format!("{DEVICE_PREFIX}{}", to_hex(&w.finish()))
+}
+
+pub fn parse_device_code(code: &str) -> std::result::Result<DevicePublic, DecodeError> {
+    let bytes = from_hex(code, DEVICE_PREFIX, 64)?;
+    let mut r = Reader::new(&bytes);
+    let device = read_device(&mut r)?;
+    r.end()?;
+    Ok(device)
+}
+
+/// A roster (its genesis hash and entries) as one line of text, for a linked device to take
+/// in from the admin's (a joined device gets it with its welcome instead).
+pub fn roster_code(genesis: &Hash, entries: &[u8]) -> String {
+    format!("{ROSTER_PREFIX}{}{}", to_hex(genesis), to_hex(entries))
+}
+
+/// The genesis hash and the encoded entries (`membership::decode_entries` reads them).
+pub fn parse_roster_code(code: &str) -> std::result::Result<(Hash, Vec<u8>), DecodeError> {
+    let bytes = from_hex(code, ROSTER_PREFIX, 1 << 20)?;
+    let mut r = Reader::new(&bytes);
+    let genesis = r.fixed("genesis")?;
+    Ok((genesis, bytes[32..].to_vec()))
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hex after `prefix`, of at most `max` bytes.
+fn from_hex(code: &str, prefix: &str, max: usize) -> std::result::Result<Vec<u8>, DecodeError> {
+    let hex = code.trim().strip_prefix(prefix).ok_or(DecodeError::Invalid("code prefix"))?;
+    if hex.len() % 2 != 0 || hex.len() > 2 * max {
+        return Err(DecodeError::Invalid("code length"));
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect::<Option<Vec<u8>>>()
+        .ok_or(DecodeError::Invalid("code digits"))
 }
 
 fn roster_error(e: RosterError) -> Error {
@@ -217,5 +257,11 @@ mod tests {
         assert!(LinkApproval::from_code("pnlink1:zz").is_err());
         assert!(LinkApproval::from_code(&a.to_code()[1..]).is_err());
         assert!(LinkApproval::from_code(&format!("pnlink1:{}", "00".repeat(5000))).is_err());
+        assert!(LinkApproval::from_code("pnlink1:\u{e9}\u{e9}").is_err());
+        assert_eq!(parse_device_code(&device_code(&tablet.public())).unwrap(), tablet.public());
+        assert!(parse_device_code(&device_code(&tablet.public())[..20]).is_err());
+        let (g, entries) = parse_roster_code(&roster_code(&[3; 32], &[1, 2, 3])).unwrap();
+        assert_eq!((g, entries), ([3; 32], vec![1, 2, 3]));
+        assert!(parse_roster_code("pnroster1:00").is_err());
     }
 }
