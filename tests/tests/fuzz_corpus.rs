@@ -273,6 +273,11 @@ fn write_roster_entry_seeds() {
     roster.append(Entry::decode(&link.encode()).unwrap()).unwrap();
     let transfer = Entry::sign(&ana, roster.head(), Action::TransferLead { seat: seat("ben"), device: tablet.public().signing, keep_admin: true });
     roster.append(transfer.clone()).unwrap();
+    let remove = Entry::sign(&ana, roster.head(), Action::Remove { device: tablet.public().signing, cutoffs: vec![(DocumentId::from_bytes([2; 16]), 3)] });
+    roster.append(remove).unwrap();
+    let accept = Entry::sign(&ana, roster.head(), Action::AcceptHeld { device: tablet.public().signing, document: DocumentId::from_bytes([2; 16]), up_to: 5 });
+    roster.append(accept.clone()).unwrap();
+    put("accept-held", &accept.encode());
     put("link", &link.encode());
     put("transfer-lead", &transfer.encode());
     put("roster-linked", &encode_entries(roster.entries()));

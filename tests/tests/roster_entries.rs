@@ -295,4 +295,17 @@ fn a_removed_devices_change_that_a_member_applied_first_is_released_everywhere()
         }
         assert!(!p.phones[n].notes(i, "learn").unwrap().contains("Dan again"));
     }
+    // Until an admin accepts it: Ana moves Dan's cutoff past it, and every phone that takes
+    // in her entry applies what it held.
+    p.phones[0].accept_held(&roster, dan, i, 2).unwrap();
+    assert!(p.phones[0].notes(i, "learn").unwrap().starts_with("Dan again: "));
+    p.share_roster(0);
+    for n in [1, 2] {
+        assert_eq!(p.phones[n].held_envelopes(&roster).unwrap(), 0);
+        assert_eq!(p.phones[n].heads(i).unwrap(), p.phones[0].heads(i).unwrap());
+    }
+    // An acceptance signed by a device that is no admin is no roster entry at all.
+    let head = p.phones[1].roster(&roster).unwrap().head();
+    let forged = Entry::sign(&DeviceKeys::from_secret(&[66; 64]), head, Action::AcceptHeld { device: dan, document: i, up_to: 99 });
+    assert!(!p.phones[1].import_roster(&roster, &encode_entries(&[forged])).unwrap());
 }

@@ -217,6 +217,18 @@ impl Store {
         Ok(head)
     }
 
+    /// As an admin: accepts what the removed `device` wrote to `document` up to sequence
+    /// number `up_to`. Its held envelopes there apply here now, and on every phone that takes
+    /// in the entry.
+    pub fn accept_held(&mut self, id: &Hash, device: [u8; 32], document: crate::ids::DocumentId, up_to: u64) -> Result<Hash> {
+        let mut roster = self.roster(id)?;
+        let entry = Entry::sign(self.device_keys(), roster.head(), Action::AcceptHeld { device, document, up_to });
+        let head = roster.append(entry).map_err(roster_error)?;
+        self.save_roster(id, None, &roster)?;
+        self.retry_held(id)?;
+        Ok(head)
+    }
+
     /// As an admin: moves the panel's lead to `seat`'s current `device`. The old lead's seat
     /// stays an admin seat only with `keep_admin`.
     pub fn transfer_lead(&mut self, id: &Hash, seat: InterviewerId, device: [u8; 32], keep_admin: bool) -> Result<Hash> {
@@ -227,8 +239,11 @@ impl Store {
         let entry = Entry::sign(self.device_keys(), roster.head(), Action::TransferLead { seat, device, keep_admin });
         let head = roster.append(entry).map_err(roster_error)?;
         self.save_roster(id, None, &roster)?;
-        // The new lead is an admin now, and may be owed the reveal key of sealed scorecards.
-        if let Some(iv) = roster.state().documents.iter().find(|(_, k)| **k == crate::model::DocKind::Interview).map(|(d, _)| *d) {
+        // The new lead is an admin now, and may be owed the reveal key of sealed scorecards. A
+        // lead who stepped down writes nothing more: what it seals now names the new head,
+        // where it may not write the reveal keys (another admin's phone wraps it then).
+        let still_admin = roster.state().is_admin(&self.device().signing);
+        if let Some(iv) = roster.state().documents.iter().find(|(_, k)| **k == crate::model::DocKind::Interview).map(|(d, _)| *d).filter(|_| still_admin) {
             self.release_scorecards(iv)?;
         }
         Ok(head)

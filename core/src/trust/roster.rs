@@ -44,6 +44,8 @@ pub enum RosterError {
     Countersignature(String),
     #[error("the lead moves only to a current device of another scheduled seat")]
     Lead,
+    #[error("held changes are accepted only from a removed device, for a panel document, past its cutoff")]
+    AcceptHeld,
 }
 
 /// A device as the roster knows it.
@@ -202,6 +204,14 @@ impl RosterState {
                 next.wrapped = given;
             }
             Action::Link { .. } => super::linking::apply_link(self, &mut next, &entry.action)?,
+            Action::AcceptHeld { device, document, up_to } => {
+                let Some(cutoffs) = next.members.get_mut(device).and_then(|m| m.removed.as_mut()) else { return Err(RosterError::AcceptHeld) };
+                let cutoff = cutoffs.entry(*document).or_insert(0);
+                if !self.documents.contains_key(document) || *up_to <= *cutoff {
+                    return Err(RosterError::AcceptHeld);
+                }
+                *cutoff = *up_to;
+            }
             Action::TransferLead { seat, device, keep_admin } => {
                 if *seat == self.lead_seat || self.current(device).is_none_or(|m| &m.seat != seat) {
                     return Err(RosterError::Lead);

@@ -66,6 +66,9 @@ pub enum Action {
     /// lead's seat becomes an admin seat. The old lead's seat stays an admin seat only with
     /// `keep_admin` (a lead who steps down usually hands over the panel, not shares it).
     TransferLead { seat: InterviewerId, device: [u8; 32], keep_admin: bool },
+    /// An admin accepts what a removed device wrote to `document` up to sequence number
+    /// `up_to`: its cutoff there moves up, and those held changes apply everywhere.
+    AcceptHeld { device: [u8; 32], document: DocumentId, up_to: u64 },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,6 +86,7 @@ const REMOVE: u8 = 3;
 const NEW_EPOCH: u8 = 4;
 const LINK: u8 = 5;
 const TRANSFER_LEAD: u8 = 6;
+const ACCEPT_HELD: u8 = 7;
 
 fn kind_code(kind: DocKind) -> u8 {
     match kind {
@@ -187,6 +191,9 @@ impl Action {
             Action::TransferLead { seat, device, keep_admin } => {
                 w.u8(TRANSFER_LEAD).str(seat.as_str()).fixed(device).u8(*keep_admin as u8);
             }
+            Action::AcceptHeld { device, document, up_to } => {
+                w.u8(ACCEPT_HELD).fixed(device).fixed(document.as_bytes()).u64(*up_to);
+            }
             Action::Remove { device, cutoffs } => {
                 w.u8(REMOVE).fixed(device).u32(cutoffs.len() as u32);
                 for (id, seq) in cutoffs {
@@ -251,6 +258,7 @@ impl Action {
                 let device = r.fixed("device key")?;
                 Action::TransferLead { seat, device, keep_admin: read_flag(r, "admin flag")? }
             }
+            ACCEPT_HELD => Action::AcceptHeld { device: r.fixed("device key")?, document: read_document(r)?, up_to: r.u64("sequence number")? },
             REMOVE => {
                 let device = r.fixed("device key")?;
                 let n = r.count("cutoffs", MAX_DOCUMENTS, 24)?;

@@ -251,3 +251,23 @@ fn a_fork_goes_to_the_lead_as_of_its_parent() {
         assert!(left.iter().any(|(e, _)| *e == by_ana));
     }
 }
+
+#[test]
+fn an_admin_accepts_a_removed_devices_held_changes_by_moving_its_cutoff() {
+    let (ana, ben) = (device(1), device(2));
+    let doc = DocumentId::from_bytes([2; 16]);
+    let mut r = Roster::new(genesis(&ana)).unwrap();
+    r.append(admit(&ana, r.head(), "ben", &ben)).unwrap();
+    let accept = |by: &DeviceKeys, parent, document, up_to| Entry::sign(by, parent, Action::AcceptHeld { device: ben.public().signing, document, up_to });
+    // Not from a current member: only a removed device's changes are held.
+    assert_eq!(r.append(accept(&ana, r.head(), doc, 9)), Err(RosterError::AcceptHeld));
+    r.append(Entry::sign(&ana, r.head(), Action::Remove { device: ben.public().signing, cutoffs: vec![(doc, 4)] })).unwrap();
+    assert_eq!(r.append(accept(&ana, r.head(), doc, 4)), Err(RosterError::AcceptHeld), "not past the cutoff");
+    assert_eq!(r.append(accept(&ana, r.head(), DocumentId::from_bytes([3; 16]), 9)), Err(RosterError::AcceptHeld), "not a panel document");
+    assert!(matches!(r.append(accept(&ben, r.head(), doc, 9)), Err(RosterError::NotAdmin(_))));
+    let e = accept(&ana, r.head(), doc, 9);
+    assert_eq!(Entry::decode(&e.encode()).unwrap(), e);
+    r.append(e).unwrap();
+    assert_eq!(r.state().members[&ben.public().signing].removed.as_ref().unwrap()[&doc], 9);
+    assert!(r.state().current(&ben.public().signing).is_none(), "still removed");
+}
