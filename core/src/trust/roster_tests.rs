@@ -271,3 +271,24 @@ fn an_admin_accepts_a_removed_devices_held_changes_by_moving_its_cutoff() {
     assert_eq!(r.state().members[&ben.public().signing].removed.as_ref().unwrap()[&doc], 9);
     assert!(r.state().current(&ben.public().signing).is_none(), "still removed");
 }
+
+#[test]
+fn the_leads_linked_device_leads_when_the_leads_phone_is_removed() {
+    let (ana, tablet, dee) = (device(1), device(6), device(5));
+    let mut r = Roster::new(genesis(&ana)).unwrap();
+    r.append(admit(&ana, r.head(), "dee", &dee)).unwrap();
+    let panel = r.state().panel;
+    r.append(link(&ana, r.head(), "ana", &tablet, &ana, panel)).unwrap();
+    assert!(r.state().is_lead(&tablet.public().signing) && r.state().is_admin(&tablet.public().signing));
+    assert_eq!(r.state().lead_device, ana.public().signing);
+    // Ana's phone is lost: Dee removes it, and the lead stays with Ana's seat, on her tablet.
+    r.append(Entry::sign(&dee, r.head(), Action::Remove { device: ana.public().signing, cutoffs: vec![] })).unwrap();
+    assert_eq!((r.state().lead_seat.clone(), r.state().lead_device), (seat("ana"), tablet.public().signing));
+    // A fork on this head goes to the tablet's entry, whatever the hashes.
+    let by_tablet = admit(&tablet, r.head(), "ben", &device(2));
+    let by_dee = admit_sorting(&dee, r.head(), "cy", &device(3), &by_tablet, true);
+    let g = r.entries()[0].hash();
+    let (f, _) = Roster::from_entries(&g, r.entries().iter().cloned().chain([by_dee, by_tablet])).unwrap();
+    assert!(f.state().current(&device(2).public().signing).is_some());
+    assert!(f.state().current(&device(3).public().signing).is_none());
+}
