@@ -12,6 +12,7 @@ mod conflicts;
 mod erasure;
 mod error;
 mod interviews;
+mod linking;
 mod observe;
 mod oneshot;
 mod playbook;

@@ -14,7 +14,7 @@ use panelnotes_core::ffi::to_system;
 use panelnotes_core::model::DocKind;
 use panelnotes_core::transport::lan::{self, LanOptions};
 use panelnotes_core::transport::{JoinOutcome, PanelPipe, TransportError};
-use panelnotes_core::trust::roster::{Hash, Roster};
+use panelnotes_core::trust::roster::{Action, Hash, Roster};
 use panelnotes_core::trust::{self as core_trust, EnvelopeRejection, JoinRefusal};
 use panelnotes_core::{DocumentId, Store};
 
@@ -43,6 +43,8 @@ pub struct RosterDevice {
     pub fingerprint: String,
     pub removed: bool,
     pub this_device: bool,
+    /// Joined its seat by a link, vouched for by the seat's other device.
+    pub linked: bool,
 }
 
 /// A scheduled seat and the devices admitted to it.
@@ -59,6 +61,8 @@ pub struct RosterSeat {
 pub struct PanelRoster {
     pub interview_id: String,
     pub lead_fingerprint: String,
+    /// The lead's seat (the genesis names it; a transfer moves it).
+    pub lead_seat: String,
     /// Starts at 0; each removal starts a new epoch, sealed from the removed device.
     pub epoch: u32,
     pub seats: Vec<RosterSeat>,
@@ -171,7 +175,7 @@ fn fingerprint_of(signing: [u8; 32]) -> String {
     panelnotes_core::keys::DevicePublic { signing, agreement: [0; 32] }.fingerprint()
 }
 
-fn roster_view(store: &Store, roster: &Roster) -> PanelRoster {
+pub(crate) fn roster_view(store: &Store, roster: &Roster) -> PanelRoster {
     let state = roster.state();
     let me = store.device().signing;
     let seats = state
@@ -189,6 +193,7 @@ fn roster_view(store: &Store, roster: &Roster) -> PanelRoster {
                     fingerprint: m.device.fingerprint(),
                     removed: m.removed.is_some(),
                     this_device: m.device.signing == me,
+                    linked: roster.entries().iter().any(|e| matches!(&e.action, Action::Link { device, .. } if device.signing == m.device.signing)),
                 })
                 .collect(),
         })
@@ -196,6 +201,7 @@ fn roster_view(store: &Store, roster: &Roster) -> PanelRoster {
     PanelRoster {
         interview_id: interview_of(roster).map(|d| d.to_string()).unwrap_or_default(),
         lead_fingerprint: fingerprint_of(state.lead_device),
+        lead_seat: state.lead_seat.to_string(),
         epoch: state.epoch,
         seats,
     }
@@ -236,7 +242,7 @@ pub(crate) fn parse_invite(uri: &str) -> R<core_trust::SeatInvite> {
 
 impl PanelNotes {
     /// The roster of an interview's panel; `NotFound` when this install holds none.
-    fn roster_id(&self, interview_id: &str) -> R<Hash> {
+    pub(crate) fn roster_id(&self, interview_id: &str) -> R<Hash> {
         self.lock()
             .roster_of_interview(id(interview_id)?)?
             .ok_or_else(|| PanelNotesError::NotFound { kind: "panel".into(), id: interview_id.to_owned() })

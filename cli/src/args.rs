@@ -167,8 +167,39 @@ pub enum Command {
     },
     /// Refuse a waiting join request.
     Refuse { request: i64 },
-    /// An interview panel's roster: seats, devices and their fingerprints, the epoch.
-    Roster { interview: String },
+    /// An interview panel's roster: the lead, seats, devices and their fingerprints, the epoch.
+    Roster {
+        interview: String,
+        /// Print the roster as a code instead, for a device linked to a seat (`take-roster`).
+        #[arg(long)]
+        export: bool,
+    },
+    /// This device's fingerprint and key code; a device of yours on a panel vouches for it
+    /// with the code (`countersign-link`).
+    Device,
+    /// On your device that is on the panel: vouch for another device of yours (its code from
+    /// `panelnotes device`). Prints a link code for an admin of the panel.
+    CountersignLink {
+        interview: String,
+        device: String,
+        /// What the panel shows for the new device.
+        #[arg(long, default_value = "device")]
+        label: String,
+    },
+    /// As an admin: link a device to its seat with the code `countersign-link` printed.
+    Link { interview: String, code: String },
+    /// On a linked device: take in the panel's roster (`roster --export` on a member's device).
+    TakeRoster { code: String },
+    /// As an admin: move the panel's lead to a seat (its device by fingerprint when it has
+    /// several). Your seat stays an admin seat only with --keep-admin.
+    TransferLead {
+        interview: String,
+        seat: String,
+        #[arg(long)]
+        device: Option<String>,
+        #[arg(long)]
+        keep_admin: bool,
+    },
     /// Remove a device (by fingerprint) from a panel; what is written from now on is sealed
     /// from it.
     RemoveDevice { interview: String, fingerprint: String },

@@ -13,6 +13,7 @@ mod erasure;
 mod interviews;
 mod key;
 mod kit;
+mod linking;
 mod sync;
 mod when;
 
@@ -326,9 +327,27 @@ fn run(cli: Cli) -> Result<(), Failure> {
             store.refuse_join_request(request)?;
             say!("refused request {request}");
         }
-        Command::Roster { interview } => {
+        Command::Roster { interview, export } => {
             let i = id(&store, &interview)?;
-            panel::roster(&store, i)?;
+            if export {
+                panel::export_roster(&store, i)?;
+            } else {
+                panel::roster(&store, i)?;
+            }
+        }
+        Command::Device => linking::device(&store),
+        Command::CountersignLink { interview, device, label } => {
+            let i = id(&store, &interview)?;
+            linking::countersign(&store, i, &device, &label)?;
+        }
+        Command::Link { interview, code } => {
+            let i = id(&store, &interview)?;
+            linking::link(&mut store, i, &code)?;
+        }
+        Command::TakeRoster { code } => linking::take_roster(&mut store, &code)?,
+        Command::TransferLead { interview, seat, device, keep_admin } => {
+            let i = id(&store, &interview)?;
+            linking::transfer_lead(&mut store, i, &seat, device.as_deref(), keep_admin)?;
         }
         Command::RemoveDevice { interview, fingerprint } => {
             let i = id(&store, &interview)?;

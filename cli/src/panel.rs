@@ -4,12 +4,13 @@
 use chrono::Utc;
 use panelnotes_core::transport::lan::{join_with, LanOptions};
 use panelnotes_core::transport::JoinOutcome;
+use panelnotes_core::trust::roster::Action;
 use panelnotes_core::trust::SeatInvite;
 use panelnotes_core::{DocumentId, InterviewerId, Store};
 
 use crate::{output, Failure};
 
-fn roster_of(store: &Store, interview: DocumentId) -> Result<panelnotes_core::trust::roster::Hash, Failure> {
+pub(crate) fn roster_of(store: &Store, interview: DocumentId) -> Result<panelnotes_core::trust::roster::Hash, Failure> {
     store
         .roster_of_interview(interview)?
         .ok_or_else(|| Failure::msg(format!("no panel for interview {}: the lead makes one with `panelnotes invite`", output::short(interview))))
@@ -81,13 +82,20 @@ pub fn roster(store: &Store, interview: DocumentId) -> Result<(), Failure> {
     let r = store.roster(&roster_of(store, interview)?)?;
     let state = r.state();
     say!("panel of interview {}, epoch {}, {} roster entries", output::short(interview), state.epoch, r.entries().len());
+    let lead = state.members.get(&state.lead_device).map(|m| format!("{} · {}", m.label, m.device.fingerprint())).unwrap_or_default();
+    say!("  lead: {} ({lead})", state.lead_seat);
     for (seat, admin) in &state.seats {
         let role = if *admin { " (admin)" } else { "" };
         let devices: Vec<String> = state
             .members
             .values()
             .filter(|m| &m.seat == seat)
-            .map(|m| format!("{} · {}{}", m.label, m.device.fingerprint(), if m.removed.is_some() { " · removed" } else { "" }))
+            .map(|m| {
+                // A seat's second device came by a link, countersigned by the seat's first.
+                let linked = r.entries().iter().any(|e| matches!(&e.action, Action::Link { device, .. } if device.signing == m.device.signing));
+                let linked = if linked { " · linked" } else { "" };
+                format!("{} · {}{linked}{}", m.label, m.device.fingerprint(), if m.removed.is_some() { " · removed" } else { "" })
+            })
             .collect();
         let shown = if devices.is_empty() { "no device yet".to_owned() } else { devices.join("; ") };
         say!("  {seat}{role}: {shown}");
@@ -106,5 +114,12 @@ pub fn remove(store: &mut Store, interview: DocumentId, fingerprint: &str) -> Re
         .ok_or_else(|| Failure::msg(format!("no current device {fingerprint} on this panel")))?;
     store.remove_device(&roster, device)?;
     say!("removed device {fingerprint}; the panel is on a new epoch, sealed from it");
+    Ok(())
+}
+
+/// The roster as a code a linked device takes in (`take-roster`).
+pub fn export_roster(store: &Store, interview: DocumentId) -> Result<(), Failure> {
+    let id = roster_of(store, interview)?;
+    say!("{}", panelnotes_core::trust::linking::roster_code(&id, &store.roster_bytes(&id)?));
     Ok(())
 }

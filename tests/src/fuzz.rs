@@ -161,6 +161,20 @@ pub fn roster_entries(data: &[u8]) {
             let _ = Roster::from_entries(&first.hash(), entries.clone());
         }
     }
+    // A link approval travels between a person's devices as bytes or as a code, and a
+    // roster as a code: what reads must write back the same.
+    use panelnotes_core::trust::linking::{parse_device_code, parse_roster_code, LinkApproval};
+    if let Ok(a) = LinkApproval::decode(data) {
+        assert_eq!(a.encode(), data, "a link approval has one encoding");
+        assert_eq!(LinkApproval::from_code(&a.to_code()).as_ref(), Ok(&a));
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = LinkApproval::from_code(text);
+        let _ = parse_device_code(text);
+        if let Ok((_, entries)) = parse_roster_code(text) {
+            let _ = decode_entries(&entries);
+        }
+    }
 }
 
 /// Erasure records, acknowledgements and session notices from a peer: decoding never

@@ -246,3 +246,60 @@ fn write_join_box_seeds() {
     std::fs::write(root.join("seed-welcome"), &welcome).unwrap();
     std::fs::write(root.join("seed-short"), b"W").unwrap();
 }
+
+/// Seeds for the roster entries this branch added (a link, a transfer of the lead, a link
+/// approval as bytes and as a code), on the same panel as `write_trust_seeds`. Run by hand:
+/// `cargo test -p panelnotes-tests --test fuzz_corpus write_roster_entry_seeds -- --ignored`.
+#[test]
+#[ignore]
+fn write_roster_entry_seeds() {
+    use panelnotes_core::keys::DeviceKeys;
+    use panelnotes_core::model::DocKind;
+    use panelnotes_core::trust::linking::{countersigned_bytes, LinkApproval};
+    use panelnotes_core::trust::membership::encode_entries;
+    use panelnotes_core::trust::roster::{Action, Entry, Roster, Seat, NO_PARENT};
+    use panelnotes_core::trust::seal::{wrap_to, Secret};
+    use panelnotes_core::{DocumentId, InterviewerId};
+
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/roster_entries");
+    let put = |name: &str, bytes: &[u8]| std::fs::write(root.join(format!("seed-{name}")), bytes).unwrap();
+    let seat = |s: &str| InterviewerId::new(s).unwrap();
+    let (ana, ben, tablet) = (DeviceKeys::from_secret(&[1; 64]), DeviceKeys::from_secret(&[2; 64]), DeviceKeys::from_secret(&[3; 64]));
+    let secret = Secret::from_bytes([9; 32]);
+    let genesis = Entry::sign(
+        &ana,
+        NO_PARENT,
+        Action::Genesis {
+            panel: [1; 16],
+            documents: vec![(DocumentId::from_bytes([2; 16]), DocKind::Interview)],
+            seats: vec![Seat { interviewer: seat("ana"), admin: true }, Seat { interviewer: seat("ben"), admin: false }],
+            lead_seat: seat("ana"),
+            lead_device: ana.public(),
+            lead_label: "phone".into(),
+            wrapped: wrap_to(&ana.public().agreement, &secret, b"fuzz", [2; 32], [3; 24]),
+        },
+    );
+    let mut roster = Roster::new(genesis).unwrap();
+    let admit = Entry::sign(&ana, roster.head(), Action::Admit { seat: seat("ben"), device: ben.public(), label: "phone".into(), wrapped: wrap_to(&ben.public().agreement, &secret, b"fuzz", [4; 32], [5; 24]), earlier: vec![] });
+    roster.append(admit).unwrap();
+    let countersignature = ben.sign(&countersigned_bytes(&[1; 16], &seat("ben"), &tablet.public()));
+    let approval = LinkApproval { panel: [1; 16], seat: seat("ben"), device: tablet.public(), label: "tablet".into(), countersigner: ben.public().signing, countersignature };
+    let link = Entry::sign(
+        &ana,
+        roster.head(),
+        Action::Link { seat: seat("ben"), device: tablet.public(), label: "tablet".into(), wrapped: wrap_to(&tablet.public().agreement, &secret, b"fuzz", [6; 32], [7; 24]), earlier: vec![], countersigner: ben.public().signing, countersignature },
+    );
+    roster.append(Entry::decode(&link.encode()).unwrap()).unwrap();
+    let transfer = Entry::sign(&ana, roster.head(), Action::TransferLead { seat: seat("ben"), device: tablet.public().signing, keep_admin: true });
+    roster.append(transfer.clone()).unwrap();
+    let remove = Entry::sign(&ana, roster.head(), Action::Remove { device: tablet.public().signing, cutoffs: vec![(DocumentId::from_bytes([2; 16]), 3)] });
+    roster.append(remove).unwrap();
+    let accept = Entry::sign(&ana, roster.head(), Action::AcceptHeld { device: tablet.public().signing, document: DocumentId::from_bytes([2; 16]), up_to: 5 });
+    roster.append(accept.clone()).unwrap();
+    put("accept-held", &accept.encode());
+    put("link", &link.encode());
+    put("transfer-lead", &transfer.encode());
+    put("roster-linked", &encode_entries(roster.entries()));
+    put("link-approval", &approval.encode());
+    put("link-code", approval.to_code().as_bytes());
+}

@@ -38,9 +38,24 @@ impl Store {
     }
 
     /// The candidate's lead alone books and holds the debrief and records the decision.
+    /// Once a panel of the candidate had its lead transferred, that roster says who leads:
+    /// a current device of its lead seat does, and this device, if it is on it otherwise,
+    /// does not, whatever the candidate document still names.
     pub(crate) fn require_lead(&mut self, candidate: DocumentId, what: &str) -> Result<()> {
         let lead = self.candidate(candidate)?.lead;
-        if lead.as_ref() == Some(self.me()) {
+        let me = self.device().signing;
+        let mut on_transferred = false;
+        for id in self.rosters()? {
+            let roster = self.roster(&id)?;
+            let transferred = roster.entries().iter().any(|e| matches!(e.action, crate::trust::roster::Action::TransferLead { .. }));
+            if transferred && roster.state().documents.contains_key(&candidate) {
+                if roster.state().is_lead(&me) {
+                    return Ok(());
+                }
+                on_transferred |= roster.state().current(&me).is_some();
+            }
+        }
+        if lead.as_ref() == Some(self.me()) && !on_transferred {
             return Ok(());
         }
         Err(Error::NotPermitted(match lead {

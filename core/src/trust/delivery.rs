@@ -134,7 +134,8 @@ impl Store {
             return Ok(Receipt::Rejected(Rejection::Erased));
         }
         let receipt = self.receive_one(id, bytes)?;
-        if matches!(receipt, Receipt::Applied { changed: true, .. }) {
+        // A removed device's held change may be what a waiting member's run builds on.
+        if matches!(receipt, Receipt::Applied { changed: true, .. } | Receipt::Held(Hold::AfterRemoval { .. })) {
             self.retry_held(id)?;
         }
         Ok(receipt)
@@ -147,6 +148,12 @@ impl Store {
             Verdict::Hold(h) => return self.hold(id, bytes, h),
             Verdict::Open(o) => o,
         };
+        self.take_opened(id, bytes, &roster, opened)
+    }
+
+    /// The checks that need the document, then the changes themselves, for an envelope that
+    /// opened against `roster`.
+    pub(crate) fn take_opened(&mut self, id: &Hash, bytes: &[u8], roster: &super::roster::Roster, opened: Box<envelope::Opened>) -> Result<Receipt> {
         let b = &opened.body;
         if self.is_erased(b.document)? {
             return Ok(Receipt::Rejected(Rejection::Erased));
@@ -170,7 +177,7 @@ impl Store {
             None => None,
         };
         let (doc, kind) = (b.document, b.kind);
-        if !self.has_dependencies(doc, kind, &opened.changes)? {
+        if !self.has_dependencies(doc, kind, &opened.changes)? && !self.release_held_for(id, roster, &opened)? {
             return self.hold(id, bytes, Hold::MissingDependencies);
         }
         if let Err(violation) = self.read_document(doc, kind, |d| rules::check_run(d, kind, &opened.role, &opened.changes))? {

@@ -235,6 +235,16 @@ fn fingerprint(signing: &[u8; 32]) -> String {
 /// Opens and checks an envelope against a panel's roster. `secret` gives the panel's secret
 /// for an epoch, when this phone has it.
 pub fn open(bytes: &[u8], roster: &Roster, secret: impl Fn(u32) -> Option<Secret>) -> Verdict {
+    open_checked(bytes, roster, secret, false)
+}
+
+/// Opens an envelope of a removed device's held after its cutoff, for release: every check
+/// but the cutoff (`release`: a current member's valid change depends on it).
+pub fn open_released(bytes: &[u8], roster: &Roster, secret: impl Fn(u32) -> Option<Secret>) -> Verdict {
+    open_checked(bytes, roster, secret, true)
+}
+
+fn open_checked(bytes: &[u8], roster: &Roster, secret: impl Fn(u32) -> Option<Secret>, released: bool) -> Verdict {
     if bytes.len() > MAX_ENVELOPE {
         return Verdict::Reject(Rejection::Malformed(DecodeError::TooLong { what: "envelope", size: bytes.len(), max: MAX_ENVELOPE }));
     }
@@ -268,7 +278,7 @@ pub fn open(bytes: &[u8], roster: &Roster, secret: impl Fn(u32) -> Option<Secret
     let Some(member) = state.current(&body.device) else { return Verdict::Reject(Rejection::NotMember(device)) };
     // A removal the author had not seen yet still applies: what it signs after its cutoff
     // waits until a current member's change shows it was accepted.
-    if let Some(Some(cutoffs)) = roster.state().members.get(&body.device).map(|m| m.removed.as_ref()) {
+    if let Some(Some(cutoffs)) = roster.state().members.get(&body.device).map(|m| m.removed.as_ref()).filter(|_| !released) {
         if body.seq > cutoffs.get(&body.document).copied().unwrap_or(0) {
             return Verdict::Hold(Hold::AfterRemoval { device });
         }

@@ -126,7 +126,7 @@ impl Store {
         Ok(out)
     }
 
-    fn save_roster(&mut self, id: &Hash, interview: Option<DocumentId>, roster: &Roster) -> Result<()> {
+    pub(crate) fn save_roster(&mut self, id: &Hash, interview: Option<DocumentId>, roster: &Roster) -> Result<()> {
         // An erased panel, or a new one about an erased candidate, never comes back.
         if self.is_erased_id(&id[..])? {
             return Err(Error::Erased { id: hex(id) });
@@ -217,6 +217,8 @@ impl Store {
             Err(e) => return Err(e),
         };
         let before = existing.as_ref().map(|r| r.head());
+        let removed_before: Vec<[u8; 32]> =
+            existing.as_ref().map(|r| r.state().members.iter().filter(|(_, m)| m.removed.is_some()).map(|(k, _)| *k).collect()).unwrap_or_default();
         let all = existing.map(|r| r.entries().to_vec()).unwrap_or_default().into_iter().chain(incoming);
         let (roster, _) = Roster::from_entries(id, all).map_err(roster_error)?;
         if Some(roster.head()) == before {
@@ -224,6 +226,9 @@ impl Store {
         }
         let interview = roster.state().documents.iter().find(|(_, k)| **k == DocKind::Interview).map(|(d, _)| *d);
         self.save_roster(id, interview, &roster)?;
+        let newly_removed: Vec<[u8; 32]> =
+            roster.state().members.iter().filter(|(k, m)| m.removed.is_some() && !removed_before.contains(k)).map(|(k, _)| *k).collect();
+        self.acknowledge_applied_after_removal(id, &newly_removed)?;
         self.retry_held(id)?;
         Ok(true)
     }

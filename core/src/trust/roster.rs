@@ -40,6 +40,12 @@ pub enum RosterError {
     MalformedGenesis(&'static str),
     #[error("the roster is full ({MAX_ENTRIES} entries)")]
     Full,
+    #[error("the link of device {0} is not countersigned by a current device of its seat")]
+    Countersignature(String),
+    #[error("the lead moves only to a current device of another scheduled seat")]
+    Lead,
+    #[error("held changes are accepted only from a removed device, for a panel document, past its cutoff")]
+    AcceptHeld,
 }
 
 /// A device as the roster knows it.
@@ -59,7 +65,11 @@ pub struct RosterState {
     pub documents: BTreeMap<DocumentId, DocKind>,
     /// Every scheduled seat, and whether it is an admin seat.
     pub seats: BTreeMap<InterviewerId, bool>,
+    /// The lead's device: its entries win a fork, its invites name it. It moves with the lead
+    /// (`TransferLead`) and, when removed, to another current device of the lead's seat.
     pub lead_device: [u8; 32],
+    /// The lead's seat: the genesis names it, `TransferLead` moves it.
+    pub lead_seat: InterviewerId,
     /// Every device ever admitted, keyed by signing key; removed ones stay, marked.
     pub members: BTreeMap<[u8; 32], Member>,
     pub epoch: u32,
@@ -73,6 +83,12 @@ impl RosterState {
     /// The device's membership, if it is admitted and not removed.
     pub fn current(&self, device: &[u8; 32]) -> Option<&Member> {
         self.members.get(device).filter(|m| m.removed.is_none())
+    }
+
+    /// Whether the device is a current device of the lead's seat (the lead's phone, or a
+    /// device linked to it).
+    pub fn is_lead(&self, device: &[u8; 32]) -> bool {
+        self.current(device).is_some_and(|m| m.seat == self.lead_seat)
     }
 
     pub fn is_admin(&self, device: &[u8; 32]) -> bool {
@@ -118,6 +134,7 @@ impl RosterState {
             documents: documents.iter().copied().collect(),
             seats: seat_map,
             lead_device: lead_device.signing,
+            lead_seat: lead_seat.clone(),
             members,
             epoch: 0,
             wrapped: [(lead_device.signing, wrapped.clone())].into(),
@@ -164,6 +181,14 @@ impl RosterState {
                 let m = next.members.get_mut(device).expect("current");
                 m.removed = Some(cutoffs.iter().copied().collect());
                 next.wrapped.remove(device);
+                if next.lead_device == *device {
+                    // The lead's seat keeps the lead: another of its devices stands in, the
+                    // lowest key first so every phone picks the same.
+                    let other = next.current_devices().find(|m| m.seat == next.lead_seat).map(|m| m.device.signing);
+                    if let Some(other) = other {
+                        next.lead_device = other;
+                    }
+                }
                 if next.current_devices().all(|m| next.seats.get(&m.seat) != Some(&true)) {
                     // A panel without an admin could never change again.
                     return Err(RosterError::NotAdmin(fp(device)));
@@ -177,6 +202,26 @@ impl RosterState {
                 }
                 next.epoch = *epoch;
                 next.wrapped = given;
+            }
+            Action::Link { .. } => super::linking::apply_link(self, &mut next, &entry.action)?,
+            Action::AcceptHeld { device, document, up_to } => {
+                let Some(cutoffs) = next.members.get_mut(device).and_then(|m| m.removed.as_mut()) else { return Err(RosterError::AcceptHeld) };
+                let cutoff = cutoffs.entry(*document).or_insert(0);
+                if !self.documents.contains_key(document) || *up_to <= *cutoff {
+                    return Err(RosterError::AcceptHeld);
+                }
+                *cutoff = *up_to;
+            }
+            Action::TransferLead { seat, device, keep_admin } => {
+                if *seat == self.lead_seat || self.current(device).is_none_or(|m| &m.seat != seat) {
+                    return Err(RosterError::Lead);
+                }
+                if !keep_admin {
+                    next.seats.insert(self.lead_seat.clone(), false);
+                }
+                next.seats.insert(seat.clone(), true);
+                next.lead_seat = seat.clone();
+                next.lead_device = *device;
             }
         }
         Ok(next)
@@ -227,8 +272,9 @@ impl Roster {
         }
         let Some(mut roster) = roster else { return Err(RosterError::Genesis) };
         while let Some(mut next) = children.remove(&roster.head()) {
-            let lead = roster.state().lead_device;
-            next.sort_by_key(|(h, e)| (e.author != lead, *h));
+            // The lead as of the parent: a transfer in one branch does not reorder its own fork.
+            let state = roster.state();
+            next.sort_by_key(|(h, e)| (!state.is_lead(&e.author), *h));
             let mut advanced = false;
             for (_, e) in next {
                 if advanced {

@@ -50,6 +50,25 @@ pub enum Action {
     Remove { device: [u8; 32], cutoffs: Vec<(DocumentId, u64)> },
     /// A new epoch: a fresh secret wrapped to every device still admitted.
     NewEpoch { epoch: u32, wrapped: Vec<([u8; 32], Vec<u8>)> },
+    /// Another device joins a seat that has one already (Ben's tablet next to his phone),
+    /// with its welcome like `Admit`'s, countersigned by `countersigner`, a current device of
+    /// that seat: an admin alone cannot give a seat a second voice (see `linking`).
+    Link {
+        seat: InterviewerId,
+        device: DevicePublic,
+        label: String,
+        wrapped: Vec<u8>,
+        earlier: Vec<(u32, Vec<u8>)>,
+        countersigner: [u8; 32],
+        countersignature: [u8; 64],
+    },
+    /// The lead moves to `seat`, whose current `device` becomes the lead's device; the new
+    /// lead's seat becomes an admin seat. The old lead's seat stays an admin seat only with
+    /// `keep_admin` (a lead who steps down usually hands over the panel, not shares it).
+    TransferLead { seat: InterviewerId, device: [u8; 32], keep_admin: bool },
+    /// An admin accepts what a removed device wrote to `document` up to sequence number
+    /// `up_to`: its cutoff there moves up, and those held changes apply everywhere.
+    AcceptHeld { device: [u8; 32], document: DocumentId, up_to: u64 },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,6 +84,9 @@ const GENESIS: u8 = 1;
 const ADMIT: u8 = 2;
 const REMOVE: u8 = 3;
 const NEW_EPOCH: u8 = 4;
+const LINK: u8 = 5;
+const TRANSFER_LEAD: u8 = 6;
+const ACCEPT_HELD: u8 = 7;
 
 fn kind_code(kind: DocKind) -> u8 {
     match kind {
@@ -107,6 +129,31 @@ fn read_interviewer(r: &mut Reader) -> Result<InterviewerId, DecodeError> {
     InterviewerId::new(raw).ok().filter(|id| id.as_str() == raw).ok_or(DecodeError::Invalid("seat"))
 }
 
+/// A flag as one byte, 0 or 1: one encoding per entry, as the hash and signature cover it.
+fn read_flag(r: &mut Reader, what: &'static str) -> Result<bool, DecodeError> {
+    match r.u8(what)? {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(DecodeError::Invalid(what)),
+    }
+}
+
+fn write_earlier(w: &mut Writer, earlier: &[(u32, Vec<u8>)]) {
+    w.u32(earlier.len() as u32);
+    for (epoch, bytes) in earlier {
+        w.u32(*epoch).bytes(bytes);
+    }
+}
+
+fn read_earlier(r: &mut Reader) -> Result<Vec<(u32, Vec<u8>)>, DecodeError> {
+    let n = r.count("earlier secrets", MAX_WRAPPED, 8)?;
+    let mut earlier = Vec::with_capacity(n);
+    for _ in 0..n {
+        earlier.push((r.u32("epoch")?, r.bytes("wrapped secret", super::seal::WRAPPED_LEN)?.to_vec()));
+    }
+    Ok(earlier)
+}
+
 fn read_document(r: &mut Reader) -> Result<DocumentId, DecodeError> {
     Ok(DocumentId::from_bytes(r.fixed("document id")?))
 }
@@ -131,10 +178,21 @@ impl Action {
             Action::Admit { seat, device, label, wrapped, earlier } => {
                 w.u8(ADMIT).str(seat.as_str());
                 write_device(w, device);
-                w.str(label).bytes(wrapped).u32(earlier.len() as u32);
-                for (epoch, bytes) in earlier {
-                    w.u32(*epoch).bytes(bytes);
-                }
+                w.str(label).bytes(wrapped);
+                write_earlier(w, earlier);
+            }
+            Action::Link { seat, device, label, wrapped, earlier, countersigner, countersignature } => {
+                w.u8(LINK).str(seat.as_str());
+                write_device(w, device);
+                w.str(label).bytes(wrapped);
+                write_earlier(w, earlier);
+                w.fixed(countersigner).fixed(countersignature);
+            }
+            Action::TransferLead { seat, device, keep_admin } => {
+                w.u8(TRANSFER_LEAD).str(seat.as_str()).fixed(device).u8(*keep_admin as u8);
+            }
+            Action::AcceptHeld { device, document, up_to } => {
+                w.u8(ACCEPT_HELD).fixed(device).fixed(document.as_bytes()).u64(*up_to);
             }
             Action::Remove { device, cutoffs } => {
                 w.u8(REMOVE).fixed(device).u32(cutoffs.len() as u32);
@@ -164,12 +222,7 @@ impl Action {
                 let mut seats = Vec::with_capacity(n);
                 for _ in 0..n {
                     let interviewer = read_interviewer(r)?;
-                    let admin = match r.u8("admin flag")? {
-                        0 => false,
-                        1 => true,
-                        // One encoding per entry: the hash and the signature cover it.
-                        _ => return Err(DecodeError::Invalid("admin flag")),
-                    };
+                    let admin = read_flag(r, "admin flag")?;
                     seats.push(Seat { interviewer, admin });
                 }
                 Action::Genesis {
@@ -187,13 +240,25 @@ impl Action {
                 let device = read_device(r)?;
                 let label = r.str("device label", MAX_LABEL)?.to_owned();
                 let wrapped = r.bytes("wrapped secret", super::seal::WRAPPED_LEN)?.to_vec();
-                let n = r.count("earlier secrets", MAX_WRAPPED, 8)?;
-                let mut earlier = Vec::with_capacity(n);
-                for _ in 0..n {
-                    earlier.push((r.u32("epoch")?, r.bytes("wrapped secret", super::seal::WRAPPED_LEN)?.to_vec()));
-                }
+                let earlier = read_earlier(r)?;
                 Action::Admit { seat, device, label, wrapped, earlier }
             }
+            LINK => {
+                let seat = read_interviewer(r)?;
+                let device = read_device(r)?;
+                let label = r.str("device label", MAX_LABEL)?.to_owned();
+                let wrapped = r.bytes("wrapped secret", super::seal::WRAPPED_LEN)?.to_vec();
+                let earlier = read_earlier(r)?;
+                let countersigner = r.fixed("countersigner")?;
+                let countersignature = r.fixed("countersignature")?;
+                Action::Link { seat, device, label, wrapped, earlier, countersigner, countersignature }
+            }
+            TRANSFER_LEAD => {
+                let seat = read_interviewer(r)?;
+                let device = r.fixed("device key")?;
+                Action::TransferLead { seat, device, keep_admin: read_flag(r, "admin flag")? }
+            }
+            ACCEPT_HELD => Action::AcceptHeld { device: r.fixed("device key")?, document: read_document(r)?, up_to: r.u64("sequence number")? },
             REMOVE => {
                 let device = r.fixed("device key")?;
                 let n = r.count("cutoffs", MAX_DOCUMENTS, 24)?;
