@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
-import java.io.File
 import java.nio.file.Path
 
 /**
@@ -25,29 +24,16 @@ class RelayTest {
     @TempDir
     lateinit var dir: Path
 
-    private lateinit var relay: Process
-    private lateinit var url: String
+    private lateinit var relay: TestRelay
+    private val url get() = relay.url
 
     @BeforeEach
     fun startRelay() {
-        val relayDir = File(System.getProperty("user.dir"), "../../relay").canonicalFile
-        check(File(relayDir, "node_modules/@automerge/automerge-repo").exists()) {
-            "the relay's npm packages are missing: run `npm install` in relay/ (scripts/test-all does)"
-        }
-        val data = dir.resolve("relay-data").toFile().apply { mkdirs() }
-        val pb = ProcessBuilder("node", "server.mjs").directory(relayDir).redirectError(ProcessBuilder.Redirect.INHERIT)
-        pb.environment().putAll(mapOf("HOST" to "127.0.0.1", "PORT" to "0", "DATA_DIR" to data.path))
-        relay = pb.start()
-        val first = relay.inputStream.bufferedReader().readLine() ?: error("the relay did not start")
-        url = first.removePrefix("listening on ").trim()
-        assertTrue(url.startsWith("ws://127.0.0.1:"), first)
+        relay = TestRelay(dir.resolve("relay-data"))
     }
 
     @AfterEach
-    fun stopRelay() {
-        relay.destroy()
-        relay.waitFor()
-    }
+    fun stopRelay() = relay.close()
 
     /** Ana leads the panel; Ben's phone joins it over the LAN once, in the room. */
     private suspend fun panel(ana: PanelNotesStore, ben: PanelNotesStore): String {

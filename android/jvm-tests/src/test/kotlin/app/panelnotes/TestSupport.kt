@@ -63,3 +63,33 @@ fun syncStores(a: PanelNotesStore, b: PanelNotesStore, interview: String) {
     sa.finish()
     sb.finish()
 }
+
+/**
+ * The standard automerge-repo relay (relay/server.mjs on Node, unmodified) on a free loopback
+ * port, its data under [data]; [close] stops it and waits, so the test's temporary directory
+ * is not removed under a relay still writing.
+ */
+class TestRelay(data: Path) : AutoCloseable {
+    private val process: Process
+    val url: String
+
+    init {
+        val relayDir = java.io.File(System.getProperty("user.dir"), "../../relay").canonicalFile
+        check(java.io.File(relayDir, "node_modules/@automerge/automerge-repo").exists()) {
+            "the relay's npm packages are missing: run `npm install` in relay/ (scripts/test-all does)"
+        }
+        data.toFile().mkdirs()
+        val pb = ProcessBuilder("node", "server.mjs").directory(relayDir).redirectError(ProcessBuilder.Redirect.INHERIT)
+        pb.environment().putAll(mapOf("HOST" to "127.0.0.1", "PORT" to "0", "DATA_DIR" to data.toString()))
+        process = pb.start()
+        val first = process.inputStream.bufferedReader().readLine() ?: error("the relay did not start")
+        url = first.removePrefix("listening on ").trim()
+        check(url.startsWith("ws://127.0.0.1:")) { first }
+    }
+
+    override fun close() {
+        process.destroy()
+        process.waitFor()
+    }
+}
+
