@@ -265,6 +265,36 @@ const MIGRATIONS: &[&str] = &[
         after_inactive_days INTEGER
     );
     "#,
+    // Compaction by epochs (trust/compaction.rs): each device's newest accepted or sealed run
+    // header per panel document, the snapshots posted or verified per epoch, the epoch whose
+    // snapshots let this phone drop older outboxes, and refused snapshots.
+    r#"
+    CREATE TABLE run_headers (
+        genesis BLOB NOT NULL,
+        doc_id BLOB NOT NULL,
+        device BLOB NOT NULL,
+        seq INTEGER NOT NULL,
+        header BLOB NOT NULL,
+        PRIMARY KEY (genesis, doc_id, device)
+    );
+    CREATE TABLE epoch_snapshots (
+        genesis BLOB NOT NULL,
+        epoch INTEGER NOT NULL,
+        doc_id BLOB NOT NULL,
+        heads BLOB NOT NULL,
+        PRIMARY KEY (genesis, epoch, doc_id)
+    );
+    CREATE TABLE compacted_epochs (
+        genesis BLOB PRIMARY KEY,
+        epoch INTEGER NOT NULL
+    );
+    CREATE TABLE snapshot_problems (
+        genesis BLOB NOT NULL,
+        device TEXT,
+        reason TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    "#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

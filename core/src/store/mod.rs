@@ -17,6 +17,7 @@ mod identity;
 mod index;
 mod keystrokes;
 mod list_diff;
+mod mailbox_drop;
 mod migrations;
 mod observe;
 mod pending;
