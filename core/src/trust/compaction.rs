@@ -121,16 +121,19 @@ impl Store {
     /// Bytes of the panel's outboxes of `epoch` held on this phone.
     fn epoch_mailbox_bytes(&self, id: &Hash, epoch: u32) -> Result<u64> {
         Ok(self.conn().query_row(
-            "SELECT COALESCE(SUM(length(c.bytes)), 0) FROM chunks c JOIN mailboxes m ON c.doc_id = m.doc_id WHERE m.genesis = ?1 AND m.epoch = ?2",
+            "SELECT COALESCE(SUM(length(d.snapshot) + COALESCE((SELECT SUM(length(c.bytes)) FROM chunks c WHERE c.doc_id = d.id), 0)), 0)
+             FROM documents d JOIN mailboxes m ON d.id = m.doc_id WHERE m.genesis = ?1 AND m.epoch = ?2",
             params![&id[..], epoch],
             |r| r.get::<_, i64>(0),
         )? as u64)
     }
 
-    /// Bytes of every outbox of the panel held on this phone: what it downloaded and wrote.
+    /// Bytes of every outbox of the panel held on this phone (snapshot and chunks as stored):
+    /// what it downloaded and wrote.
     pub fn mailbox_bytes(&self, id: &Hash) -> Result<u64> {
         Ok(self.conn().query_row(
-            "SELECT COALESCE(SUM(length(c.bytes)), 0) FROM chunks c JOIN mailboxes m ON c.doc_id = m.doc_id WHERE m.genesis = ?1",
+            "SELECT COALESCE(SUM(length(d.snapshot) + COALESCE((SELECT SUM(length(c.bytes)) FROM chunks c WHERE c.doc_id = d.id), 0)), 0)
+             FROM documents d JOIN mailboxes m ON d.id = m.doc_id WHERE m.genesis = ?1",
             [&id[..]],
             |r| r.get::<_, i64>(0),
         )? as u64)
@@ -236,8 +239,30 @@ impl Store {
         self.finish_epoch(id, state.epoch)
     }
 
+    /// Takes in a snapshot item (from its admin's outbox of the epoch it starts, or handed
+    /// over on any other path). One that does not open under the panel's secrets is refused.
+    pub fn receive_snapshot_item(&mut self, id: &Hash, item: &[u8]) -> Result<SnapshotReceipt> {
+        if self.is_erased_id(&id[..])? {
+            return Ok(SnapshotReceipt::Refused);
+        }
+        let roster = self.roster(id)?;
+        match item.get(1..5).map(|e| u32::from_le_bytes(e.try_into().expect("4 bytes"))) {
+            // Of an epoch this phone holds no secret for yet: it may learn it from the roster.
+            Some(epoch) if item.len() >= 29 && self.epoch_secret(&roster, epoch).is_none() && epoch > roster.state().epoch => {
+                return Ok(SnapshotReceipt::Pending)
+            }
+            _ => {}
+        }
+        let Some(payload) = self.open_item(id, item, super::mailbox::SNAPSHOT_ITEM, "snapshot")? else {
+            self.snapshot_problem(id, None, "the snapshot does not open with this panel's secrets")?;
+            return Ok(SnapshotReceipt::Refused);
+        };
+        let epoch = u32::from_le_bytes(item[1..5].try_into().expect("an opened item has its epoch"));
+        self.receive_snapshot(id, epoch, &payload)
+    }
+
     /// Takes in a snapshot item's opened payload from an outbox of `epoch`.
-    pub(crate) fn receive_snapshot(&mut self, id: &Hash, epoch: u32, payload: &[u8]) -> Result<SnapshotReceipt> {
+    fn receive_snapshot(&mut self, id: &Hash, epoch: u32, payload: &[u8]) -> Result<SnapshotReceipt> {
         let roster = self.roster(id)?;
         let (s, doc) = match epoch_snapshot::verify(payload, epoch, &roster) {
             Verified::UnknownRoster => return Ok(SnapshotReceipt::Pending),

@@ -22,10 +22,10 @@ const ROSTER_ITEM: u8 = b'R';
 /// The first byte of a mailbox item that carries a signed erasure record.
 const ERASURE_ITEM: u8 = b'E';
 /// The first byte of a mailbox item that carries one document's epoch snapshot.
-const SNAPSHOT_ITEM: u8 = b'S';
+pub(crate) const SNAPSHOT_ITEM: u8 = b'S';
 
 /// A document's snapshot as a mailbox item of the epoch it starts (`compaction`).
-pub(super) fn seal_snapshot(secret: &Secret, panel: &[u8; 16], epoch: u32, snapshot: &[u8], nonce: [u8; 24]) -> Vec<u8> {
+pub fn seal_snapshot(secret: &Secret, panel: &[u8; 16], epoch: u32, snapshot: &[u8], nonce: [u8; 24]) -> Vec<u8> {
     seal_item(SNAPSHOT_ITEM, "snapshot", secret, panel, epoch, snapshot, nonce)
 }
 
@@ -186,7 +186,7 @@ impl Store {
         self.open_item(id, item, ROSTER_ITEM, "roster")
     }
 
-    fn open_item(&self, id: &Hash, item: &[u8], kind: u8, label: &str) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn open_item(&self, id: &Hash, item: &[u8], kind: u8, label: &str) -> Result<Option<Vec<u8>>> {
         if item.len() < 29 || item[0] != kind {
             return Ok(None);
         }
@@ -241,11 +241,8 @@ impl Store {
             if item.first() == Some(&SNAPSHOT_ITEM) {
                 // A snapshot that fails a check is recorded and passed over; one that names a
                 // roster prefix not here yet stops the ingest, to be taken again later.
-                if let Some(payload) = self.open_item(&genesis, item, SNAPSHOT_ITEM, "snapshot")? {
-                    let epoch = u32::from_le_bytes(item[1..5].try_into().expect("4 bytes"));
-                    if self.receive_snapshot(&genesis, epoch, &payload)? == super::compaction::SnapshotReceipt::Pending {
-                        break;
-                    }
+                if self.receive_snapshot_item(&genesis, item)? == super::compaction::SnapshotReceipt::Pending {
+                    break;
                 }
                 taken += 1;
                 continue;
