@@ -335,7 +335,35 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("stored_records", stored_records),
     ("erasure_records", erasure_records),
     ("relay_url", relay_url),
+    ("epoch_snapshot", epoch_snapshot),
 ];
+
+/// Snapshot items an admin's outbox may hold, as their payload decodes: the bytes as a
+/// whole snapshot, and as the saved document of a snapshot the fuzz roster's admin signed
+/// (so the fuzzer reaches the loader and the per-actor checks behind the signature).
+pub fn epoch_snapshot(data: &[u8]) {
+    use panelnotes_core::keys::DeviceKeys;
+    use panelnotes_core::model::DocKind;
+    use panelnotes_core::trust::epoch_snapshot::{verify, Snapshot};
+    let (roster, _) = fuzz_roster();
+    let _ = verify(data, 1, &roster);
+    let ana = DeviceKeys::from_secret(&[1; 64]);
+    let heads = panelnotes_core::trust::epoch_snapshot::saved_heads(data).unwrap_or_default();
+    let s = Snapshot {
+        panel: [1; 16],
+        epoch: 1,
+        document: DocumentId::from_bytes([2; 16]),
+        kind: DocKind::Interview,
+        roster_head: roster.head(),
+        signer: [0; 32],
+        heads,
+        save: data.to_vec(),
+        headers: Vec::new(),
+        signature: [0; 64],
+    }
+    .signed(&ana);
+    let _ = verify(&s.encode(), 1, &roster);
+}
 
 /// Stored records and wrapped keys as read from a damaged or hostile store file: parsing and
 /// opening never panic, what parses re-encodes to the same bytes, and whatever is sealed

@@ -142,6 +142,13 @@ impl Snapshot {
         s
     }
 
+    /// The same snapshot, signed by `keys` as it now stands.
+    pub fn signed(mut self, keys: &DeviceKeys) -> Snapshot {
+        self.signer = keys.public().signing;
+        self.signature = keys.sign(&self.signed_bytes());
+        self
+    }
+
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::new();
         w.fixed(&self.panel).u32(self.epoch).fixed(self.document.as_bytes());
@@ -243,6 +250,13 @@ pub fn verify(bytes: &[u8], epoch: u32, roster: &Roster) -> Verified {
         Ok(()) => Verified::Valid(Box::new((s, doc))),
         Err(fault) => refuse(&s.signer, fault),
     }
+}
+
+/// The sorted heads of a saved document, if it loads within the caps.
+pub fn saved_heads(save: &[u8]) -> Option<Vec<[u8; 32]>> {
+    let mut heads: Vec<[u8; 32]> = load(save)?.get_heads().iter().map(|h| h.0).collect();
+    heads.sort();
+    Some(heads)
 }
 
 /// Loads a saved document within the caps; `None` for anything automerge or the guard refuse.
