@@ -108,3 +108,11 @@ pub fn remove(store: &mut Store, interview: DocumentId, fingerprint: &str) -> Re
     say!("removed device {fingerprint}; the panel is on a new epoch, sealed from it");
     Ok(())
 }
+
+pub fn compact(store: &mut Store, interview: DocumentId) -> Result<(), Failure> {
+    let roster = roster_of(store, interview)?;
+    let before = store.mailbox_bytes(&roster)?;
+    let epoch = store.compact_panel(&roster)?;
+    say!("panel compacted: epoch {epoch} starts from a snapshot; this phone held {before} bytes of mailboxes, now {}", store.mailbox_bytes(&roster)?);
+    Ok(())
+}
