@@ -268,10 +268,13 @@ fn every_phone_refuses_a_snapshot_that_alters_adds_or_drops_a_members_change() {
         }
     }
     let deputy_fp = w.deputy.public().fingerprint();
+    let ben_fp = w.phones[BEN].device().fingerprint();
     for (p, phone) in w.phones.iter_mut().enumerate() {
         let problems = phone.snapshot_problems(&w.roster).unwrap();
         assert_eq!(problems.len(), 3, "phone {p}: {problems:?}");
         assert!(problems.iter().all(|x| x.device.as_deref() == Some(deputy_fp.as_str())), "{problems:?}");
+        // Each names Ben as the member whose signed changes the snapshot does not match.
+        assert!(problems.iter().all(|x| x.reason.contains(&ben_fp) && x.reason.contains("not the ones it signed")), "{problems:?}");
         assert!(problems.iter().all(|x| !x.reason.contains("hire") && !x.reason.contains("salary")));
         let notes = phone.notes(w.i, "learn").unwrap_or_default();
         assert!(!notes.contains("would not hire") && !notes.contains("salary too high"), "phone {p}");
@@ -337,4 +340,26 @@ fn sequence_numbers_and_equivocation_carry_across_the_epoch_change() {
     let out = w.phones[BEN].seal_outgoing(&w.roster).unwrap();
     assert_eq!(envelope::epoch_of(&out[0]).unwrap(), 1);
     assert!(matches!(w.phones[ANA].receive_envelope(&w.roster, &out[0]).unwrap(), Receipt::Applied { changed: true, .. } | Receipt::Duplicate));
+}
+
+#[test]
+fn a_removal_epoch_starts_from_a_snapshot_that_keeps_what_the_removed_device_wrote() {
+    let mut w = world();
+    type_notes(&mut w, &[ANA, BEN, CY], 2, "notes");
+    w.phones[BEN].splice_notes(w.i, "learn", 0, 0, "Ben before he left. ").unwrap();
+    sync(&mut w, &[(ANA, BEN), (ANA, CY)]);
+    let ben = w.phones[BEN].device().signing;
+    w.phones[ANA].remove_device(&w.roster, ben).unwrap();
+    // The lead's next flush posts the new epoch's snapshot: Ben's changes up to his cutoff
+    // are in it, signed by him.
+    sync(&mut w, &[(ANA, CY)]);
+    assert_eq!(w.phones[ANA].compacted_epoch(&w.roster).unwrap(), Some(1));
+    assert_eq!(w.phones[CY].compacted_epoch(&w.roster).unwrap(), Some(1));
+    assert!(w.phones[CY].snapshot_problems(&w.roster).unwrap().is_empty());
+    let eve = admit_fresh(&mut w, "eve@acme", 5);
+    sync(&mut w, &[(ANA, eve)]);
+    assert_eq!(heads(&mut w.phones[eve], w.i), heads(&mut w.phones[ANA], w.i));
+    assert!(w.phones[eve].notes(w.i, "learn").unwrap().contains("Ben before he left."));
+    // Ben's phone holds no secret of the new epoch: it never learns what comes after.
+    assert!(w.phones[ANA].roster(&w.roster).unwrap().wrapped_for(&ben, 1).is_none());
 }
