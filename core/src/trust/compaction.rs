@@ -189,15 +189,34 @@ impl Store {
         Ok(())
     }
 
-    fn headers_for(&self, id: &Hash, doc: DocumentId) -> Result<Vec<RunHeader>> {
-        let mut q = self.conn().prepare("SELECT header FROM run_headers WHERE genesis = ?1 AND doc_id = ?2 ORDER BY device")?;
-        let rows: Vec<Vec<u8>> = q.query_map(params![&id[..], &doc.as_bytes()[..]], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-        Ok(rows.iter().filter_map(|b| RunHeader::decode(&mut Reader::new(b)).ok()).collect())
+    /// Per device, the newest run header this phone has for `doc` that holds the device's
+    /// newest change in `copy`: from this panel, or from another of the candidate's panels
+    /// (a candidate's document is shared by them).
+    fn headers_for(&self, id: &Hash, doc: DocumentId, copy: &mut automerge::AutoCommit) -> Result<Vec<RunHeader>> {
+        let mut q = self.conn().prepare("SELECT header FROM run_headers WHERE doc_id = ?1 ORDER BY genesis = ?2 DESC, seq DESC")?;
+        let rows: Vec<Vec<u8>> = q.query_map(params![&doc.as_bytes()[..], &id[..]], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let mut tops: std::collections::HashMap<automerge::ActorId, (u64, ChangeHash)> = std::collections::HashMap::new();
+        for c in copy.get_changes(&[]) {
+            let e = tops.entry(c.actor_id().clone()).or_insert((0, c.hash()));
+            if c.seq() > e.0 {
+                *e = (c.seq(), c.hash());
+            }
+        }
+        let mut chosen: std::collections::BTreeMap<[u8; 32], RunHeader> = std::collections::BTreeMap::new();
+        for h in rows.iter().filter_map(|b| RunHeader::decode(&mut Reader::new(b)).ok()) {
+            let actor = crate::keys::DevicePublic { signing: h.device, agreement: [0; 32] }.actor();
+            let holds_top = tops.get(&actor).is_some_and(|(_, top)| h.hashes.contains(&top.0));
+            if holds_top && !chosen.contains_key(&h.device) {
+                chosen.insert(h.device, h);
+            }
+        }
+        Ok(chosen.into_values().collect())
     }
 
-    /// Posts the snapshots of the current epoch when this device started it and has not yet.
-    /// A document whose snapshot would not verify (a member's changes with no signed run
-    /// here) gets none, and the phones keep the older outboxes: slower, never wrong.
+    /// Posts the snapshots of the current epoch's documents when this device started it and
+    /// has not yet. A document not here yet, or whose snapshot would not verify (a member's
+    /// changes with no signed run here), gets none for now and is tried at the next flush;
+    /// until it has one, phones keep the older outboxes.
     pub(crate) fn post_snapshots_if_due(&mut self, id: &Hash) -> Result<()> {
         let roster = self.roster(id)?;
         let state = roster.state().clone();
@@ -206,21 +225,17 @@ impl Store {
         if state.epoch == 0 || !started || !state.is_admin(&me) {
             return Ok(());
         }
-        let posted: i64 = self.conn().query_row("SELECT COUNT(*) FROM epoch_snapshots WHERE genesis = ?1 AND epoch = ?2", params![&id[..], state.epoch], |r| r.get(0))?;
-        if posted > 0 {
-            return Ok(());
-        }
         let Some(secret) = self.epoch_secret(&roster, state.epoch) else { return Ok(()) };
         let mut items = Vec::new();
         let mut snapshots = Vec::new();
         for (&doc, &kind) in &state.documents {
             // A document not here yet would be snapshotted empty, and phones would drop the
             // outboxes that hold it.
-            if !self.has_document(doc)? {
+            if !self.has_document(doc)? || self.snapshot_posted(id, state.epoch, doc)? {
                 continue;
             }
-            let headers = self.headers_for(id, doc)?;
             let Ok(mut copy) = self.read_document(doc, kind, |d| d.fork()) else { continue };
+            let headers = self.headers_for(id, doc, &mut copy)?;
             let s = Snapshot::sign(self.device_keys(), state.panel, state.epoch, doc, kind, roster.head(), &mut copy, headers);
             let bytes = s.encode();
             if !matches!(epoch_snapshot::verify(&bytes, state.epoch, &roster), Verified::Valid(_)) {
@@ -237,6 +252,13 @@ impl Store {
             self.snapshot_taken(id, s)?;
         }
         self.finish_epoch(id, state.epoch)
+    }
+
+    fn snapshot_posted(&self, id: &Hash, epoch: u32, doc: DocumentId) -> Result<bool> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT 1 FROM epoch_snapshots WHERE genesis = ?1 AND epoch = ?2 AND doc_id = ?3")?
+            .exists(params![&id[..], epoch, &doc.as_bytes()[..]])?)
     }
 
     /// Takes in a snapshot item (from its admin's outbox of the epoch it starts, or handed

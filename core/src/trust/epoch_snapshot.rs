@@ -9,8 +9,9 @@
 //! - the saved document loads within the caps and has exactly the heads signed;
 //! - every actor that is a member device of the panel (admins included, the signer too) has
 //!   a run header its device signed, for this document, at a prefix where it was a member
-//!   (and at or before its removal cutoff), and the actor's newest change in the document is
-//!   one of that run's hashes: nothing past the signed run;
+//!   (and at or before its removal cutoff; or, for a run sealed in another panel of the same
+//!   candidate, while it is a current member here), and the actor's newest change in the
+//!   document is one of that run's hashes: nothing past the signed run;
 //! - each member actor's changes carry sequence numbers 1..=n once each, and every one lies
 //!   in the causal past of a member's signed change: a change hashes its dependencies, so a
 //!   member's signature fixes everything it built on, and an altered, added or dropped
@@ -46,6 +47,9 @@ const MAX_HEADS: usize = 1024;
 /// signature without the changes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunHeader {
+    /// The panel the run was sealed for: a candidate's document is shared by its panels, and
+    /// a member's newest run to it may have travelled in another of them.
+    pub panel: [u8; 16],
     pub device: [u8; 32],
     pub roster_head: Hash,
     pub seq: u64,
@@ -56,14 +60,14 @@ pub struct RunHeader {
 impl RunHeader {
     /// The header of an envelope that was opened (its changes' hashes in order).
     pub fn of(body: &Body, hashes: &[ChangeHash]) -> RunHeader {
-        RunHeader { device: body.device, roster_head: body.roster_head, seq: body.seq, hashes: hashes.iter().map(|h| h.0).collect(), signature: body.signature }
+        RunHeader { panel: body.panel, device: body.device, roster_head: body.roster_head, seq: body.seq, hashes: hashes.iter().map(|h| h.0).collect(), signature: body.signature }
     }
 
-    /// Whether the device signed this run of `document` in `panel`.
-    pub fn signature_valid(&self, panel: [u8; 16], document: DocumentId, kind: DocKind) -> bool {
+    /// Whether the device signed this run of `document`.
+    pub fn signature_valid(&self, document: DocumentId, kind: DocKind) -> bool {
         let hashes: Vec<ChangeHash> = self.hashes.iter().map(|h| ChangeHash(*h)).collect();
         let body = Body {
-            panel,
+            panel: self.panel,
             document,
             kind,
             device: self.device,
@@ -77,7 +81,7 @@ impl RunHeader {
     }
 
     pub(crate) fn encode(&self, w: &mut Writer) {
-        w.fixed(&self.device).fixed(&self.roster_head).u64(self.seq).u32(self.hashes.len() as u32);
+        w.fixed(&self.panel).fixed(&self.device).fixed(&self.roster_head).u64(self.seq).u32(self.hashes.len() as u32);
         for h in &self.hashes {
             w.fixed(h);
         }
@@ -85,6 +89,7 @@ impl RunHeader {
     }
 
     pub(crate) fn decode(r: &mut Reader) -> Result<RunHeader, DecodeError> {
+        let panel = r.fixed("panel id")?;
         let device = r.fixed("device key")?;
         let roster_head = r.fixed("roster head")?;
         let seq = r.u64("sequence number")?;
@@ -93,7 +98,7 @@ impl RunHeader {
         for _ in 0..n {
             hashes.push(r.fixed("change hash")?);
         }
-        Ok(RunHeader { device, roster_head, seq, hashes, signature: r.fixed("signature")? })
+        Ok(RunHeader { panel, device, roster_head, seq, hashes, signature: r.fixed("signature")? })
     }
 }
 
@@ -180,7 +185,7 @@ impl Snapshot {
             heads.push(r.fixed("head")?);
         }
         let save = r.bytes("saved document", MAX_SAVE)?.to_vec();
-        let n = r.count("run headers", MAX_HEADERS, 32 + 32 + 8 + 4 + 64)?;
+        let n = r.count("run headers", MAX_HEADERS, 16 + 32 + 32 + 8 + 4 + 64)?;
         let mut headers = Vec::with_capacity(n);
         for _ in 0..n {
             headers.push(RunHeader::decode(&mut r)?);
@@ -299,12 +304,18 @@ fn check_actors(s: &Snapshot, doc: &mut AutoCommit, roster: &Roster) -> Result<(
             return Err(SnapshotFault::Altered(fp(&device)));
         }
         let Some(h) = headers.get(&device) else { return Err(SnapshotFault::Unsigned(fp(&device))) };
-        let was_member = roster.state_at(&h.roster_head).is_some_and(|st| st.current(&device).is_some());
+        // A run sealed for another panel of the same document proves what the device wrote;
+        // it counts for a device that is a current member here (its roster is not ours to read).
+        let was_member = if h.panel == s.panel {
+            roster.state_at(&h.roster_head).is_some_and(|st| st.current(&device).is_some())
+        } else {
+            now.current(&device).is_some()
+        };
         let within_cutoff = match &member.removed {
             Some(cutoffs) => h.seq <= cutoffs.get(&s.document).copied().unwrap_or(0),
             None => true,
         };
-        if !was_member || !within_cutoff || !h.signature_valid(s.panel, s.document, s.kind) {
+        if !was_member || !within_cutoff || !h.signature_valid(s.document, s.kind) {
             return Err(SnapshotFault::Unsigned(fp(&device)));
         }
         if !h.hashes.contains(&top.0) {

@@ -197,3 +197,35 @@ fn malformed_snapshots_are_refused_without_a_panic() {
     s.signature = p.ana.sign(&s.signed_bytes());
     assert_eq!(fault(verify(&s.encode(), 1, &p.roster)), SnapshotFault::BadDocument);
 }
+
+#[test]
+fn a_members_run_sealed_in_another_panel_of_the_candidate_counts_while_it_is_a_member_here() {
+    let mut p = panel();
+    // Ben's newest run, as he signed it for another panel sharing this document.
+    let other = [5; 16];
+    let mine = p.headers.iter().find(|h| h.device == p.ben.public().signing).unwrap().clone();
+    let hashes: Vec<ChangeHash> = mine.hashes.iter().map(|h| ChangeHash(*h)).collect();
+    let body = Body { panel: other, document: doc_id(), kind: DocKind::Interview, device: mine.device, roster_head: [7; 32], seq: 9, changes: Vec::new(), run_digest: run_digest(hashes.iter()), signature: [0; 64] };
+    let there = RunHeader { panel: other, roster_head: [7; 32], seq: 9, signature: p.ben.sign(&signed_bytes(&body)), ..mine };
+    let headers: Vec<RunHeader> = p.headers.iter().filter(|h| h.device != there.device).cloned().chain([there.clone()]).collect();
+    let mut copy = p.doc.fork();
+    let bytes = p.snapshot(&mut copy, &p.ana, headers.clone());
+    assert!(matches!(verify(&bytes, 1, &p.roster), Verified::Valid(_)));
+    // Claimed for another panel but not signed for it: refused.
+    let forged: Vec<RunHeader> = headers.iter().cloned().map(|mut h| {
+        if h.device == there.device {
+            h.panel = [6; 16];
+        }
+        h
+    }).collect();
+    let bytes = p.snapshot(&mut copy, &p.ana, forged);
+    assert_eq!(fault(verify(&bytes, 1, &p.roster)), SnapshotFault::Unsigned(p.ben.public().fingerprint()));
+    // Once Ben is removed here, only a run of this panel within his cutoff counts.
+    let cutoffs = vec![(doc_id(), 2)];
+    let e = Entry::sign(&p.ana, p.roster.head(), Action::Remove { device: p.ben.public().signing, cutoffs });
+    p.roster.append(e).unwrap();
+    let bytes = p.snapshot(&mut copy, &p.ana, headers);
+    assert_eq!(fault(verify(&bytes, 1, &p.roster)), SnapshotFault::Unsigned(p.ben.public().fingerprint()));
+    let bytes = p.snapshot(&mut copy, &p.ana, p.headers.clone());
+    assert!(matches!(verify(&bytes, 1, &p.roster), Verified::Valid(_)));
+}
