@@ -200,6 +200,16 @@ fn late_and_away_phones_converge_from_the_snapshot_without_the_old_outboxes() {
         let allowed: std::collections::BTreeSet<DocumentId> = if n == eve { new.clone() } else { new.union(&bridge).copied().collect() };
         assert!(held.is_subset(&allowed), "phone {n} still syncs {} old outboxes", held.difference(&allowed).count());
     }
+    // The retired outboxes' documents go at a quiet moment (the store's next open).
+    for n in [BEN, CY, dan] {
+        assert!(w.phones[n].drop_retired_outboxes().unwrap() > 0, "phone {n}");
+        assert_eq!(w.phones[n].drop_retired_outboxes().unwrap(), 0);
+        assert_eq!(heads(&mut w.phones[n], w.i), want);
+    }
+    sync(&mut w, &[(ANA, BEN), (BEN, CY), (ANA, dan)]);
+    for n in all {
+        assert_eq!(heads(&mut w.phones[n], w.i), want, "phone {n} after the old outboxes went");
+    }
 }
 
 /// The lead's snapshot item of epoch 1 for the interview, as a deputy admin (who holds the

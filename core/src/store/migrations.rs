@@ -267,7 +267,8 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // Compaction by epochs (trust/compaction.rs): each device's newest accepted or sealed run
     // header per panel document, the snapshots posted or verified per epoch, the epoch whose
-    // snapshots let this phone drop older outboxes, and refused snapshots.
+    // snapshots let this phone drop older outboxes, refused snapshots, and outboxes retired
+    // (deleted at the next open).
     r#"
     CREATE TABLE run_headers (
         genesis BLOB NOT NULL,
@@ -293,6 +294,9 @@ const MIGRATIONS: &[&str] = &[
         device TEXT,
         reason TEXT NOT NULL,
         at INTEGER NOT NULL
+    );
+    CREATE TABLE retired_outboxes (
+        doc_id BLOB PRIMARY KEY
     );
     "#,
 ];

@@ -212,6 +212,8 @@ impl Store {
         // The team's retention rule runs whenever the store opens. A failure here must not
         // keep the app from opening: the next open, or a run on demand, tries again.
         let _ = store.run_retention();
+        // Outboxes an epoch's snapshot replaced go now, when no session can still share them.
+        let _ = store.drop_retired_outboxes();
         Ok(store)
     }
 

@@ -330,8 +330,9 @@ impl Store {
         Ok(())
     }
 
-    /// Once every panel document's snapshot of `epoch` is here: the older outboxes go, but
-    /// the previous epoch's admin outboxes this phone holds, which carry the roster.
+    /// Once every panel document's snapshot of `epoch` is here: the older outboxes are retired
+    /// (no longer shared or read; deleted when the store next opens), but the previous
+    /// epoch's admin outboxes this phone holds, which carry the roster.
     fn finish_epoch(&mut self, id: &Hash, epoch: u32) -> Result<()> {
         if self.compacted_epoch(id)?.is_some_and(|e| e >= epoch) {
             return Ok(());
@@ -357,7 +358,7 @@ impl Store {
             })
             .filter_map(|(doc, _, _)| Some(DocumentId::from_bytes(doc.try_into().ok()?)))
             .collect();
-        self.drop_mailboxes(&gone)
+        self.retire_mailboxes(&gone)
     }
 
     fn snapshot_problem(&mut self, id: &Hash, device: Option<String>, reason: &str) -> Result<()> {
