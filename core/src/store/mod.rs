@@ -39,6 +39,7 @@ use chrono::Utc;
 use rusqlite::Connection;
 
 pub use change_signal::{ChangeSignal, ChangeWaker};
+pub(crate) use remote::load_untrusted;
 pub use conflicts::{Conflict, ConflictValue};
 pub use decode::{Decoded, Decoding};
 pub use documents::QuarantinedDocument;
