@@ -241,8 +241,13 @@ pub fn verify(bytes: &[u8], epoch: u32, roster: &Roster) -> Verified {
     if !(DevicePublic { signing: s.signer, agreement: [0; 32] }).verify(&s.signed_bytes(), &s.signature) {
         return refuse(&s.signer, SnapshotFault::BadSignature(fp(&s.signer)));
     }
+    // Only a current admin's snapshot may wait for a roster prefix: anyone else's would hold
+    // up the outbox it sits in for good.
+    if !now.is_admin(&s.signer) {
+        return refuse(&s.signer, SnapshotFault::NotAdmin(fp(&s.signer)));
+    }
     let Some(at) = roster.state_at(&s.roster_head) else { return Verified::UnknownRoster };
-    if !at.is_admin(&s.signer) || now.current(&s.signer).is_none() {
+    if !at.is_admin(&s.signer) {
         return refuse(&s.signer, SnapshotFault::NotAdmin(fp(&s.signer)));
     }
     let Some(mut doc) = load(&s.save) else { return refuse(&s.signer, SnapshotFault::BadDocument) };

@@ -167,6 +167,11 @@ fn only_a_current_admin_signs_a_snapshot_and_its_signature_covers_every_byte() {
     let mut copy = p.doc.fork();
     let by_ben = p.snapshot(&mut copy, &p.ben, p.headers.clone());
     assert!(matches!(fault(verify(&by_ben, 1, &p.roster)), SnapshotFault::NotAdmin(_)));
+    // Naming a roster prefix nobody has: a member's snapshot is refused, never left waiting;
+    // an admin's waits for the roster.
+    let unknown = |by: &DeviceKeys, c: &mut AutoCommit| Snapshot::sign(by, PANEL, 1, doc_id(), DocKind::Interview, [3; 32], c, p.headers.clone()).encode();
+    assert!(matches!(fault(verify(&unknown(&p.ben, &mut copy), 1, &p.roster)), SnapshotFault::NotAdmin(_)));
+    assert!(matches!(verify(&unknown(&p.ana, &mut copy), 1, &p.roster), Verified::UnknownRoster));
     let mut bytes = p.snapshot(&mut copy, &p.ana, p.headers.clone());
     let n = bytes.len();
     bytes[n - 100] ^= 1;
