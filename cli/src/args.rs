@@ -203,6 +203,9 @@ pub enum Command {
     /// Remove a device (by fingerprint) from a panel; what is written from now on is sealed
     /// from it.
     RemoveDevice { interview: String, fingerprint: String },
+    /// Compact a panel's mailboxes, as an admin: a new epoch for the same members that starts
+    /// from a signed snapshot, so phones stop syncing the older outboxes.
+    Compact { interview: String },
     /// Sync the panels' documents: listen for panel members, dial one, or use a relay.
     Sync(SyncArgs),
     /// Play the playbook interview with a panel of three, from application to decision.

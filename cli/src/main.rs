@@ -353,6 +353,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let i = id(&store, &interview)?;
             panel::remove(&mut store, i, &fingerprint)?;
         }
+        Command::Compact { interview } => {
+            let i = id(&store, &interview)?;
+            panel::compact(&mut store, i)?;
+        }
         Command::Sync(args) => {
             let (panels, rosters) = match &args.panel {
                 Some(p) => {

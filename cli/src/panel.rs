@@ -123,3 +123,11 @@ pub fn export_roster(store: &Store, interview: DocumentId) -> Result<(), Failure
     say!("{}", panelnotes_core::trust::linking::roster_code(&id, &store.roster_bytes(&id)?));
     Ok(())
 }
+
+pub fn compact(store: &mut Store, interview: DocumentId) -> Result<(), Failure> {
+    let roster = roster_of(store, interview)?;
+    let before = store.mailbox_bytes(&roster)?;
+    let epoch = store.compact_panel(&roster)?;
+    say!("panel compacted: epoch {epoch} starts from a snapshot; this phone held {before} bytes of mailboxes, now {}", store.mailbox_bytes(&roster)?);
+    Ok(())
+}

@@ -350,6 +350,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("erasure_records", erasure_records),
     ("relay_url", relay_url),
     ("join_box", join_box),
+    ("epoch_snapshot", epoch_snapshot),
 ];
 
 /// Reply items from a join box on the relay (anyone who photographed the code can write
@@ -400,4 +401,30 @@ pub fn relay_url(data: &[u8]) {
         assert!(!url.host.is_empty() && url.port != 0, "{text:?}");
         assert!(url.tls || text.starts_with("ws://"), "{text:?}");
     }
+}
+/// Snapshot items an admin's outbox may hold, as their payload decodes: the bytes as a
+/// whole snapshot, and as the saved document of a snapshot the fuzz roster's admin signed
+/// (so the fuzzer reaches the loader and the per-actor checks behind the signature).
+pub fn epoch_snapshot(data: &[u8]) {
+    use panelnotes_core::keys::DeviceKeys;
+    use panelnotes_core::model::DocKind;
+    use panelnotes_core::trust::epoch_snapshot::{verify, Snapshot};
+    let (roster, _) = fuzz_roster();
+    let _ = verify(data, 1, &roster);
+    let ana = DeviceKeys::from_secret(&[1; 64]);
+    let heads = panelnotes_core::trust::epoch_snapshot::saved_heads(data).unwrap_or_default();
+    let s = Snapshot {
+        panel: [1; 16],
+        epoch: 1,
+        document: DocumentId::from_bytes([2; 16]),
+        kind: DocKind::Interview,
+        roster_head: roster.head(),
+        signer: [0; 32],
+        heads,
+        save: data.to_vec(),
+        headers: Vec::new(),
+        signature: [0; 64],
+    }
+    .signed(&ana);
+    let _ = verify(&s.encode(), 1, &roster);
 }

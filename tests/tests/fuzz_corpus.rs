@@ -303,3 +303,51 @@ fn write_roster_entry_seeds() {
     put("link-approval", &approval.encode());
     put("link-code", approval.to_code().as_bytes());
 }
+
+/// Seeds for the epoch snapshot target: a signed snapshot with a member's run header, and its
+/// saved document alone (what the second form of the target signs). Run by hand:
+/// `cargo test -p panelnotes-tests --test fuzz_corpus write_epoch_snapshot_seeds -- --ignored`.
+#[test]
+#[ignore]
+fn write_epoch_snapshot_seeds() {
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ChangeHash, ObjType};
+    use panelnotes_core::keys::DeviceKeys;
+    use panelnotes_core::model::DocKind;
+    use panelnotes_core::trust::envelope::{open, seal, Verdict};
+    use panelnotes_core::trust::epoch_snapshot::{RunHeader, Snapshot};
+    use panelnotes_core::trust::roster::{Action, Entry, Roster, Seat, NO_PARENT};
+    use panelnotes_core::trust::seal::{wrap_to, Secret};
+    use panelnotes_core::{DocumentId, InterviewerId};
+    let ana = DeviceKeys::from_secret(&[1; 64]);
+    let secret = Secret::from_bytes([9; 32]);
+    let doc_id = DocumentId::from_bytes([2; 16]);
+    let genesis = Entry::sign(
+        &ana,
+        NO_PARENT,
+        Action::Genesis {
+            panel: [1; 16],
+            documents: vec![(doc_id, DocKind::Interview)],
+            seats: vec![Seat { interviewer: InterviewerId::new("ana").unwrap(), admin: true }],
+            lead_seat: InterviewerId::new("ana").unwrap(),
+            lead_device: ana.public(),
+            lead_label: "phone".into(),
+            wrapped: wrap_to(&ana.public().agreement, &secret, b"fuzz", [2; 32], [3; 24]),
+        },
+    );
+    let roster = Roster::new(genesis).unwrap();
+    let mut doc = AutoCommit::new().with_actor(ana.actor());
+    let notes = doc.put_object(automerge::ROOT, "notes", ObjType::Map).unwrap();
+    let learn = doc.put_object(&notes, "learn", ObjType::Text).unwrap();
+    doc.splice_text(&learn, 0, 0, "Ran Spark on 200 nodes 🚀 分布式 trade-offs").unwrap();
+    doc.commit();
+    let mut run: Vec<automerge::Change> = doc.get_changes(&[]);
+    let sealed = seal(&ana, &secret, 0, [1; 16], doc_id, DocKind::Interview, roster.head(), 1, &mut run, [6; 24]);
+    let Verdict::Open(o) = open(&sealed, &roster, |_| Some(secret.clone())) else { panic!("own envelope") };
+    let hashes: Vec<ChangeHash> = o.changes.iter().map(|c| c.hash()).collect();
+    let s = Snapshot::sign(&ana, [1; 16], 1, doc_id, DocKind::Interview, roster.head(), &mut doc, vec![RunHeader::of(&o.body, &hashes)]);
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/epoch_snapshot");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("seed-snapshot"), s.encode()).unwrap();
+    std::fs::write(root.join("seed-save"), &s.save).unwrap();
+}

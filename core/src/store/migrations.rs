@@ -297,6 +297,39 @@ const MIGRATIONS: &[&str] = &[
         join_box BLOB NOT NULL,
         role TEXT NOT NULL,
         device BLOB
+    "#,
+    // Compaction by epochs (trust/compaction.rs): each device's newest accepted or sealed run
+    // header per panel document, the snapshots posted or verified per epoch, the epoch whose
+    // snapshots let this phone drop older outboxes, refused snapshots, and outboxes retired
+    // (deleted at the next open).
+    r#"
+    CREATE TABLE run_headers (
+        genesis BLOB NOT NULL,
+        doc_id BLOB NOT NULL,
+        device BLOB NOT NULL,
+        seq INTEGER NOT NULL,
+        header BLOB NOT NULL,
+        PRIMARY KEY (genesis, doc_id, device)
+    );
+    CREATE TABLE epoch_snapshots (
+        genesis BLOB NOT NULL,
+        epoch INTEGER NOT NULL,
+        doc_id BLOB NOT NULL,
+        heads BLOB NOT NULL,
+        PRIMARY KEY (genesis, epoch, doc_id)
+    );
+    CREATE TABLE compacted_epochs (
+        genesis BLOB PRIMARY KEY,
+        epoch INTEGER NOT NULL
+    );
+    CREATE TABLE snapshot_problems (
+        genesis BLOB NOT NULL,
+        device TEXT,
+        reason TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE TABLE retired_outboxes (
+        doc_id BLOB PRIMARY KEY
     );
     "#,
 ];

@@ -17,6 +17,7 @@ mod identity;
 mod index;
 mod keystrokes;
 mod list_diff;
+mod mailbox_drop;
 pub(crate) mod migrations;
 mod observe;
 mod pending;
@@ -38,6 +39,7 @@ use chrono::Utc;
 use rusqlite::Connection;
 
 pub use change_signal::{ChangeSignal, ChangeWaker};
+pub(crate) use remote::load_untrusted;
 pub use conflicts::{Conflict, ConflictValue};
 pub use decode::{Decoded, Decoding};
 pub use documents::QuarantinedDocument;
@@ -211,6 +213,8 @@ impl Store {
         // The team's retention rule runs whenever the store opens. A failure here must not
         // keep the app from opening: the next open, or a run on demand, tries again.
         let _ = store.run_retention();
+        // Outboxes an epoch's snapshot replaced go now, when no session can still share them.
+        let _ = store.drop_retired_outboxes();
         Ok(store)
     }
 

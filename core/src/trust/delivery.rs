@@ -70,6 +70,7 @@ impl Store {
     pub fn seal_outgoing(&mut self, id: &Hash) -> Result<Vec<Vec<u8>>> {
         let (envelopes, sealed) = self.seal_runs(id)?;
         self.mark_sealed(id, &sealed)?;
+        self.remember_own_runs(id, &envelopes)?;
         Ok(envelopes)
     }
 
@@ -199,6 +200,8 @@ impl Store {
             "INSERT OR IGNORE INTO envelopes_seen(genesis, device, doc_id, seq, digest) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![&id[..], &b.device[..], &doc.as_bytes()[..], b.seq as i64, &digest[..]],
         )?;
+        let hashes: Vec<ChangeHash> = opened.changes.iter().map(|c| c.hash()).collect();
+        self.remember_run(id, b, &hashes)?;
         Ok(Receipt::Applied { document: doc, changed })
     }
 

@@ -53,7 +53,7 @@ pub fn run_digest<'a>(hashes: impl IntoIterator<Item = &'a ChangeHash>) -> [u8; 
     h.finalize().into()
 }
 
-fn signed_bytes(b: &Body) -> Vec<u8> {
+pub(crate) fn signed_bytes(b: &Body) -> Vec<u8> {
     let mut w = Writer::new();
     w.fixed(b"panelnotes envelope v1\0").fixed(&b.panel).fixed(b.document.as_bytes());
     write_kind(&mut w, b.kind);

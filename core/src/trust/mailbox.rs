@@ -21,6 +21,13 @@ use crate::store::Store;
 const ROSTER_ITEM: u8 = b'R';
 /// The first byte of a mailbox item that carries a signed erasure record.
 const ERASURE_ITEM: u8 = b'E';
+/// The first byte of a mailbox item that carries one document's epoch snapshot.
+pub(crate) const SNAPSHOT_ITEM: u8 = b'S';
+
+/// A document's snapshot as a mailbox item of the epoch it starts (`compaction`).
+pub fn seal_snapshot(secret: &Secret, panel: &[u8; 16], epoch: u32, snapshot: &[u8], nonce: [u8; 24]) -> Vec<u8> {
+    seal_item(SNAPSHOT_ITEM, "snapshot", secret, panel, epoch, snapshot, nonce)
+}
 
 /// Roster entries as a mailbox item, sealed under the epoch's secret: members who hold it
 /// learn of admissions, removals and new epochs on any path. (A device removed in this
@@ -55,7 +62,8 @@ impl Store {
     /// admitted late holds the earlier epochs' secrets too, and catches up from them.
     pub(crate) fn register_mailboxes(&mut self, id: &Hash, roster: &Roster) -> Result<()> {
         let state = roster.state();
-        for epoch in 0..=state.epoch {
+        // Below the floor, the epoch's snapshot replaced the outboxes (`compaction`).
+        for epoch in self.mailbox_floor(id, roster)?..=state.epoch {
             let Some(secret) = self.epoch_secret(roster, epoch) else { continue };
             for m in state.members.values() {
                 let (doc, actor) = outbox_of(&secret, &state.panel, &m.device.signing);
@@ -77,22 +85,31 @@ impl Store {
     }
 
     /// Seals this device's new changes to the panel's documents and posts them in its
-    /// outbox. Returns how many envelopes were posted.
+    /// outbox. Returns how many envelopes were posted. On the lead's phone, first compacts
+    /// the panel when its outboxes grew past the policy; a compaction that fails leaves the
+    /// flush to go on as before.
     pub fn post_outgoing(&mut self, id: &Hash) -> Result<usize> {
+        let _ = self.compact_panel_if_due(id, &super::compaction::CompactionPolicy::default());
+        self.post_flush(id)
+    }
+
+    /// The roster, this device's new runs, then the snapshots of an epoch it started.
+    pub(crate) fn post_flush(&mut self, id: &Hash) -> Result<usize> {
         self.post_roster(id)?;
         let (envelopes, sealed) = self.seal_runs(id)?;
-        if envelopes.is_empty() {
-            return Ok(0);
+        if !envelopes.is_empty() {
+            let roster = self.roster(id)?;
+            let epoch = roster.state().epoch;
+            self.post_items(id, &roster, epoch, &envelopes)?;
+            self.mark_sealed(id, &sealed)?;
+            self.remember_own_runs(id, &envelopes)?;
         }
-        let roster = self.roster(id)?;
-        let epoch = roster.state().epoch;
-        self.post_items(id, &roster, epoch, &envelopes)?;
-        self.mark_sealed(id, &sealed)?;
+        self.post_snapshots_if_due(id)?;
         Ok(envelopes.len())
     }
 
     /// Appends items to this device's outbox of `epoch`.
-    fn post_items(&mut self, id: &Hash, roster: &Roster, epoch: u32, items: &[Vec<u8>]) -> Result<()> {
+    pub(crate) fn post_items(&mut self, id: &Hash, roster: &Roster, epoch: u32, items: &[Vec<u8>]) -> Result<()> {
         let secret = self
             .epoch_secret(roster, epoch)
             .ok_or_else(|| Error::NotPermitted("this device does not hold the panel's secret".into()))?;
@@ -169,7 +186,7 @@ impl Store {
         self.open_item(id, item, ROSTER_ITEM, "roster")
     }
 
-    fn open_item(&self, id: &Hash, item: &[u8], kind: u8, label: &str) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn open_item(&self, id: &Hash, item: &[u8], kind: u8, label: &str) -> Result<Option<Vec<u8>>> {
         if item.len() < 29 || item[0] != kind {
             return Ok(None);
         }
@@ -217,6 +234,15 @@ impl Store {
                     if self.receive_erasure(&record).is_ok() {
                         return Ok(receipts);
                     }
+                }
+                taken += 1;
+                continue;
+            }
+            if item.first() == Some(&SNAPSHOT_ITEM) {
+                // A snapshot that fails a check is recorded and passed over; one that names a
+                // roster prefix not here yet stops the ingest, to be taken again later.
+                if self.receive_snapshot_item(&genesis, item)? == super::compaction::SnapshotReceipt::Pending {
+                    break;
                 }
                 taken += 1;
                 continue;

@@ -5,8 +5,10 @@
 //! sync engine build on this, never the other way round.
 
 pub mod codec;
+pub mod compaction;
 pub mod delivery;
 pub mod envelope;
+pub mod epoch_snapshot;
 pub mod erasure;
 pub mod invite;
 pub mod join_box;
