@@ -283,6 +283,7 @@ fn every_phone_refuses_a_snapshot_that_alters_adds_or_drops_a_members_change() {
         let problems = phone.snapshot_problems(&w.roster).unwrap();
         assert_eq!(problems.len(), 3, "phone {p}: {problems:?}");
         assert!(problems.iter().all(|x| x.device.as_deref() == Some(deputy_fp.as_str())), "{problems:?}");
+        assert!(problems.iter().all(|x| x.code == panelnotes_core::trust::EnvelopeRejection::SnapshotRefused), "{problems:?}");
         // Each names Ben as the member whose signed changes the snapshot does not match.
         assert!(problems.iter().all(|x| x.reason.contains(&ben_fp) && x.reason.contains("not the ones it signed")), "{problems:?}");
         assert!(problems.iter().all(|x| !x.reason.contains("hire") && !x.reason.contains("salary")));

@@ -297,6 +297,7 @@ const MIGRATIONS: &[&str] = &[
         join_box BLOB NOT NULL,
         role TEXT NOT NULL,
         device BLOB
+    );
     "#,
     // Compaction by epochs (trust/compaction.rs): each device's newest accepted or sealed run
     // header per panel document, the snapshots posted or verified per epoch, the epoch whose
@@ -325,6 +326,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE snapshot_problems (
         genesis BLOB NOT NULL,
         device TEXT,
+        code TEXT NOT NULL DEFAULT 'snapshot_refused',
         reason TEXT NOT NULL,
         at INTEGER NOT NULL
     );

@@ -33,6 +33,9 @@ pub enum EnvelopeRejection {
     Equivocation,
     /// About a panel or document erased on this device.
     Erased,
+    /// An epoch's snapshot that is not a current admin's, or misstates a member's signed
+    /// changes (`Store::snapshot_problems`).
+    SnapshotRefused,
     /// A code this build does not know (written by a newer one).
     Other,
 }
@@ -54,6 +57,7 @@ const CODES: &[(EnvelopeRejection, &str)] = &[
     (EnvelopeRejection::WriteRule, "write_rule"),
     (EnvelopeRejection::Equivocation, "equivocation"),
     (EnvelopeRejection::Erased, "erased"),
+    (EnvelopeRejection::SnapshotRefused, "snapshot_refused"),
     (EnvelopeRejection::Other, "other"),
 ];
 
