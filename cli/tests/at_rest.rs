@@ -29,14 +29,17 @@ fn init_makes_a_private_key_file_and_an_encrypted_store() {
     assert_eq!(mode(&cli.store()), 0o600);
     let key = std::fs::read_to_string(&key_file).unwrap();
     assert_eq!(key.trim().len(), 64);
-    cli.dana();
+    // A name no plaintext in the file can spell by chance: "Dana" matched "D" + "ana@acme"
+    // (the store's interviewer id, kept in clear) whenever the byte before it was 0x44.
+    const NAME: &str = "Quexmarker Okafor";
+    cli.ok("ana@acme", &["candidate", "add", "--name", NAME, "--role", "SRE", "--applied-at", "2026-03-02 09:00"]);
     let bytes = std::fs::read(cli.store()).unwrap();
-    assert!(!bytes.windows(4).any(|w| w == b"Dana"), "the candidate's name is not in the file");
+    assert!(!bytes.windows(10).any(|w| w == b"Quexmarker"), "the candidate's name is not in the file");
     // The environment's key is used in place of the file.
     std::fs::remove_file(&key_file).unwrap();
     let out = with_key(&cli, key.trim(), &["candidate", "list"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Dana"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(NAME));
 }
 
 #[test]
