@@ -25,7 +25,7 @@ use super::epoch_snapshot::{self, RunHeader, Snapshot, Verified};
 use super::membership::{encode_entries, wrap_context};
 use super::roster::{Action, Entry, Hash, Roster};
 use super::seal::{wrap_to, Secret};
-use super::{EnvelopeProblem, EnvelopeRejection};
+use super::EnvelopeProblem;
 use crate::error::{Error, Result};
 use crate::ids::DocumentId;
 use crate::store::Store;
@@ -374,11 +374,6 @@ impl Store {
 
     /// Snapshots refused for the panel, newest first: who signed, and why. Never content.
     pub fn snapshot_problems(&self, id: &Hash) -> Result<Vec<EnvelopeProblem>> {
-        let mut q = self.conn().prepare("SELECT device, code, reason, at FROM snapshot_problems WHERE genesis = ?1 ORDER BY at DESC, rowid DESC")?;
-        let rows = q.query_map([&id[..]], |r| {
-            let code: String = r.get(1)?;
-            Ok(EnvelopeProblem { device: r.get(0)?, code: EnvelopeRejection::parse(&code), reason: r.get(2)?, at_ms: r.get(3)? })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.problems_in("snapshot_problems", id)
     }
 }

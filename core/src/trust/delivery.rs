@@ -255,7 +255,13 @@ impl Store {
 
     /// Envelopes refused for the panel, newest first.
     pub fn envelope_problems(&self, id: &Hash) -> Result<Vec<EnvelopeProblem>> {
-        let mut q = self.conn().prepare("SELECT device, code, reason, at FROM envelope_rejections WHERE genesis = ?1 ORDER BY at DESC, rowid DESC")?;
+        self.problems_in("envelope_rejections", id)
+    }
+
+    /// A panel's refusals recorded in `table` (envelopes, or epoch snapshots), newest first.
+    /// `table` is a fixed name from the trust code, never input.
+    pub(crate) fn problems_in(&self, table: &'static str, id: &Hash) -> Result<Vec<EnvelopeProblem>> {
+        let mut q = self.conn().prepare(&format!("SELECT device, code, reason, at FROM {table} WHERE genesis = ?1 ORDER BY at DESC, rowid DESC"))?;
         let rows = q.query_map([&id[..]], |r| {
             let code: String = r.get(1)?;
             Ok(EnvelopeProblem { device: r.get(0)?, code: EnvelopeRejection::parse(&code), reason: r.get(2)?, at_ms: r.get(3)? })
