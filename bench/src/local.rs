@@ -58,6 +58,7 @@ pub fn during_merge(paths: &Paths, runs: usize) -> Value {
         let stop = Arc::new(AtomicBool::new(false));
         let stop_typing = stop.clone();
         let interview = ids.interview;
+        let lane = lock(&ana).typing_lane();
         let typist = std::thread::spawn(move || {
             let start = Instant::now();
             let mut lat = Vec::new();
@@ -67,7 +68,8 @@ pub fn during_merge(paths: &Paths, runs: usize) -> Value {
                 if let Some(wait) = due.checked_duration_since(Instant::now()) {
                     std::thread::sleep(wait);
                 }
-                lock(&ana).splice_notes(interview, stage, pos, 0, "x").unwrap();
+                // As the bindings type: through the lane while a frame holds the writer.
+                panelnotes_core::store::splice_shared(&ana, &lane, interview, stage, pos, 0, "x").unwrap();
                 lat.push(due.elapsed());
                 pos += 1;
                 k += 1;

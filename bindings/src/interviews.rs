@@ -76,9 +76,11 @@ impl PanelNotes {
     }
 
     /// Deletes `delete` and inserts `text` at `position`, both in UTF-16 code units. Durable
-    /// when it returns.
+    /// when it returns. Never waits for a sync merge: while one runs, the keystroke is
+    /// checked against the text on screen and logged on the side.
     pub fn splice_notes(&self, interview_id: String, stage: String, position: u64, delete: u64, text: String) -> R<()> {
-        Ok(self.lock().splice_notes(id(&interview_id)?, &stage, position, delete, &text)?)
+        let interview = id(&interview_id)?;
+        Ok(panelnotes_core::store::splice_shared(&self.store, &self.lane, interview, &stage, position, delete, &text)?)
     }
 
     pub fn replace_notes(&self, interview_id: String, stage: String, text: String) -> R<()> {

@@ -16,6 +16,8 @@ use crate::records::{Identity, Interview};
 pub struct PanelNotes {
     /// The writer: documents, the write connection, the pending log.
     pub(crate) store: Arc<Mutex<Store>>,
+    /// Where keystrokes go while the writer merges a peer's changes.
+    pub(crate) lane: Arc<panelnotes_core::store::TypingLane>,
     /// A read-only connection of its own, so reads never wait behind the writer.
     reader: Mutex<Reader>,
 }
@@ -94,9 +96,10 @@ impl PanelNotes {
         let options = panelnotes_core::StoreOptions { key: Some(key), ..Default::default() };
         let store = Store::open_with(path, identity, options)?;
         let reader = Mutex::new(store.reader()?);
+        let lane = store.typing_lane();
         let store = Arc::new(Mutex::new(store));
         start_upkeep(&store);
-        Ok(Arc::new(PanelNotes { store, reader }))
+        Ok(Arc::new(PanelNotes { store, lane, reader }))
     }
 
     /// Re-wraps the store's keys under the app's new at-rest key, in one transaction: from

@@ -179,3 +179,16 @@ pub mod fixture {
         (c, i)
     }
 }
+
+/// The letter the typing-lane crash test types as keystroke `n`.
+pub fn lane_letter(n: u64) -> &'static str {
+    const LETTERS: [&str; 26] = [
+        "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z",
+    ];
+    LETTERS[(n % 26) as usize]
+}
+
+/// What the typing-lane crash test's stage reads after `n` keystrokes.
+pub fn lane_text(n: u64) -> String {
+    (0..n).map(lane_letter).collect()
+}

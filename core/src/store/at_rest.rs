@@ -334,6 +334,15 @@ impl Vault {
         Ok(key)
     }
 
+    /// Unwraps (or makes) `scope`'s key ahead of a seal that cannot reach the store's
+    /// connection: the typing lane seals on its own file.
+    pub fn warm(&self, conn: &Connection, scope: Scope) -> Result<()> {
+        if self.keys.is_none() {
+            return Ok(());
+        }
+        self.key(Conn::Direct(conn), scope, true).map(|_| ()).map_err(record_error)
+    }
+
     /// `value` as stored in column `label` of row `row`: sealed under `scope`'s key, or as
     /// it is in a plaintext store. NULL stays NULL (absence is not personal data).
     pub fn seal(&self, conn: Conn<'_, '_>, scope: Scope, label: &str, row: &[u8], value: ValueRef<'_>) -> std::result::Result<Value, RecordError> {

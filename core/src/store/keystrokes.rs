@@ -12,6 +12,7 @@ use rusqlite::params;
 
 use super::pending::{self, PendingRun, PendingSplice};
 use super::problems::{self, ProblemKind};
+use super::typing_lane::check_size;
 use super::{register_author, Store};
 use crate::error::{Error, Result};
 use crate::ids::DocumentId;
@@ -20,15 +21,6 @@ use crate::model::{interview, DocKind, NOTES_LIMIT};
 /// The text of a stage typed in before its interview's document is decoded, as the index and
 /// the pending log say, by interview and stage.
 pub(crate) type Undecoded = HashMap<(DocumentId, String), String>;
-
-fn check_size(text: &str, removed: usize, inserted: usize) -> Result<()> {
-    let size = text.len() - removed + inserted;
-    // A text a peer already took past the cap may still shrink.
-    if size > NOTES_LIMIT && size > text.len() {
-        return Err(Error::TooLarge { what: "a stage's notes", size: size as u64, limit: NOTES_LIMIT as u64 });
-    }
-    Ok(())
-}
 
 impl Store {
     pub(crate) fn pending_splices(&self, id: DocumentId) -> Result<Vec<PendingSplice>> {
@@ -118,6 +110,7 @@ impl Store {
             return Ok(());
         }
         let splice = PendingSplice { stage: stage.to_owned(), pos: position, delete, text: insert.to_owned() };
+        self.typing = Some(interview);
         if !self.is_open(interview) && self.splice_undecoded(interview, &splice)? {
             return Ok(());
         }

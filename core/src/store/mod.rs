@@ -16,6 +16,7 @@ mod heal;
 mod identity;
 mod index;
 mod keystrokes;
+mod lane_merge;
 mod list_diff;
 mod mailbox_drop;
 pub(crate) mod migrations;
@@ -28,6 +29,9 @@ mod reader;
 mod remote;
 mod repair;
 mod sync;
+mod typing_lane;
+#[cfg(test)]
+mod typing_lane_tests;
 mod writer;
 
 use std::collections::HashMap;
@@ -48,6 +52,7 @@ pub use crate::model::DocKind;
 pub use list_diff::{apply_diff, ListDiff};
 pub use observe::{CandidateListUpdate, DocumentState, DocumentUpdate, Subscription};
 pub use reader::Reader;
+pub use typing_lane::{splice_shared, TypingLane};
 pub use queries::{InterviewView, MIN_ID_PREFIX};
 pub use pending::{Clock, CommitPolicy, ManualClock, SystemClock};
 
@@ -139,6 +144,10 @@ pub struct Store {
     pub(crate) keyring_version: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Wakes relay sessions kept in sync when a change is durable.
     pub(crate) change_signal: std::sync::Arc<change_signal::ChangeSignal>,
+    /// Keystrokes taken while the writer handles a peer's frame.
+    lane: std::sync::Arc<typing_lane::TypingLane>,
+    /// The interview typed in last: the one armed on the lane around a peer's frame.
+    typing: Option<DocumentId>,
 }
 
 impl Store {
@@ -191,6 +200,7 @@ impl Store {
         if options.remember_identity {
             identity::remember(&conn, &identity)?;
         }
+        let lane = typing_lane::TypingLane::open(&path, at_rest.clone());
         let mut store = Store {
             conn,
             path,
@@ -209,7 +219,11 @@ impl Store {
             device,
             keyring_version: Default::default(),
             change_signal: Default::default(),
+            lane,
+            typing: None,
         };
+        // Keystrokes the lane took during a frame the app was killed in.
+        store.replay_lane_on_open();
         // The team's retention rule runs whenever the store opens. A failure here must not
         // keep the app from opening: the next open, or a run on demand, tries again.
         let _ = store.run_retention();
@@ -320,7 +334,7 @@ fn commit_options(now: chrono::DateTime<Utc>) -> automerge::transaction::CommitO
 }
 
 /// Documents record which interviewer each actor is, so a conflict can name who wrote what.
-fn register_author(doc: &mut AutoCommit, actor: &ActorId, who: &InterviewerId) -> Result<()> {
+fn register_author<D: Transactable>(doc: &mut D, actor: &ActorId, who: &InterviewerId) -> Result<()> {
     let actors = match doc.get(ObjId::Root, "actors")? {
         Some((automerge::Value::Object(ObjType::Map), id)) => id,
         _ => doc.put_object(ObjId::Root, "actors", ObjType::Map)?,

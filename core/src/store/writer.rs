@@ -68,6 +68,11 @@ impl Store {
             }
         };
         self.adopt(id, stored.kind, doc, stored.snapshot_len, stored.chunks_len);
+        if let Err(e) = self.replay_lane(id) {
+            // Its keystrokes stay in the lane's log for the next decode.
+            self.forget(id);
+            return Err(e);
+        }
         self.replay_pending(id, true)
     }
 

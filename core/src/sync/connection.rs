@@ -150,7 +150,11 @@ impl Connection {
     pub fn poll(&mut self, store: &mut Store) -> Result<Vec<Vec<u8>>, SyncError> {
         if self.is_ready() {
             let mut events = Vec::new();
-            self.sync_inner(store, &mut events)?;
+            // Generating a big message holds the writer too.
+            store.arm_lane();
+            let synced = self.sync_inner(store, &mut events);
+            store.disarm_lane();
+            synced?;
         }
         Ok(self.take_outgoing())
     }
@@ -238,7 +242,12 @@ impl Connection {
             (_, WireMessage::Peer { .. }) => return Err(self.fail(SyncError::Unexpected("peer"))),
             (Phase::Ready { remote, .. }, msg) => {
                 let remote = remote.clone();
-                self.handle(store, &remote, msg, &mut events)?;
+                // A merge can hold the writer for milliseconds: keystrokes meanwhile go to
+                // the typing lane, and are applied before the writer lets go.
+                store.arm_lane();
+                let handled = self.handle(store, &remote, msg, &mut events);
+                store.disarm_lane();
+                handled?;
             }
             (_, WireMessage::Other { .. }) => {}
             (_, _) => return Err(self.fail(SyncError::Unexpected("document"))),
