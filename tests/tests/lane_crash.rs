@@ -11,9 +11,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use panelnotes_core::model::{NewCandidate, NewInterview, Template};
 use panelnotes_core::{Identity, InterviewerId, Store};
-use panelnotes_tests::lane_text;
+use panelnotes_tests::{fixture, lane_text};
 use rand::{Rng, SeedableRng};
 
 fn who(id: &str) -> Identity {
@@ -27,24 +26,9 @@ fn keystrokes_the_lane_took_survive_sigkill() {
     let path = dir.path().join("lane.sqlite3");
     let (candidate, interview) = {
         let mut s = Store::open(&path, who("ana@acme")).unwrap();
-        let now = chrono::Utc::now();
-        let c = s
-            .create_candidate(NewCandidate { name: "Lane Test".into(), role: "Engineer".into(), source: None, contact: None, applied_at: now })
-            .unwrap();
-        let i = s
-            .schedule_interview(NewInterview {
-                candidate_id: c,
-                title: None,
-                template: Template::playbook(),
-                booked_at: now,
-                scheduled_start: now,
-                minutes: None,
-                panelists: vec![who("ana@acme").id, who("ben@acme").id],
-                lead: who("ana@acme").id,
-            })
-            .unwrap();
+        let ids = fixture::candidate_with_interview(&mut s, &["ana@acme", "ben@acme"], chrono::Utc::now());
         s.close().unwrap();
-        (c, i)
+        ids
     };
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x1A7E);
     let (mut done, mut through_lane, mut in_flight_landed, mut replayed) = (0u64, 0u64, 0u32, 0u32);
