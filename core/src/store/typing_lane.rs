@@ -41,7 +41,6 @@ struct Lane {
     id: [u8; 16],
     vault: Arc<Vault>,
     armed: Option<Armed>,
-    next_epoch: i64,
 }
 
 /// The interview armed for one frame: the texts keystrokes are checked against, and what
@@ -107,7 +106,7 @@ pub(crate) fn check_size(text: &str, removed: usize, inserted: usize) -> Result<
     Ok(())
 }
 
-fn open_file(path: &Path) -> Result<(Connection, [u8; 16], i64)> {
+fn open_file(path: &Path) -> Result<(Connection, [u8; 16])> {
     super::file_modes::prepare(path)?;
     let conn = Connection::open(path)?;
     conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
@@ -136,19 +135,18 @@ fn open_file(path: &Path) -> Result<(Connection, [u8; 16], i64)> {
             id
         }
     };
-    let last: i64 = conn.query_row("SELECT COALESCE(MAX(epoch), 0) FROM epochs", [], |r| r.get(0))?;
-    Ok((conn, id, last + 1))
+    Ok((conn, id))
 }
 
 impl TypingLane {
     /// The lane beside the store at `db`. A lane whose file cannot be opened is disabled,
     /// never an error: keystrokes then wait for the writer, as they always could.
     pub(crate) fn open(db: &Path, vault: Arc<Vault>) -> Arc<TypingLane> {
-        let (conn, id, next_epoch) = match open_file(&lane_path(db)) {
-            Ok((c, id, e)) => (Some(c), id, e),
-            Err(_) => (None, [0u8; 16], 1),
+        let (conn, id) = match open_file(&lane_path(db)) {
+            Ok((c, id)) => (Some(c), id),
+            Err(_) => (None, [0u8; 16]),
         };
-        Arc::new(TypingLane { inner: Mutex::new(Lane { conn, id, vault, armed: None, next_epoch }), taken: Default::default() })
+        Arc::new(TypingLane { inner: Mutex::new(Lane { conn, id, vault, armed: None }), taken: Default::default() })
     }
 
     /// How many keystrokes the lane has taken since the store opened (diagnostics, tests).
@@ -200,8 +198,11 @@ impl TypingLane {
         if lane.conn.is_none() {
             return;
         }
-        let epoch = lane.next_epoch;
-        lane.next_epoch += 1;
+        // Random, not counted: the store's watermark names an epoch, and one counted again
+        // after its rows were cleared could be taken for it at a replay.
+        let mut bytes = [0u8; 8];
+        rand::fill(&mut bytes[..]);
+        let epoch = (i64::from_be_bytes(bytes) & i64::MAX).max(1);
         lane.armed = Some(Armed { doc, heads, texts, scope, epoch, logged: false, queue: Vec::new(), last_seq: 0 });
     }
 

@@ -183,3 +183,28 @@ fn a_lane_file_that_is_not_a_database_never_keeps_the_store_or_the_interview_clo
     super::splice_shared(&ana, &lane, interview, "learn", 11, 0, "!").unwrap();
     assert_eq!(ana.lock().unwrap().notes(interview, "learn").unwrap(), "hello world!");
 }
+
+#[test]
+fn a_replay_never_takes_an_epoch_for_one_applied_in_an_earlier_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ana, _ben, interview) = panel(dir.path());
+    let lane = ana.typing_lane();
+    ana.arm_lane();
+    lane.splice(interview, "learn", 0, 0, ">> ").unwrap().unwrap();
+    ana.disarm_lane();
+    ana.splice_notes(interview, "learn", 14, 0, " end").unwrap();
+    drop(ana);
+    drop(lane);
+    let mut ana = Store::open_with(dir.path().join("ana.sqlite3"), who("ana@acme"), options(1)).unwrap();
+    // A new session: its first armed epoch must not read as the last one applied.
+    ana.preload(interview).unwrap();
+    ana.splice_notes(interview, "learn", 18, 0, ".").unwrap();
+    let lane = ana.typing_lane();
+    ana.arm_lane();
+    lane.splice(interview, "learn", 19, 0, "<").unwrap().unwrap();
+    std::mem::forget(ana);
+    drop(lane);
+    let mut ana = Store::open_with(dir.path().join("ana.sqlite3"), who("ana@acme"), options(1)).unwrap();
+    assert_eq!(ana.notes(interview, "learn").unwrap(), ">> hello world end.<");
+    assert!(ana.problems(Some(interview)).unwrap().is_empty());
+}
