@@ -251,7 +251,7 @@ impl Store {
         let lane = self.lane.id();
         let mark = watermark(&self.conn, &lane)?;
         // A lane file SQLite cannot read loses what it held, never the document.
-        let logged = self.lane.logged_after(0).unwrap_or_default();
+        let logged = self.lane.logged().unwrap_or_default();
         for epoch in logged.into_iter().filter(|e| e.doc == id) {
             // Part of an epoch may be saved already (the app was killed between rounds): the
             // rest was typed against the heads saved with that part.
@@ -307,7 +307,7 @@ impl Store {
     /// in before anything reads the index. Keystrokes for a document that is gone (erased)
     /// go with it; a quarantined one keeps them until it heals.
     pub(crate) fn replay_lane_on_open(&mut self) {
-        let Ok(logged) = self.lane.logged_after(0) else { return };
+        let Ok(logged) = self.lane.logged() else { return };
         let mut ids: Vec<DocumentId> = logged.iter().map(|e| e.doc).collect();
         ids.sort();
         ids.dedup();

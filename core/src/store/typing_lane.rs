@@ -248,15 +248,15 @@ impl TypingLane {
         Ok(())
     }
 
-    /// What the log holds after `seq`, by epoch, oldest first.
-    pub(crate) fn logged_after(&self, seq: i64) -> Result<Vec<LoggedEpoch>> {
+    /// What the log holds, by epoch, oldest first.
+    pub(crate) fn logged(&self) -> Result<Vec<LoggedEpoch>> {
         let lane = lock(&self.inner);
         let Some(conn) = &lane.conn else { return Ok(Vec::new()) };
         let mut q = conn.prepare(
             "SELECT s.seq, s.epoch, e.doc_id, e.heads, s.edit FROM splices s JOIN epochs e ON e.epoch = s.epoch
-             WHERE s.seq > ?1 ORDER BY s.seq",
+             ORDER BY s.seq",
         )?;
-        let rows = q.query_map([seq], |r| {
+        let rows = q.query_map([], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, Vec<u8>>(2)?, r.get::<_, Vec<u8>>(3)?, r.get::<_, Vec<u8>>(4)?))
         })?;
         let mut out: Vec<LoggedEpoch> = Vec::new();
